@@ -1,0 +1,209 @@
+// Package db opens the embedded SQLite database or a PostgreSQL server behind one
+// interface, applies the embedded migrations, and runs transactions.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+	_ "modernc.org/sqlite"             // registers the "sqlite" driver
+)
+
+// Engine names a supported database engine.
+type Engine string
+
+const (
+	SQLite   Engine = "sqlite"
+	Postgres Engine = "postgres"
+)
+
+// Config says which database to open.
+type Config struct {
+	// URL selects PostgreSQL when set (postgres:// or postgresql://).
+	URL string
+	// Path is the SQLite file used when URL is empty.
+	Path string
+}
+
+// Querier is what both *sql.DB and *sql.Tx offer; store helpers take it so that
+// they run inside or outside a transaction alike.
+type Querier interface {
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// DB is an open database. SQLite allows one writer at a time, so writes go
+// through a single-connection pool and reads through a separate pool; on
+// PostgreSQL both are the same pool.
+type DB struct {
+	Engine Engine
+	write  *sql.DB
+	read   *sql.DB
+}
+
+// Open connects to the configured engine and checks the connection.
+func Open(ctx context.Context, cfg Config) (*DB, error) {
+	var d *DB
+	var err error
+	if cfg.URL != "" {
+		d, err = openPostgres(cfg.URL)
+	} else {
+		d, err = openSQLite(cfg.Path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := d.Ping(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// ValidateURL checks a PostgreSQL URL without connecting.
+func ValidateURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("not a URL: %w", err)
+	}
+	if u.Scheme != "postgres" && u.Scheme != "postgresql" {
+		return fmt.Errorf("scheme %q is not supported (use postgres://)", u.Scheme)
+	}
+	return nil
+}
+
+func openPostgres(raw string) (*DB, error) {
+	if err := ValidateURL(raw); err != nil {
+		return nil, fmt.Errorf("database url: %w", err)
+	}
+	pool, err := sql.Open("pgx", raw)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	pool.SetMaxOpenConns(max(8, 4*runtime.NumCPU()))
+	pool.SetMaxIdleConns(max(4, runtime.NumCPU()))
+	return &DB{Engine: Postgres, write: pool, read: pool}, nil
+}
+
+func openSQLite(path string) (*DB, error) {
+	if path == "" {
+		return nil, errors.New("open sqlite: no database path")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	// WAL lets readers run beside the writer; IMMEDIATE transactions take the
+	// write lock at BEGIN so two writers queue on busy_timeout instead of one
+	// failing at its first write. synchronous=NORMAL in WAL mode survives a
+	// process crash; only a power cut can lose the last commits.
+	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"}
+	dsn := func(extra ...string) string {
+		q := url.Values{}
+		for _, p := range append(pragmas, extra...) {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		q.Set("_time_format", "sqlite")
+		return "file:" + path + "?" + q.Encode()
+	}
+	write, err := sql.Open("sqlite", dsn())
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetMaxIdleConns(1)
+	write.SetConnMaxIdleTime(0)
+	write.SetConnMaxLifetime(0)
+	read, err := sql.Open("sqlite", dsn("query_only(1)"))
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("open sqlite: %w", err)
+	}
+	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
+	read.SetMaxIdleConns(max(4, runtime.NumCPU()))
+	return &DB{Engine: SQLite, write: write, read: read}, nil
+}
+
+// Ping checks that the database answers.
+func (d *DB) Ping(ctx context.Context) error {
+	if err := d.write.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", d.Engine, err)
+	}
+	if d.read != d.write {
+		if err := d.read.PingContext(ctx); err != nil {
+			return fmt.Errorf("ping %s readers: %w", d.Engine, err)
+		}
+	}
+	return nil
+}
+
+// Close closes every pool.
+func (d *DB) Close() error {
+	err := d.write.Close()
+	if d.read != d.write {
+		err = errors.Join(err, d.read.Close())
+	}
+	return err
+}
+
+// Read returns the pool for queries that change nothing.
+func (d *DB) Read() Querier { return d.read }
+
+// Write returns the pool for single statements that change data; use InTx for
+// anything that takes more than one statement.
+func (d *DB) Write() Querier { return d.write }
+
+// InTx runs fn in a transaction and commits when it returns nil. Any error or
+// panic rolls everything back, so nothing is half-written.
+func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if p := recover(); p != nil {
+			_ = tx.Rollback()
+			panic(p)
+		}
+		if err != nil {
+			if rbErr := tx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) {
+				slog.Default().LogAttrs(ctx, slog.LevelWarn, "rollback failed", slog.Any("err", rbErr))
+			}
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// Describe returns a printable description of the database without secrets.
+func Describe(cfg Config) string {
+	if cfg.URL == "" {
+		return "sqlite " + cfg.Path
+	}
+	u, err := url.Parse(cfg.URL)
+	if err != nil {
+		return "postgres (unparsable url)"
+	}
+	return "postgres " + u.Redacted()
+}
+
+// Like escapes s for use in a LIKE pattern with ESCAPE '\'.
+func Like(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
+	return r.Replace(s)
+}
