@@ -35,7 +35,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-echo "with-postgres: starting PostgreSQL ($("$pgbin/postgres" --version | awk '{print $NF}')) on 127.0.0.1:$port"
+echo "with-postgres: starting PostgreSQL ($("$pgbin/postgres" --version | awk '{print $3}')) on 127.0.0.1:$port"
 "${as_pg[@]}" "$pgbin/initdb" -D "$tmp/data" -U postgres -A trust -E UTF8 --locale=C.UTF-8 >"$tmp/initdb.log" 2>&1 \
   || { cat "$tmp/initdb.log" >&2; exit 1; }
 "${as_pg[@]}" "$pgbin/pg_ctl" -D "$tmp/data" -l "$tmp/server.log" -w -t 60 \
