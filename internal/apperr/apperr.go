@@ -62,7 +62,9 @@ func Field(field, reason string) *Error {
 type Fields []FieldError
 
 // Add records a problem with one field.
-func (fs *Fields) Add(field, reason string) { *fs = append(*fs, FieldError{Field: field, Reason: reason}) }
+func (fs *Fields) Add(field, reason string) {
+	*fs = append(*fs, FieldError{Field: field, Reason: reason})
+}
 
 // Err returns an Invalid error listing every field, or nil.
 func (fs Fields) Err() error {

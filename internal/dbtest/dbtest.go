@@ -105,4 +105,3 @@ func Exec(t testing.TB, q db.Querier, query string, args ...any) {
 		t.Fatalf("exec %q: %v", query, err)
 	}
 }
-
