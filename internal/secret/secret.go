@@ -1,0 +1,184 @@
+// Package secret seals small values (TOTP secrets now, personal numbers later)
+// with AES-256-GCM under a keyring whose newest key seals and whose every key
+// opens, so keys can be rotated without rewriting everything at once.
+package secret
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/aes"
+	"crypto/cipher"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// KeySize is the length of an AES-256 key.
+const KeySize = 32
+
+const formatV1 = 1
+
+// Keyring holds the data keys.
+type Keyring struct {
+	current string
+	aeads   map[string]cipher.AEAD
+}
+
+// Key is one named data key.
+type Key struct {
+	ID    string
+	Bytes []byte
+}
+
+// NewKeyring builds a keyring; the last key seals.
+func NewKeyring(keys ...Key) (*Keyring, error) {
+	if len(keys) == 0 {
+		return nil, errors.New("keyring: no keys")
+	}
+	k := &Keyring{aeads: map[string]cipher.AEAD{}}
+	for _, key := range keys {
+		if key.ID == "" || len(key.ID) > 32 || strings.ContainsAny(key.ID, ": \n") {
+			return nil, fmt.Errorf("keyring: bad key id %q", key.ID)
+		}
+		if len(key.Bytes) != KeySize {
+			return nil, fmt.Errorf("keyring: key %s is %d bytes, want %d", key.ID, len(key.Bytes), KeySize)
+		}
+		block, err := aes.NewCipher(key.Bytes)
+		if err != nil {
+			return nil, fmt.Errorf("keyring: key %s: %w", key.ID, err)
+		}
+		aead, err := cipher.NewGCM(block)
+		if err != nil {
+			return nil, fmt.Errorf("keyring: key %s: %w", key.ID, err)
+		}
+		k.aeads[key.ID] = aead
+		k.current = key.ID
+	}
+	return k, nil
+}
+
+// Seal encrypts plaintext; context binds the ciphertext to its use (for
+// example "user:42:totp") so it cannot be moved to another row.
+func (k *Keyring) Seal(plaintext []byte, context string) []byte {
+	aead := k.aeads[k.current]
+	nonce := make([]byte, aead.NonceSize())
+	if _, err := rand.Read(nonce); err != nil {
+		panic("secret: no randomness: " + err.Error())
+	}
+	out := make([]byte, 0, 2+len(k.current)+len(nonce)+len(plaintext)+aead.Overhead())
+	out = append(out, formatV1, byte(len(k.current)))
+	out = append(out, k.current...)
+	out = append(out, nonce...)
+	return aead.Seal(out, nonce, plaintext, []byte(context))
+}
+
+// Open decrypts what Seal produced with the same context.
+func (k *Keyring) Open(sealed []byte, context string) ([]byte, error) {
+	if len(sealed) < 2 || sealed[0] != formatV1 {
+		return nil, errors.New("secret: unknown format")
+	}
+	idLen := int(sealed[1])
+	if len(sealed) < 2+idLen {
+		return nil, errors.New("secret: truncated")
+	}
+	id := string(sealed[2 : 2+idLen])
+	aead, ok := k.aeads[id]
+	if !ok {
+		return nil, fmt.Errorf("secret: key %q is not in the keyring", id)
+	}
+	rest := sealed[2+idLen:]
+	if len(rest) < aead.NonceSize() {
+		return nil, errors.New("secret: truncated")
+	}
+	pt, err := aead.Open(nil, rest[:aead.NonceSize()], rest[aead.NonceSize():], []byte(context))
+	if err != nil {
+		return nil, errors.New("secret: cannot decrypt (wrong key or altered data)")
+	}
+	return pt, nil
+}
+
+// ParseKeys reads "id:base64key" lines (blank lines and # comments ignored).
+func ParseKeys(text []byte) ([]Key, error) {
+	var keys []Key
+	sc := bufio.NewScanner(bytes.NewReader(text))
+	n := 0
+	for sc.Scan() {
+		n++
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		id, b64, ok := strings.Cut(line, ":")
+		if !ok {
+			return nil, fmt.Errorf("line %d: want id:base64key", n)
+		}
+		raw, err := base64.StdEncoding.DecodeString(b64)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: key is not base64", n)
+		}
+		keys = append(keys, Key{ID: id, Bytes: raw})
+	}
+	return keys, sc.Err()
+}
+
+// LoadOrCreate returns the keyring from envKey ("id:base64key" lines or a bare
+// base64 key) when set, otherwise from the key file in dir, creating the file
+// with a fresh random key on first use.
+func LoadOrCreate(envKey, dir string) (*Keyring, error) {
+	if envKey != "" {
+		if !strings.Contains(envKey, ":") {
+			envKey = "env:" + envKey
+		}
+		keys, err := ParseKeys([]byte(envKey))
+		if err != nil {
+			return nil, fmt.Errorf("GRIDGOV_DATA_KEY: %w", err)
+		}
+		return NewKeyring(keys...)
+	}
+	path := filepath.Join(dir, "keys", "data.key")
+	text, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		text, err = createKeyFile(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("data key: %w", err)
+	}
+	keys, err := ParseKeys(text)
+	if err != nil {
+		return nil, fmt.Errorf("data key %s: %w", path, err)
+	}
+	return NewKeyring(keys...)
+}
+
+func createKeyFile(path string) ([]byte, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, err
+	}
+	raw := make([]byte, KeySize)
+	if _, err := rand.Read(raw); err != nil {
+		return nil, err
+	}
+	text := []byte("# gridgov data keys: the last line seals, every line opens. Back this file up.\nk1:" +
+		base64.StdEncoding.EncodeToString(raw) + "\n")
+	// O_EXCL: when two processes start at once, one writes and the other reads.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return os.ReadFile(path)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if _, err := f.Write(text); err != nil {
+		f.Close()
+		return nil, err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return text, f.Close()
+}
