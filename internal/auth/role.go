@@ -1,0 +1,84 @@
+// Package auth holds accounts, roles, passwords, TOTP, sessions and login
+// throttling: who the caller is and what their role and scope let them do.
+package auth
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Role is what a user is allowed to do; the scope says where.
+type Role string
+
+const (
+	RoleAdmin      Role = "admin"
+	RoleCenter     Role = "center"
+	RoleDepartment Role = "department"
+	RoleWorker     Role = "worker"
+	RoleLeader     Role = "leader"
+	RoleResident   Role = "resident"
+)
+
+// Roles lists every role in display order.
+var roles = []Role{RoleAdmin, RoleCenter, RoleDepartment, RoleWorker, RoleLeader, RoleResident}
+
+// Roles returns every role.
+func Roles() []Role { return slices.Clone(roles) }
+
+// ParseRole accepts a role name.
+func ParseRole(s string) (Role, error) {
+	r := Role(s)
+	if !slices.Contains(roles, r) {
+		return "", fmt.Errorf("unknown role %q (want one of admin, center, department, worker, leader, resident)", s)
+	}
+	return r, nil
+}
+
+// Staff reports whether the role belongs to government staff (everyone but
+// residents), to whom the two-factor rules apply.
+func (r Role) Staff() bool { return r != RoleResident }
+
+// ScopeKind says what a role's scope refers to.
+type ScopeKind string
+
+const (
+	ScopeAll        ScopeKind = "all"
+	ScopeRegion     ScopeKind = "region"
+	ScopeDepartment ScopeKind = "department"
+)
+
+// scopeRule says which scope a role takes: department users are scoped to a
+// department, the others that work in the field to a region; admins may be
+// deployment-wide or limited to a region.
+func (r Role) scopeRule() (kind ScopeKind, required bool) {
+	switch r {
+	case RoleDepartment:
+		return ScopeDepartment, true
+	case RoleCenter, RoleWorker, RoleLeader:
+		return ScopeRegion, true
+	default:
+		return ScopeRegion, false
+	}
+}
+
+// Permission is a capability checked by handlers and services.
+type Permission string
+
+const (
+	PermUsersManage   Permission = "users:manage"
+	PermRegionsManage Permission = "regions:manage"
+	PermRegionsRead   Permission = "regions:read"
+	PermAuditRead     Permission = "audit:read"
+)
+
+var permissions = map[Role][]Permission{
+	RoleAdmin:      {PermUsersManage, PermRegionsManage, PermRegionsRead, PermAuditRead},
+	RoleCenter:     {PermRegionsRead},
+	RoleDepartment: {PermRegionsRead},
+	RoleWorker:     {PermRegionsRead},
+	RoleLeader:     {PermRegionsRead},
+	RoleResident:   {},
+}
+
+// Can reports whether the role holds the permission.
+func (r Role) Can(p Permission) bool { return slices.Contains(permissions[r], p) }
