@@ -207,3 +207,11 @@ func Like(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)
 	return r.Replace(s)
 }
+
+// Pools names the connection pools, for metrics.
+func (d *DB) Pools() map[string]*sql.DB {
+	if d.read == d.write {
+		return map[string]*sql.DB{string(d.Engine): d.write}
+	}
+	return map[string]*sql.DB{string(d.Engine) + "_write": d.write, string(d.Engine) + "_read": d.read}
+}

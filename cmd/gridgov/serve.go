@@ -1,0 +1,219 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/httpapi"
+	"github.com/gridgov/gridgov/internal/region"
+	"github.com/gridgov/gridgov/internal/secret"
+	"github.com/gridgov/gridgov/web"
+)
+
+type serveConfig struct {
+	storage
+	addr           string
+	sessionIdle    time.Duration
+	sessionMax     time.Duration
+	totpRequired   string
+	cookieSecure   bool
+	trustedProxies string
+	tlsCert        string
+	tlsKey         string
+	bootstrapAdmin string
+
+	roles   []auth.Role
+	proxies []netip.Prefix
+}
+
+func (c *serveConfig) register(fs *flag.FlagSet) {
+	c.storage.register(fs)
+	fs.StringVar(&c.addr, "addr", ":8080", "listen address")
+	fs.DurationVar(&c.sessionIdle, "session-idle", 30*time.Minute, "end sessions unused for this long")
+	fs.DurationVar(&c.sessionMax, "session-max", 12*time.Hour, "end every session this long after login")
+	fs.StringVar(&c.totpRequired, "totp-required-roles", "", "comma-separated roles that must log in with TOTP (e.g. admin,center)")
+	fs.BoolVar(&c.cookieSecure, "cookie-secure", false, "mark cookies Secure even without TLS here (behind a TLS proxy)")
+	fs.StringVar(&c.trustedProxies, "trusted-proxies", "", "comma-separated CIDRs of proxies whose X-Forwarded-For is believed")
+	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS)")
+	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file")
+	fs.StringVar(&c.bootstrapAdmin, "bootstrap-admin", "admin", "on a database without accounts, create this administrator with a one-time password")
+}
+
+func (c *serveConfig) validate() error {
+	var errs []error
+	if err := c.storage.validate(); err != nil {
+		errs = append(errs, errors.Unwrap(err))
+	}
+	if _, _, err := net.SplitHostPort(c.addr); err != nil {
+		errs = append(errs, fmt.Errorf("--addr %q: want host:port or :port", c.addr))
+	}
+	if c.sessionIdle <= 0 || c.sessionMax <= 0 {
+		errs = append(errs, errors.New("--session-idle and --session-max must be positive"))
+	} else if c.sessionIdle > c.sessionMax {
+		errs = append(errs, errors.New("--session-idle must not exceed --session-max"))
+	}
+	c.roles = nil
+	for _, name := range splitList(c.totpRequired) {
+		r, err := auth.ParseRole(name)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--totp-required-roles: %w", err))
+			continue
+		}
+		c.roles = append(c.roles, r)
+	}
+	c.proxies = nil
+	for _, cidr := range splitList(c.trustedProxies) {
+		p, err := netip.ParsePrefix(cidr)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("--trusted-proxies: %q is not a CIDR", cidr))
+			continue
+		}
+		c.proxies = append(c.proxies, p)
+	}
+	if (c.tlsCert == "") != (c.tlsKey == "") {
+		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, part := range strings.Split(s, ",") {
+		if p := strings.TrimSpace(part); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func runServe(ctx context.Context, e *env, args []string) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	var cfg serveConfig
+	cfg.register(fs)
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	if err := cfg.validate(); err != nil {
+		return err
+	}
+	log := cfg.logger(e.stderr)
+	log.Info("starting gridgov", "version", version, "database", db.Describe(cfg.dbConfig()), "addr", cfg.addr)
+
+	d, err := cfg.open(ctx, log)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	keys, err := secret.LoadOrCreate(e.getenv("GRIDGOV_DATA_KEY"), cfg.dataDir)
+	if err != nil {
+		return err
+	}
+	authSvc, err := auth.NewService(d, keys, auth.Config{
+		SessionIdle: cfg.sessionIdle, SessionMax: cfg.sessionMax, TOTPRequired: cfg.roles,
+	}, time.Now)
+	if err != nil {
+		return err
+	}
+	if cfg.bootstrapAdmin != "" {
+		password, created, err := authSvc.EnsureAdmin(ctx, cfg.bootstrapAdmin)
+		if err != nil {
+			return fmt.Errorf("create first administrator: %w", err)
+		}
+		if created {
+			fmt.Fprintf(e.stdout, "\n  首个管理员 / first administrator: %s\n  一次性密码 / one-time password:  %s\n  首次登录后须修改 / change it at first login\n\n", cfg.bootstrapAdmin, password)
+		}
+	}
+
+	srv := httpapi.New(httpapi.Options{
+		DB: d, Auth: authSvc, Regions: region.NewStore(d, time.Now), Log: log, UI: web.Dist(),
+		CookieSecure: cfg.cookieSecure, TrustedProxies: cfg.proxies, Version: version,
+	})
+	if web.Dist() == nil {
+		log.Warn("the web console was not built; serving the API only (run make run)")
+	}
+	httpSrv := &http.Server{
+		Addr: cfg.addr, Handler: srv,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	if cfg.tlsCert != "" {
+		httpSrv.TLSConfig = &tls.Config{MinVersion: tls.VersionTLS12}
+	}
+	ln, err := net.Listen("tcp", cfg.addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", cfg.addr, err)
+	}
+	scheme := "http"
+	if cfg.tlsCert != "" {
+		scheme = "https"
+	}
+	fmt.Fprintf(e.stdout, "gridgov is serving on %s://%s\n", scheme, displayAddr(ln.Addr()))
+
+	go purgeSessions(ctx, log, authSvc)
+
+	errc := make(chan error, 1)
+	go func() {
+		if cfg.tlsCert != "" {
+			errc <- httpSrv.ServeTLS(ln, cfg.tlsCert, cfg.tlsKey)
+		} else {
+			errc <- httpSrv.Serve(ln)
+		}
+	}()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing requests in flight")
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	if err := httpSrv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	log.Info("stopped")
+	return nil
+}
+
+func displayAddr(a net.Addr) string {
+	tcp, ok := a.(*net.TCPAddr)
+	if !ok || tcp.IP.IsUnspecified() {
+		if ok {
+			return fmt.Sprintf("localhost:%d", tcp.Port)
+		}
+		return a.String()
+	}
+	return tcp.String()
+}
+
+// purgeSessions deletes ended sessions every ten minutes.
+func purgeSessions(ctx context.Context, log *slog.Logger, svc *auth.Service) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if n, err := svc.PurgeExpiredSessions(ctx); err != nil {
+				log.Warn("purge sessions", "err", err)
+			} else if n > 0 {
+				log.Info("purged ended sessions", "count", n)
+			}
+		}
+	}
+}

@@ -1,0 +1,208 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/subtle"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/region"
+)
+
+// SessionCookie is the name of the browser session cookie.
+const SessionCookie = "gridgov_session"
+
+// Options are the server's dependencies and settings.
+type Options struct {
+	DB      *db.DB
+	Auth    *auth.Service
+	Regions *region.Store
+	Log     *slog.Logger
+	// UI is the built web console (web/dist); nil or without index.html when
+	// the UI was not built.
+	UI fs.FS
+	// CookieSecure marks cookies Secure even without TLS on this hop, for
+	// deployments behind a TLS-terminating proxy.
+	CookieSecure bool
+	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Proto.
+	TrustedProxies []netip.Prefix
+	Version        string
+	// MaxBodyBytes limits JSON request bodies.
+	MaxBodyBytes int64
+}
+
+// Server is the HTTP server's handler set.
+type Server struct {
+	opts     Options
+	log      *slog.Logger
+	metrics  *metrics
+	registry *prometheus.Registry
+	handler  http.Handler
+}
+
+// New builds the server and its routes.
+func New(opts Options) *Server {
+	if opts.MaxBodyBytes == 0 {
+		opts.MaxBodyBytes = 1 << 20
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	for name, pool := range opts.DB.Pools() {
+		reg.MustRegister(collectors.NewDBStatsCollector(pool, name))
+	}
+	s := &Server{opts: opts, log: opts.Log, registry: reg, metrics: newMetrics(reg)}
+	s.handler = s.routes()
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", s.healthz)
+	mux.HandleFunc("GET /readyz", s.readyz)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
+
+	mux.HandleFunc("POST /api/v1/auth/login", s.login)
+	mux.Handle("POST /api/v1/auth/logout", s.authed(s.logout, allowRestricted))
+	mux.Handle("GET /api/v1/me", s.authed(s.me, allowRestricted))
+	mux.Handle("POST /api/v1/me/password", s.authed(s.changePassword, allowRestricted))
+	mux.Handle("POST /api/v1/me/totp/enroll", s.authed(s.enrollTOTP, allowRestricted))
+	mux.Handle("POST /api/v1/me/totp/confirm", s.authed(s.confirmTOTP, allowRestricted))
+
+	mux.Handle("GET /api/v1/users", s.authed(s.listUsers, 0))
+	mux.Handle("POST /api/v1/users", s.authed(s.createUser, 0))
+	mux.Handle("GET /api/v1/users/{id}", s.authed(s.getUser, 0))
+	mux.Handle("PATCH /api/v1/users/{id}", s.authed(s.updateUser, 0))
+
+	mux.Handle("GET /api/v1/regions", s.authed(s.listRegions, 0))
+	mux.Handle("POST /api/v1/regions", s.authed(s.createRegion, 0))
+	mux.Handle("GET /api/v1/regions/{code}", s.authed(s.getRegion, 0))
+
+	mux.Handle("GET /api/v1/audit", s.authed(s.listAudit, 0))
+
+	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))
+	})
+	mux.Handle("/", s.ui())
+
+	// Refuse state-changing requests that a browser marks as cross-site,
+	// before any handler runs; the session's CSRF token is a second check.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.writeError(w, r, apperr.New(apperr.Forbidden, "cross-origin request refused"))
+	}))
+	return s.observe(csrf.Handler(mux))
+}
+
+func (s *Server) healthz(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ok", "version": s.opts.Version})
+}
+
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	if err := s.opts.DB.Ping(ctx); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelWarn, "not ready", slog.Any("err", err))
+		writeJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "database": "unreachable"})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]string{"status": "ready", "database": string(s.opts.DB.Engine)})
+}
+
+// principalBox carries the authenticated principal up to the request log.
+type principalBox struct {
+	set bool
+	p   auth.Principal
+}
+
+type authFlags int
+
+// allowRestricted lets a session that must still change its password or
+// enrol TOTP reach the endpoint; all others refuse such sessions.
+const allowRestricted authFlags = 1
+
+// authed resolves the caller from the bearer token or the session cookie,
+// checks the CSRF token on cookie-authenticated writes, and passes the
+// principal to the handler.
+func (s *Server) authed(h func(http.ResponseWriter, *http.Request, auth.Principal), flags authFlags) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		token, viaCookie := bearerToken(r), false
+		if token == "" {
+			if c, err := r.Cookie(SessionCookie); err == nil {
+				token, viaCookie = c.Value, true
+			}
+		}
+		if token == "" {
+			s.writeError(w, r, apperr.New(apperr.Unauthorized, "log in first"))
+			return
+		}
+		p, err := s.opts.Auth.Authenticate(r.Context(), token, s.clientIP(r))
+		if err != nil {
+			if viaCookie && apperr.Is(err, apperr.Unauthorized) {
+				s.clearCookie(w, r)
+			}
+			s.writeError(w, r, err)
+			return
+		}
+		if box, ok := r.Context().Value(principalKey).(*principalBox); ok {
+			box.set, box.p = true, p
+		}
+		if viaCookie && !safeMethod(r.Method) {
+			got := r.Header.Get("X-CSRF-Token")
+			if got == "" || subtle.ConstantTimeCompare([]byte(got), []byte(p.CSRFToken)) != 1 {
+				s.writeError(w, r, apperr.New(apperr.Forbidden, "missing or wrong X-CSRF-Token header"))
+				return
+			}
+		}
+		if flags&allowRestricted == 0 {
+			switch {
+			case p.User.MustChangePassword:
+				s.writeError(w, r, apperr.New(apperr.Forbidden, "change your one-time password first"))
+				return
+			case p.Restricted:
+				s.writeError(w, r, apperr.New(apperr.Forbidden, "your role requires two-factor login; enrol an authenticator first"))
+				return
+			}
+		}
+		h(w, r, p)
+	})
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+func bearerToken(r *http.Request) string {
+	h := r.Header.Get("Authorization")
+	if len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
+		return strings.TrimSpace(h[7:])
+	}
+	return ""
+}
+
+func (s *Server) setCookie(w http.ResponseWriter, r *http.Request, token string) {
+	http.SetCookie(w, &http.Cookie{
+		Name: SessionCookie, Value: token, Path: "/", HttpOnly: true,
+		Secure: s.isTLS(r), SameSite: http.SameSiteLaxMode,
+	})
+}
+
+func (s *Server) clearCookie(w http.ResponseWriter, r *http.Request) {
+	http.SetCookie(w, &http.Cookie{
+		Name: SessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1,
+		Secure: s.isTLS(r), SameSite: http.SameSiteLaxMode,
+	})
+}
