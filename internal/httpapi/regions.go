@@ -42,17 +42,24 @@ func (s *Server) createRegion(w http.ResponseWriter, r *http.Request, p auth.Pri
 		return
 	}
 	var req struct {
-		Code       string       `json:"code"`
-		Name       string       `json:"name"`
-		Level      region.Level `json:"level"`
-		ParentCode string       `json:"parent_code"`
-		ValidFrom  *time.Time   `json:"valid_from"`
+		Code       string     `json:"code"`
+		Name       string     `json:"name"`
+		Level      string     `json:"level"`
+		ParentCode string     `json:"parent_code"`
+		ValidFrom  *time.Time `json:"valid_from"`
 	}
 	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	in := region.Region{Code: req.Code, Name: req.Name, Level: req.Level, ParentCode: req.ParentCode}
+	// The level is parsed here rather than by encoding/json, whose errors
+	// from text unmarshalers do not name the field.
+	level, err := region.ParseLevel(req.Level)
+	if err != nil {
+		s.writeError(w, r, apperr.Field("level", err.Error()))
+		return
+	}
+	in := region.Region{Code: req.Code, Name: req.Name, Level: level, ParentCode: req.ParentCode}
 	if req.ValidFrom != nil {
 		in.ValidFrom = *req.ValidFrom
 	}
