@@ -129,6 +129,14 @@ func (s *storage) register(fs *flag.FlagSet) {
 }
 
 func (s *storage) validate() error {
+	if err := errors.Join(s.problems()...); err != nil {
+		return fmt.Errorf("%w: %w", errUsage, err)
+	}
+	return nil
+}
+
+// problems lists everything wrong with the shared flags.
+func (s *storage) problems() []error {
 	var errs []error
 	if strings.TrimSpace(s.dataDir) == "" {
 		errs = append(errs, errors.New("--data-dir must not be empty"))
@@ -144,10 +152,7 @@ func (s *storage) validate() error {
 	if s.logFormat != "text" && s.logFormat != "json" {
 		errs = append(errs, fmt.Errorf("--log-format must be text or json, got %q", s.logFormat))
 	}
-	if err := errors.Join(errs...); err != nil {
-		return fmt.Errorf("%w: %w", errUsage, err)
-	}
-	return nil
+	return errs
 }
 
 func (s *storage) dbConfig() db.Config {

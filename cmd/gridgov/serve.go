@@ -51,10 +51,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 }
 
 func (c *serveConfig) validate() error {
-	var errs []error
-	if err := c.storage.validate(); err != nil {
-		errs = append(errs, errors.Unwrap(err))
-	}
+	errs := c.storage.problems()
 	if _, _, err := net.SplitHostPort(c.addr); err != nil {
 		errs = append(errs, fmt.Errorf("--addr %q: want host:port or :port", c.addr))
 	}
