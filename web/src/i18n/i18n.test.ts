@@ -1,0 +1,123 @@
+import { afterEach, describe, expect, it, vi } from 'vitest'
+import { PROBLEM_CODES } from '../api/client'
+import { ROLES, SCOPE_KINDS } from '../api/types'
+import en from './locales/en'
+import zhCN from './locales/zh-CN'
+
+type Tree = { [key: string]: string | Tree }
+
+function keysOf(tree: Tree, prefix = ''): string[] {
+  return Object.entries(tree).flatMap(([k, v]) =>
+    typeof v === 'string' ? [`${prefix}${k}`] : keysOf(v, `${prefix}${k}.`),
+  )
+}
+
+function lookup(tree: Tree, key: string): string | undefined {
+  let node: string | Tree | undefined = tree
+  for (const part of key.split('.')) {
+    if (typeof node !== 'object') return undefined
+    node = node[part]
+  }
+  return typeof node === 'string' ? node : undefined
+}
+
+const locales: Record<string, Tree> = { 'zh-CN': zhCN, en }
+
+describe('locale messages', () => {
+  it('have the same keys in every locale', () => {
+    const zhKeys = keysOf(zhCN).sort()
+    const enKeys = keysOf(en).sort()
+    expect(enKeys.filter((k) => !zhKeys.includes(k)), 'keys only in en').toEqual([])
+    expect(zhKeys.filter((k) => !enKeys.includes(k)), 'keys only in zh-CN').toEqual([])
+    expect(zhKeys.length).toBeGreaterThan(50)
+  })
+
+  it('have no empty messages', () => {
+    for (const [name, tree] of Object.entries(locales)) {
+      const empty = keysOf(tree).filter((k) => !lookup(tree, k)?.trim())
+      expect(empty, `empty messages in ${name}`).toEqual([])
+    }
+  })
+
+  it('name every role, scope kind and problem code the API sends', () => {
+    const wanted = [
+      ...ROLES.map((r) => `roles.${r}`),
+      ...SCOPE_KINDS.map((k) => `scope.${k}`),
+      ...PROBLEM_CODES.map((c) => `errors.${c}`),
+    ]
+    for (const [name, tree] of Object.entries(locales)) {
+      expect(wanted.filter((k) => lookup(tree, k) === undefined), `missing in ${name}`).toEqual([])
+    }
+    expect(zhCN.roles).toMatchObject({ admin: '系统管理员', center: '综治中心', worker: '网格员', resident: '居民' })
+  })
+
+  it('contain every key the source code asks for', () => {
+    const sources = import.meta.glob(['../**/*.vue', '../**/*.ts', '!../**/*.test.ts', '!../test/**'], {
+      query: '?raw',
+      import: 'default',
+      eager: true,
+    }) as Record<string, string>
+    const used = new Set<string>()
+    for (const text of Object.values(sources)) {
+      for (const m of text.matchAll(/\bt\(\s*'([\w.]+)'/g)) used.add(m[1]!)
+      for (const m of text.matchAll(/\blabel: '(\w+\.[\w.]+)'/g)) used.add(m[1]!)
+    }
+    expect(used.size).toBeGreaterThan(30)
+    expect([...used].filter((k) => lookup(zhCN, k) === undefined)).toEqual([])
+  })
+})
+
+describe('locale switching', () => {
+  afterEach(() => {
+    localStorage.clear()
+    vi.resetModules()
+  })
+
+  it('defaults to Simplified Chinese', async () => {
+    const { i18n, applyLocale } = await import('.')
+    applyLocale()
+    expect(i18n.global.locale.value).toBe('zh-CN')
+    expect(document.documentElement.lang).toBe('zh-CN')
+    expect(document.title).toBe('网格化服务管理平台')
+  })
+
+  it('remembers the chosen language and sets <html lang>', async () => {
+    const { i18n, setLocale, LOCALE_STORAGE_KEY } = await import('.')
+    setLocale('en')
+    expect(i18n.global.t('nav.home')).toBe('Home')
+    expect(document.documentElement.lang).toBe('en')
+    expect(localStorage.getItem(LOCALE_STORAGE_KEY)).toBe('en')
+
+    vi.resetModules()
+    const reloaded = await import('.')
+    expect(reloaded.i18n.global.locale.value).toBe('en')
+  })
+
+  it('ignores a stored language it does not speak', async () => {
+    localStorage.setItem('gridgov.locale', 'fr')
+    const { i18n } = await import('.')
+    expect(i18n.global.locale.value).toBe('zh-CN')
+  })
+
+  it('counts in the grammar of each language', async () => {
+    const { i18n } = await import('.')
+    i18n.global.locale.value = 'en'
+    expect(i18n.global.t('duration.minutes', 1)).toBe('1 minute')
+    expect(i18n.global.t('duration.seconds', 30)).toBe('30 seconds')
+    i18n.global.locale.value = 'zh-CN'
+    expect(i18n.global.t('duration.minutes', 1)).toBe('1 分钟')
+    expect(i18n.global.t('duration.seconds', 30)).toBe('30 秒')
+  })
+
+  it('renders every message in both locales', async () => {
+    const { i18n } = await import('.')
+    for (const locale of ['zh-CN', 'en'] as const) {
+      i18n.global.locale.value = locale
+      for (const key of keysOf(zhCN)) {
+        const text = i18n.global.t(key, { name: 'N', wait: 'W', n: 9 })
+        expect(text, `${locale} ${key}`).not.toBe(key)
+        expect(text, `${locale} ${key}`).not.toMatch(/[{}]/)
+      }
+    }
+  })
+})

@@ -1,0 +1,58 @@
+import type { Component } from 'vue'
+import type { RouteRecordRaw } from 'vue-router'
+import { House, User } from '@element-plus/icons-vue'
+import { ROUTE } from './guard'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Open to visitors who are not signed in. */
+    public?: boolean
+    /** Puts the route in the side menu: an i18n key for its label, and an icon. */
+    nav?: { label: string; icon: Component }
+  }
+}
+
+/** The pages inside the console layout; those with meta.nav appear in the menu, in this order. */
+export const consoleRoutes: RouteRecordRaw[] = [
+  {
+    path: '',
+    name: ROUTE.home,
+    component: () => import('../pages/HomePage.vue'),
+    meta: { nav: { label: 'nav.home', icon: House } },
+  },
+  {
+    path: 'me',
+    name: 'me',
+    component: () => import('../pages/MePage.vue'),
+    meta: { nav: { label: 'nav.me', icon: User } },
+  },
+  {
+    path: ':pathMatch(.*)*',
+    name: 'not-found',
+    component: () => import('../pages/NotFoundPage.vue'),
+  },
+]
+
+export const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: ROUTE.login,
+    component: () => import('../pages/LoginPage.vue'),
+    meta: { public: true },
+  },
+  {
+    path: '/password',
+    name: ROUTE.changePassword,
+    component: () => import('../pages/ChangePasswordPage.vue'),
+  },
+  {
+    path: '/totp',
+    name: ROUTE.totpEnroll,
+    component: () => import('../pages/TotpEnrollPage.vue'),
+  },
+  {
+    path: '/',
+    component: () => import('../components/AppLayout.vue'),
+    children: consoleRoutes,
+  },
+]
