@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"github.com/gridgov/gridgov/internal/apperr"
 )
 
@@ -78,6 +80,15 @@ type Region struct {
 	ValidFrom  time.Time  `json:"valid_from"`
 	ValidTo    *time.Time `json:"valid_to,omitempty"`
 	Version    int        `json:"version"`
+	// Kind and Subtype apply to grids only.
+	Kind    GridKind `json:"kind,omitempty"`
+	Subtype string   `json:"subtype,omitempty"`
+	// Boundary is the outline in WGS-84/CGCS2000, nil when not drawn yet.
+	Boundary orb.MultiPolygon `json:"-"`
+	// BBox is [minLng, minLat, maxLng, maxLat] of the boundary, and AreaM2
+	// its area; both are absent without a boundary.
+	BBox   []float64 `json:"bbox,omitempty"`
+	AreaM2 *float64  `json:"area_m2,omitempty"`
 }
 
 // ValidateCode checks that code has the form of a code at level l and, when a
@@ -153,6 +164,16 @@ func (r *Region) Validate(parent *Region) error {
 	}
 	if err := ValidateCode(r.Code, r.Level, r.ParentCode); err != nil {
 		fs.Add("code", err.Error())
+	}
+	if r.Level == Grid {
+		if r.Kind == "" {
+			r.Kind = Comprehensive
+		}
+		if err := ValidateKind(r.Kind, r.Subtype); err != nil {
+			fs.Add("kind", err.Error())
+		}
+	} else if r.Kind != "" || r.Subtype != "" {
+		fs.Add("kind", "only grids have a kind and subtype")
 	}
 	if r.ValidTo != nil && !r.ValidTo.After(r.ValidFrom) {
 		fs.Add("valid_to", "must be after valid_from")

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/gridgov/gridgov/internal/apperr"
@@ -21,13 +22,25 @@ type Store struct {
 // NewStore returns a Store over d; now is the clock (time.Now in production).
 func NewStore(d *db.DB, now func() time.Time) *Store { return &Store{db: d, now: now} }
 
-const columns = `code, name, level, COALESCE(parent_code, ''), path, valid_from, valid_to, version`
+const columns = `code, name, level, COALESCE(parent_code, ''), path, valid_from, valid_to, version, kind, subtype,
+	min_lng, min_lat, max_lng, max_lat, area_m2`
 
 func scan(row interface{ Scan(...any) error }) (Region, error) {
 	var r Region
 	var validTo sql.NullTime
-	if err := row.Scan(&r.Code, &r.Name, &r.Level, &r.ParentCode, &r.Path, &r.ValidFrom, &validTo, &r.Version); err != nil {
+	var minLng, minLat, maxLng, maxLat, area sql.NullFloat64
+	var kind string
+	if err := row.Scan(&r.Code, &r.Name, &r.Level, &r.ParentCode, &r.Path, &r.ValidFrom, &validTo, &r.Version,
+		&kind, &r.Subtype, &minLng, &minLat, &maxLng, &maxLat, &area); err != nil {
 		return Region{}, err
+	}
+	r.Kind = GridKind(kind)
+	if minLng.Valid && minLat.Valid && maxLng.Valid && maxLat.Valid {
+		r.BBox = []float64{minLng.Float64, minLat.Float64, maxLng.Float64, maxLat.Float64}
+	}
+	if area.Valid {
+		a := area.Float64
+		r.AreaM2 = &a
 	}
 	r.ValidFrom = r.ValidFrom.UTC()
 	if validTo.Valid {
@@ -155,9 +168,9 @@ func (s *Store) Create(ctx context.Context, actor audit.Actor, scope Scope, r Re
 		r.Path = ChildPath(parentPath, r.Code)
 		r.Version = 1
 		now := audit.Canonical(s.now())
-		_, err := tx.ExecContext(ctx, `INSERT INTO regions (code, name, level, parent_code, path, valid_from, valid_to, created_at, updated_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
-			r.Code, r.Name, r.Level, parentCode, r.Path, r.ValidFrom, r.ValidTo, now)
+		_, err := tx.ExecContext(ctx, `INSERT INTO regions (code, name, level, parent_code, path, valid_from, valid_to, created_at, updated_at, kind, subtype)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10)`,
+			r.Code, r.Name, r.Level, parentCode, r.Path, r.ValidFrom, r.ValidTo, now, string(r.Kind), r.Subtype)
 		if db.IsUniqueViolation(err) {
 			return &apperr.Error{Code: apperr.Conflict, Message: "region already exists",
 				Fields: []apperr.FieldError{{Field: "code", Reason: fmt.Sprintf("region %s already exists", r.Code)}}}
@@ -175,4 +188,72 @@ func (s *Store) Create(ctx context.Context, actor audit.Actor, scope Scope, r Re
 		return Region{}, err
 	}
 	return r, nil
+}
+
+// Link is one step of a region's chain from the city down.
+type Link struct {
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	Level Level  `json:"level"`
+}
+
+// Chain returns the region's ancestors and itself, city first. The region
+// must be in scope; its ancestors' names are shown even above the scope, as
+// they are public administrative names.
+func (s *Store) Chain(ctx context.Context, scope Scope, code string) ([]Link, error) {
+	r, err := s.Get(ctx, scope, code)
+	if err != nil {
+		return nil, err
+	}
+	codes := strings.Split(strings.Trim(r.Path, "/"), "/")
+	args := make([]any, len(codes))
+	marks := make([]string, len(codes))
+	for i, c := range codes {
+		args[i] = c
+		marks[i] = fmt.Sprintf("$%d", i+1)
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT code, name, level FROM regions WHERE code IN (`+strings.Join(marks, ",")+`) ORDER BY level`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("region chain %s: %w", code, err)
+	}
+	defer rows.Close()
+	var out []Link
+	for rows.Next() {
+		var l Link
+		if err := rows.Scan(&l.Code, &l.Name, &l.Level); err != nil {
+			return nil, fmt.Errorf("region chain %s: %w", code, err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
+}
+
+// Search finds regions in scope whose code starts with q or whose name
+// contains it, broadest levels first.
+func (s *Store) Search(ctx context.Context, scope Scope, q string, limit int) ([]Region, error) {
+	q = strings.TrimSpace(q)
+	lo, hi := scope.Range()
+	if q == "" || lo == "" {
+		return []Region{}, nil
+	}
+	if limit <= 0 || limit > 100 {
+		limit = 20
+	}
+	like := db.Like(q)
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+columns+` FROM regions
+		WHERE path >= $1 AND path < $2 AND (code LIKE $3 ESCAPE '\' OR name LIKE $4 ESCAPE '\')
+		ORDER BY level, code LIMIT $5`, lo, hi, like+"%", "%"+like+"%", limit)
+	if err != nil {
+		return nil, fmt.Errorf("search regions: %w", err)
+	}
+	defer rows.Close()
+	out := []Region{}
+	for rows.Next() {
+		r, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("search regions: %w", err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
 }

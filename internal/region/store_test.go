@@ -2,6 +2,7 @@ package region_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -116,6 +117,54 @@ func TestStoreCreateRefusals(t *testing.T) {
 		rep, err := audit.Verify(ctx, d.Read())
 		if err != nil || rep.Entries != 6 {
 			t.Fatalf("audit = %+v, %v", rep, err)
+		}
+	})
+}
+
+func TestChainAndSearch(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := region.NewStore(d, time.Now)
+		seedTree(t, s)
+		scope := region.Under("/230600/230602/230602001/")
+		chain, err := s.Chain(ctx, scope, "230602001001001")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, l := range chain {
+			names = append(names, l.Name)
+		}
+		if got := strings.Join(names, "›"); got != "大庆市›萨尔图区›萨尔图街道›友谊社区›友谊一网格" {
+			t.Fatalf("chain = %s", got)
+		}
+		if _, err := s.Chain(ctx, scope, "230602002"); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("chain of out-of-scope region: %v", err)
+		}
+		cases := []struct {
+			scope region.Scope
+			q     string
+			want  []string
+		}{
+			{region.All(), "2306020010", []string{"230602001001", "230602001001001"}},
+			{region.All(), "街道", []string{"230602001", "230602002"}},
+			{scope, "街道", []string{"230602001"}},
+			{region.All(), "友谊", []string{"230602001001", "230602001001001"}},
+			{region.All(), "%", nil},
+			{region.All(), " ", nil},
+		}
+		for _, tc := range cases {
+			got, err := s.Search(ctx, tc.scope, tc.q, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var codes []string
+			for _, r := range got {
+				codes = append(codes, r.Code)
+			}
+			if strings.Join(codes, ",") != strings.Join(tc.want, ",") {
+				t.Errorf("search %q = %v, want %v", tc.q, codes, tc.want)
+			}
 		}
 	})
 }
