@@ -8,6 +8,7 @@ VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -s -w -X main.version=$(VERSION)
 ADDR    ?= :8080
 DATA    ?= ./data
+DEMO    ?= daqing
 
 WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json web/vite.config.ts web/tsconfig.json
 
@@ -17,7 +18,7 @@ WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.ht
 run: build
 	@mkdir -p $(DATA)
 	@echo "==> [3/3] 演示城市 / demo city"
-	@./$(BIN) demo --data-dir $(DATA) --log-level warn
+	@./$(BIN) demo --data-dir $(DATA) --preset $(DEMO) --log-level warn
 	@echo "==> gridgov on http://localhost$(ADDR)  (Ctrl-C 停止 / to stop)"
 	@./$(BIN) serve --data-dir $(DATA) --addr $(ADDR)
 

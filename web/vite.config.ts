@@ -21,6 +21,9 @@ export default defineConfig({
     environment: 'happy-dom',
     include: ['src/**/*.test.ts'],
     restoreMocks: true,
+    // The first test to open a lazily loaded page waits for Vite to transform
+    // Element Plus; on a busy two-core machine that alone can pass 5 s.
+    testTimeout: 20_000,
     // Element Plus imports the CommonJS async-validator as if it were an ES
     // module; let Vite resolve that, as it does for the browser build.
     server: { deps: { inline: ['element-plus'] } },

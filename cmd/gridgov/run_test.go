@@ -161,8 +161,21 @@ func TestUserAddListAndAuditVerify(t *testing.T) {
 func TestDemoIsIdempotent(t *testing.T) {
 	c := newCLI(t, db.SQLite)
 	code, out, errOut := c.run("", "demo")
-	if code != 0 || !strings.Contains(out, "regions created") {
+	if code != 0 || !regexp.MustCompile(`\d+ regions, \d+ overlay polygons, \d+ stations`).MatchString(out) {
 		t.Fatalf("demo: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = c.run("", "regions", "check")
+	if code != 0 || !strings.Contains(out, "0 with gaps") || !strings.Contains(out, "0 with overlaps") {
+		t.Fatalf("regions check of the demo city: %d %q %q", code, out, errOut)
+	}
+	exported := filepath.Join(t.TempDir(), "city.geojson")
+	if code, _, errOut := c.run("", "export", "regions", "--crs", "gcj02", "--out", exported); code != 0 {
+		t.Fatalf("export: %s", errOut)
+	}
+	// Re-importing the exported city changes nothing.
+	code, out, errOut = c.run("", "import", "regions", "--crs", "gcj02", exported)
+	if code != 0 || !strings.HasPrefix(out, "0 created, 0 updated") {
+		t.Fatalf("re-import: %d %q %q", code, out, errOut)
 	}
 	code, out, _ = c.run("", "demo")
 	if code != 0 || !strings.Contains(out, "already present") {

@@ -10,11 +10,13 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/httpapi"
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/secret"
@@ -32,6 +34,7 @@ type serveConfig struct {
 	tlsCert        string
 	tlsKey         string
 	bootstrapAdmin string
+	baseMapURL     string
 
 	roles   []auth.Role
 	proxies []netip.Prefix
@@ -48,6 +51,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.tlsCert, "tls-cert", "", "TLS certificate file (serve HTTPS)")
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file")
 	fs.StringVar(&c.bootstrapAdmin, "bootstrap-admin", "admin", "on a database without accounts, create this administrator with a one-time password")
+	fs.StringVar(&c.baseMapURL, "base-map-url", "", "XYZ tile URL template for a base map under the grids, e.g. a Tianditu or in-house tile server (default none)")
 }
 
 func (c *serveConfig) validate() error {
@@ -77,6 +81,12 @@ func (c *serveConfig) validate() error {
 			continue
 		}
 		c.proxies = append(c.proxies, p)
+	}
+	if c.baseMapURL != "" {
+		u, err := url.Parse(c.baseMapURL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || !strings.Contains(c.baseMapURL, "{z}") {
+			errs = append(errs, errors.New("--base-map-url must be an http(s) URL template with {z}, {x} and {y}"))
+		}
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
@@ -135,8 +145,15 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
+	locator := gridmap.NewLocator(d, log)
+	if err := locator.Refresh(ctx); err != nil {
+		return fmt.Errorf("build map index: %w", err)
+	}
+	go locator.Watch(ctx, 5*time.Second)
+
 	srv := httpapi.New(httpapi.Options{
 		DB: d, Auth: authSvc, Regions: region.NewStore(d, time.Now), Log: log, UI: web.Dist(),
+		Map: gridmap.NewService(d, locator, time.Now), BaseMapURL: cfg.baseMapURL,
 		CookieSecure: cfg.cookieSecure, TrustedProxies: cfg.proxies, Version: version,
 	})
 	if web.Dist() == nil {

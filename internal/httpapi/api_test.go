@@ -19,6 +19,7 @@ import (
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/dbtest"
+	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/httpapi"
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/secret"
@@ -37,6 +38,7 @@ type env struct {
 type options struct {
 	totpRequired []auth.Role
 	ui           httpapi.Options
+	withMap      bool
 }
 
 func newEnv(t *testing.T, d *db.DB, o options) *env {
@@ -65,6 +67,13 @@ func newEnv(t *testing.T, d *db.DB, o options) *env {
 	}
 	opts := o.ui
 	opts.DB, opts.Auth, opts.Regions, opts.Version = d, svc, regions, "test"
+	if o.withMap {
+		loc := gridmap.NewLocator(d, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		if err := loc.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		opts.Map = gridmap.NewService(d, loc, time.Now)
+	}
 	opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts.MaxBodyBytes = 4096
 	e.srv = httptest.NewServer(httpapi.New(opts))

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -147,13 +148,21 @@ func (s *Server) securityHeaders(w http.ResponseWriter, r *http.Request) {
 	h.Set("Referrer-Policy", "same-origin")
 	h.Set("Cross-Origin-Opener-Policy", "same-origin")
 	h.Set("Permissions-Policy", "camera=(self), geolocation=(self), microphone=()")
-	// Element Plus sets inline styles; scripts come only from this origin.
-	h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "+
-		"img-src 'self' data: blob:; font-src 'self' data:; connect-src 'self'; object-src 'none'; "+
-		"frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+	h.Set("Content-Security-Policy", s.csp)
 	if s.isTLS(r) {
 		h.Set("Strict-Transport-Security", "max-age=31536000")
 	}
+}
+
+// contentSecurityPolicy allows scripts only from this origin (Element Plus
+// sets inline styles) and images from the base map server when one is set.
+func contentSecurityPolicy(baseMapURL string) string {
+	img := "'self' data: blob:"
+	if u, err := url.Parse(baseMapURL); err == nil && baseMapURL != "" && u.Host != "" {
+		img += " " + u.Scheme + "://" + u.Host
+	}
+	return "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src " + img +
+		"; font-src 'self' data:; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 }
 
 func (s *Server) isTLS(r *http.Request) bool {

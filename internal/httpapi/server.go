@@ -17,6 +17,7 @@ import (
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/region"
 )
 
@@ -28,7 +29,12 @@ type Options struct {
 	DB      *db.DB
 	Auth    *auth.Service
 	Regions *region.Store
-	Log     *slog.Logger
+	// Map is the grid map; without it the map endpoints are not served.
+	Map *gridmap.Service
+	// BaseMapURL is an XYZ tile URL template for a base map under the grids
+	// (empty: none, for offline government networks).
+	BaseMapURL string
+	Log        *slog.Logger
 	// UI is the built web console (web/dist); nil or without index.html when
 	// the UI was not built.
 	UI fs.FS
@@ -48,6 +54,8 @@ type Server struct {
 	log      *slog.Logger
 	metrics  *metrics
 	registry *prometheus.Registry
+	tiler    *gridmap.Tiler
+	csp      string
 	handler  http.Handler
 }
 
@@ -61,7 +69,10 @@ func New(opts Options) *Server {
 	for name, pool := range opts.DB.Pools() {
 		reg.MustRegister(collectors.NewDBStatsCollector(pool, name))
 	}
-	s := &Server{opts: opts, log: opts.Log, registry: reg, metrics: newMetrics(reg)}
+	s := &Server{opts: opts, log: opts.Log, registry: reg, metrics: newMetrics(reg), csp: contentSecurityPolicy(opts.BaseMapURL)}
+	if opts.Map != nil {
+		s.tiler = gridmap.NewTiler(opts.Map.Locator)
+	}
 	s.handler = s.routes()
 	return s
 }
@@ -89,7 +100,20 @@ func (s *Server) routes() http.Handler {
 
 	mux.Handle("GET /api/v1/regions", s.authed(s.listRegions, 0))
 	mux.Handle("POST /api/v1/regions", s.authed(s.createRegion, 0))
-	mux.Handle("GET /api/v1/regions/{code}", s.authed(s.getRegion, 0))
+	if s.opts.Map != nil {
+		mux.Handle("GET /api/v1/regions/{code}", s.authed(s.getRegionDetail, 0))
+		mux.Handle("GET /api/v1/regions/search", s.authed(s.searchRegions, 0))
+		mux.Handle("GET /api/v1/regions/{code}/geometry", s.authed(s.regionGeometry, 0))
+		mux.Handle("GET /api/v1/regions/{code}/export", s.authed(s.exportRegions, 0))
+		mux.Handle("GET /api/v1/regions/{code}/check", s.authed(s.checkRegion, 0))
+		mux.Handle("POST /api/v1/regions/import", s.authed(s.importRegions, 0))
+		mux.Handle("GET /api/v1/locate", s.authed(s.locate, 0))
+		mux.Handle("POST /api/v1/locate", s.authed(s.locateBatch, 0))
+		mux.Handle("GET /api/v1/map/tiles/{z}/{x}/{y}", s.authed(s.mapTile, 0))
+		mux.Handle("GET /api/v1/map/config", s.authed(s.mapConfig, 0))
+	} else {
+		mux.Handle("GET /api/v1/regions/{code}", s.authed(s.getRegion, 0))
+	}
 
 	mux.Handle("GET /api/v1/audit", s.authed(s.listAudit, 0))
 

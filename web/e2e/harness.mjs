@@ -80,14 +80,19 @@ function freePort() {
 /**
  * Creates the data directory and the e2e-admin account, starts `gridgov serve`
  * on a free loopback port and waits until /healthz answers 200.
+ *
+ * Options:
+ * - demo: a preset name ('small', ...) to load the demo city into the data
+ *   directory first, with `gridgov demo --preset`; no demo data when absent.
  */
-export async function startServer() {
+export async function startServer({ demo } = {}) {
   const bin = gridgovBinary()
   const dataDir = await mkdtemp(join(tmpdir(), 'gridgov-e2e-'))
   const userAdd = ['user', 'add', '--data-dir', dataDir, '--username', ADMIN.username, '--role', 'admin']
   userAdd.push('--display-name', ADMIN.displayName, '--password-stdin')
   try {
     await run(bin, userAdd, `${ADMIN.password}\n`)
+    if (demo) await run(bin, ['demo', '--data-dir', dataDir, '--preset', demo], '')
   } catch (err) {
     await rm(dataDir, { recursive: true, force: true })
     throw err

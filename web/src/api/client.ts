@@ -26,6 +26,8 @@ export interface ProblemInit {
   code?: string
   errors?: FieldError[]
   retryAfterSeconds?: number
+  /** The whole decoded body, for endpoints that say more than a problem does. */
+  body?: Record<string, unknown>
 }
 
 /** A failed API call. status is 0 when the server could not be reached. */
@@ -36,6 +38,7 @@ export class ApiError extends Error {
   readonly code: string
   readonly errors: FieldError[]
   readonly retryAfterSeconds: number | undefined
+  readonly body: Record<string, unknown>
 
   constructor(init: ProblemInit) {
     super(init.detail || init.title)
@@ -46,6 +49,7 @@ export class ApiError extends Error {
     this.code = init.code ?? ''
     this.errors = init.errors ?? []
     this.retryAfterSeconds = init.retryAfterSeconds
+    this.body = init.body ?? {}
   }
 
   is(code: ProblemCode): boolean {
@@ -119,16 +123,22 @@ export async function problemFromResponse(response: Response): Promise<ApiError>
     code: stringField(body.code),
     errors: fieldErrors(body.errors),
     retryAfterSeconds,
+    body,
   })
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
 
-/** Sends one request to the API and returns the decoded JSON body (undefined for 204). */
+/**
+ * Sends one request to the API and returns the decoded JSON body (undefined for 204).
+ * A FormData body goes as multipart/form-data: the browser writes that
+ * Content-Type itself, with the boundary, so it is not set here.
+ */
 export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
   if (acceptLanguage) headers['Accept-Language'] = acceptLanguage
-  if (body !== undefined) headers['Content-Type'] = 'application/json'
+  const multipart = body instanceof FormData
+  if (body !== undefined && !multipart) headers['Content-Type'] = 'application/json'
   if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken
 
   let response: Response
@@ -136,7 +146,7 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
     response = await fetch(path, {
       method,
       headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
+      body: multipart ? body : body === undefined ? undefined : JSON.stringify(body),
       credentials: 'same-origin',
     })
   } catch (cause) {

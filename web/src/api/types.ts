@@ -48,3 +48,209 @@ export interface TotpEnrollment {
   secret: string
   otpauth_url: string
 }
+
+/** The roles that work in the console, as opposed to residents. */
+export const STAFF_ROLES: readonly Role[] = ['admin', 'center', 'department', 'worker', 'leader']
+
+// --- Regions and the grid map ----------------------------------------------
+
+export const REGION_LEVELS = ['city', 'county', 'township', 'village', 'grid'] as const
+
+export type RegionLevel = (typeof REGION_LEVELS)[number]
+
+export const GRID_KINDS = ['comprehensive', 'exclusive'] as const
+
+/** Comprehensive grids together cover all land; exclusive ones are drawn for one unit. */
+export type GridKind = (typeof GRID_KINDS)[number]
+
+/** Subtypes of exclusive grids the console names; the server accepts others too. */
+export const GRID_SUBTYPES = [
+  'school',
+  'hospital',
+  'enterprise',
+  'industrial_park',
+  'market',
+  'government',
+  'scenic_area',
+  'construction_site',
+] as const
+
+/** Overlay networks the console names (多网合一); the server accepts others too. */
+export const OVERLAY_LAYERS = ['police', 'mediation'] as const
+
+/** [minLng, minLat, maxLng, maxLat] in WGS-84. */
+export type BBox = [number, number, number, number]
+
+/** One node of the region tree, as GET /api/v1/regions lists it. */
+export interface Region {
+  code: string
+  name: string
+  level: RegionLevel
+  parent_code?: string
+  path: string
+  kind?: GridKind
+  subtype?: string
+  valid_from: string
+  valid_to?: string
+  version: number
+}
+
+/** A region named by code, name and level: one step of a chain from the city down. */
+export interface RegionRef {
+  code: string
+  name: string
+  level: RegionLevel
+}
+
+export interface RegionOverlay {
+  layer: string
+  code: string
+  name: string
+  /** The part of the region's area the overlay covers, 0..1. */
+  share: number
+}
+
+export interface Station {
+  code: string
+  name: string
+  address: string
+  opening_hours: string
+  lng: number
+  lat: number
+}
+
+/** GET /api/v1/regions/{code}. */
+export interface RegionDetail extends Region {
+  /** Absent (or null) while the region has no boundary drawn. */
+  bbox?: BBox | null
+  area_m2?: number | null
+  chain: RegionRef[]
+  overlays: RegionOverlay[]
+  stations: Station[]
+}
+
+/** A GeoJSON geometry (RFC 7946), WGS-84 lng/lat. */
+export interface GeoJSONGeometry {
+  type: string
+  coordinates?: unknown
+  geometries?: GeoJSONGeometry[]
+}
+
+export interface GeoJSONFeature {
+  type: 'Feature'
+  geometry: GeoJSONGeometry | null
+  properties?: Record<string, unknown> | null
+  id?: string | number
+}
+
+/** GET /api/v1/map/config. */
+export interface MapConfig {
+  /** An XYZ tile URL template for a base map, or empty for none. */
+  base_map_url: string
+  /** The caller's scope, or null when there is nothing drawn yet. */
+  bbox: BBox | null
+  /** Changes whenever the map data changes; tiles are fetched anew for a new one. */
+  version?: number | string
+}
+
+export interface OverlayRef {
+  code: string
+  name: string
+}
+
+export interface NearestStation {
+  code: string
+  name: string
+  address: string
+  opening_hours: string
+  distance_m: number
+  lng: number
+  lat: number
+}
+
+/** GET /api/v1/locate: what lies at one point. */
+export interface LocateResult {
+  /** WGS-84; the server may send it as [lng, lat], which api/regions.ts turns into this. */
+  point: { lng: number; lat: number }
+  /** Whether the deepest region found lies in the caller's scope. */
+  in_scope?: boolean
+  chain: RegionRef[]
+  grid: { code: string; name: string; kind: GridKind; subtype?: string } | null
+  overlays: { police?: OverlayRef[]; mediation?: OverlayRef[]; [layer: string]: OverlayRef[] | undefined }
+  nearest_station: NearestStation | null
+}
+
+export interface CoverageOverlap {
+  a: string
+  b: string
+  area_m2: number
+  geometry: GeoJSONGeometry | null
+}
+
+export interface CoverageOutside {
+  code: string
+  area_m2: number
+  geometry: GeoJSONGeometry | null
+}
+
+/** How well one parent's children cover it. */
+export interface CoverageParent {
+  code: string
+  name: string
+  level: RegionLevel
+  /** How many children the parent has. */
+  children?: number
+  area_m2: number
+  covered_share: number
+  gap_area_m2: number
+  overlap_area_m2: number
+  gaps: GeoJSONGeometry | null
+  overlaps: CoverageOverlap[]
+  outside: CoverageOutside[]
+  /** Children with no boundary drawn, which the check had to leave out. */
+  undrawn?: string[] | null
+}
+
+/** GET /api/v1/regions/{code}/check. */
+export interface CoverageReport {
+  code: string
+  name: string
+  parents: CoverageParent[]
+  invalid: { code: string; problems: string[] }[]
+  summary: {
+    parents: number
+    with_gaps: number
+    with_overlaps: number
+    with_outside?: number
+    invalid: number
+    total_gap_area_m2: number
+    total_overlap_area_m2: number
+  }
+}
+
+export const IMPORT_CRS = ['wgs84', 'gcj02'] as const
+
+export type ImportCrs = (typeof IMPORT_CRS)[number]
+
+/** The form of POST /api/v1/regions/import. */
+export interface RegionImport {
+  file: Blob
+  /** The file's name, sent with the part. */
+  fileName: string
+  crs: ImportCrs
+  level?: RegionLevel
+  parent?: string
+  partial: boolean
+}
+
+export interface RegionImportResult {
+  created: number
+  updated: number
+  unchanged: number
+  rejected: { index: number; code: string; reason: string }[]
+  /**
+   * Whether anything was written: false when the import was not partial and
+   * some feature was rejected (the server then answers 422 with this body).
+   */
+  stored: boolean
+}

@@ -43,6 +43,15 @@ describe('decide', () => {
     expect(decide(route('/password'), user)).toBe(true)
   })
 
+  it('opens the grid map to staff but not to residents', () => {
+    for (const role of ['admin', 'center', 'department', 'worker', 'leader'] as const) {
+      expect(decide(route('/map'), makeMe({ role })), role).toBe(true)
+    }
+    expect(decide(route('/map'), makeMe({ role: 'resident' }))).toEqual({ name: ROUTE.home })
+    expect(decide(route('/me'), makeMe({ role: 'resident' }))).toBe(true)
+    expect(decide(route('/map'), null)).toEqual({ name: ROUTE.login, query: { redirect: '/map' } })
+  })
+
   it('holds a restricted user on the TOTP enrolment page', () => {
     const user = makeMe({ restricted: true })
     expect(decide(route('/'), user)).toEqual({ name: ROUTE.totpEnroll })

@@ -14,6 +14,12 @@ export function safeRedirect(value: unknown): string | undefined {
   return typeof value === 'string' && value.startsWith('/') && !value.startsWith('//') ? value : undefined
 }
 
+/** Whether the user's role may open a route that names the roles it is for. */
+export function mayOpen(to: Pick<RouteLocationResolved, 'meta'>, user: Me | null): boolean {
+  const roles = to.meta.roles
+  return !roles || (user !== null && roles.includes(user.role))
+}
+
 /**
  * Where a navigation may go, given who is signed in: nowhere but the login page
  * for nobody, and nowhere but the password or TOTP page for a user who must
@@ -32,6 +38,7 @@ export function decide(
   if (to.name === ROUTE.login || to.name === ROUTE.changePassword || to.name === ROUTE.totpEnroll) {
     return { name: ROUTE.home }
   }
+  if (!mayOpen(to, user)) return { name: ROUTE.home }
   return true
 }
 

@@ -1,6 +1,7 @@
 import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
-import { House, User } from '@element-plus/icons-vue'
+import { House, MapLocation, User } from '@element-plus/icons-vue'
+import { STAFF_ROLES, type Role } from '../api/types'
 import { ROUTE } from './guard'
 
 declare module 'vue-router' {
@@ -9,6 +10,8 @@ declare module 'vue-router' {
     public?: boolean
     /** Puts the route in the side menu: an i18n key for its label, and an icon. */
     nav?: { label: string; icon: Component }
+    /** Only these roles may open the route (and see it in the menu); every role when absent. */
+    roles?: readonly Role[]
   }
 }
 
@@ -19,6 +22,12 @@ export const consoleRoutes: RouteRecordRaw[] = [
     name: ROUTE.home,
     component: () => import('../pages/HomePage.vue'),
     meta: { nav: { label: 'nav.home', icon: House } },
+  },
+  {
+    path: 'map',
+    name: 'map',
+    component: () => import('../pages/MapPage.vue'),
+    meta: { nav: { label: 'nav.map', icon: MapLocation }, roles: STAFF_ROLES },
   },
   {
     path: 'me',

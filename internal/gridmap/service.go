@@ -1,0 +1,331 @@
+package gridmap
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkb"
+
+	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/audit"
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/geo"
+	"github.com/gridgov/gridgov/internal/region"
+)
+
+// Service is the grid map: storage plus the in-memory index.
+type Service struct {
+	*Store
+	Locator *Locator
+	db      *db.DB
+}
+
+// NewService returns the map service over d.
+func NewService(d *db.DB, loc *Locator, now func() time.Time) *Service {
+	return &Service{Store: NewStore(d, now), Locator: loc, db: d}
+}
+
+// minShare is the smallest share of a grid an overlay must cover to be linked;
+// below it the touch is drawing noise along a shared border.
+const minShare = 0.001
+
+// ImportOverlays creates or replaces overlay polygons of their layers and
+// links each to the comprehensive and exclusive grids it overlaps, with the
+// share of the grid it covers. The grids must already be on the map.
+func (s *Service) ImportOverlays(ctx context.Context, actor audit.Actor, overlays []region.Overlay) (ImportResult, error) {
+	res := ImportResult{Rejected: []Rejection{}}
+	if err := s.Locator.Refresh(ctx); err != nil {
+		return res, err
+	}
+	grids := s.Locator.current().levels[region.Grid]
+	type prepared struct {
+		o     region.Overlay
+		blob  []byte
+		area  float64
+		links []region.OverlayLink
+	}
+	var ready []prepared
+	for i, o := range overlays {
+		reject := func(reason string) {
+			res.Rejected = append(res.Rejected, Rejection{Index: i, Code: o.Code, Reason: reason})
+		}
+		switch {
+		case region.ValidateLayer(o.Layer) != nil:
+			reject(region.ValidateLayer(o.Layer).Error())
+			continue
+		case strings.TrimSpace(o.Code) == "" || len(o.Code) > 64:
+			reject("code must be 1-64 characters")
+			continue
+		case strings.TrimSpace(o.Name) == "":
+			reject("name must not be empty")
+			continue
+		case len(o.Boundary) == 0:
+			reject("boundary must not be empty")
+			continue
+		}
+		blob, err := wkb.Marshal(o.Boundary)
+		if err != nil {
+			return res, fmt.Errorf("encode overlay %s: %w", o.Code, err)
+		}
+		p := prepared{o: o, blob: blob, area: geo.AreaM2(o.Boundary)}
+		if grids != nil {
+			b := o.Boundary.Bound()
+			var candidates []int
+			grids.boxes.Search([2]float64{b.Min[0], b.Min[1]}, [2]float64{b.Max[0], b.Max[1]}, func(_, _ [2]float64, id int) bool {
+				candidates = append(candidates, id)
+				return true
+			})
+			for _, id := range candidates {
+				g := grids.features[id]
+				share, err := geo.OverlapShare(g.Geom, o.Boundary)
+				if err != nil {
+					return res, fmt.Errorf("overlay %s over grid %s: %w", o.Code, g.Code, err)
+				}
+				if share >= minShare {
+					p.links = append(p.links, region.OverlayLink{Layer: o.Layer, OverlayCode: o.Code, GridCode: g.Code, Share: min(share, 1)})
+				}
+			}
+		}
+		ready = append(ready, p)
+	}
+	if len(res.Rejected) > 0 {
+		return res, nil
+	}
+	now := audit.Canonical(s.now())
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		for _, p := range ready {
+			b := p.o.Boundary.Bound()
+			r, err := tx.ExecContext(ctx, `UPDATE overlays SET name = $1, boundary = $2, min_lng = $3, min_lat = $4, max_lng = $5,
+				max_lat = $6, area_m2 = $7, updated_at = $8, version = version + 1 WHERE layer = $9 AND code = $10`,
+				p.o.Name, p.blob, b.Min[0], b.Min[1], b.Max[0], b.Max[1], p.area, now, p.o.Layer, p.o.Code)
+			if err != nil {
+				return fmt.Errorf("update overlay %s: %w", p.o.Code, err)
+			}
+			if n, _ := r.RowsAffected(); n == 0 {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO overlays (layer, code, name, boundary, min_lng, min_lat, max_lng, max_lat, area_m2, created_at, updated_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)`,
+					p.o.Layer, p.o.Code, p.o.Name, p.blob, b.Min[0], b.Min[1], b.Max[0], b.Max[1], p.area, now); err != nil {
+					return fmt.Errorf("insert overlay %s: %w", p.o.Code, err)
+				}
+				res.Created++
+			} else {
+				res.Updated++
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM overlay_links WHERE layer = $1 AND overlay_code = $2`, p.o.Layer, p.o.Code); err != nil {
+				return fmt.Errorf("relink overlay %s: %w", p.o.Code, err)
+			}
+			for _, l := range p.links {
+				if _, err := tx.ExecContext(ctx, `INSERT INTO overlay_links (layer, overlay_code, grid_code, share) VALUES ($1, $2, $3, $4)`,
+					l.Layer, l.OverlayCode, l.GridCode, l.Share); err != nil {
+					return fmt.Errorf("link overlay %s to %s: %w", l.OverlayCode, l.GridCode, err)
+				}
+			}
+		}
+		if err := bumpMapVersion(ctx, tx); err != nil {
+			return err
+		}
+		_, err := audit.Append(ctx, tx, now, audit.Record{Actor: actor, Action: "overlay.import", TargetType: "overlay",
+			Detail: map[string]any{"created": res.Created, "updated": res.Updated}})
+		return err
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	res.Stored = true
+	return res, s.Locator.Refresh(ctx)
+}
+
+// ImportStations creates or updates stations by code. A station without a
+// grid code is placed in the grid that holds its location.
+func (s *Service) ImportStations(ctx context.Context, actor audit.Actor, stations []region.Station) (ImportResult, error) {
+	res := ImportResult{Rejected: []Rejection{}}
+	if err := s.Locator.Refresh(ctx); err != nil {
+		return res, err
+	}
+	type placed struct {
+		st   region.Station
+		path string
+	}
+	var ready []placed
+	snap := s.Locator.current()
+	for i, st := range stations {
+		reject := func(reason string) {
+			res.Rejected = append(res.Rejected, Rejection{Index: i, Code: st.Code, Reason: reason})
+		}
+		if strings.TrimSpace(st.Code) == "" || strings.TrimSpace(st.Name) == "" {
+			reject("code and name are required")
+			continue
+		}
+		if err := geo.ValidatePoint(st.Location[0], st.Location[1], geo.WGS84); err != nil {
+			reject("location: " + err.Error())
+			continue
+		}
+		if st.GridCode == "" {
+			code, _, ok := s.Locator.GridAt(st.Location)
+			if !ok {
+				reject("location is not inside any grid")
+				continue
+			}
+			st.GridCode = code
+		}
+		g, ok := snap.byCode[st.GridCode]
+		if !ok || g.Level != region.Grid {
+			reject(fmt.Sprintf("grid %s does not exist", st.GridCode))
+			continue
+		}
+		ready = append(ready, placed{st: st, path: g.Path})
+	}
+	if len(res.Rejected) > 0 {
+		return res, nil
+	}
+	now := audit.Canonical(s.now())
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		for _, p := range ready {
+			st := p.st
+			r, err := tx.ExecContext(ctx, `UPDATE stations SET name = $1, address = $2, opening_hours = $3, lng = $4, lat = $5,
+				grid_code = $6, grid_path = $7, updated_at = $8, version = version + 1 WHERE code = $9`,
+				st.Name, st.Address, st.OpeningHours, st.Location[0], st.Location[1], st.GridCode, p.path, now, st.Code)
+			if err != nil {
+				return fmt.Errorf("update station %s: %w", st.Code, err)
+			}
+			if n, _ := r.RowsAffected(); n > 0 {
+				res.Updated++
+				continue
+			}
+			if _, err := tx.ExecContext(ctx, `INSERT INTO stations (code, name, address, opening_hours, lng, lat, grid_code, grid_path, created_at, updated_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+				st.Code, st.Name, st.Address, st.OpeningHours, st.Location[0], st.Location[1], st.GridCode, p.path, now); err != nil {
+				return fmt.Errorf("insert station %s: %w", st.Code, err)
+			}
+			res.Created++
+		}
+		if err := bumpMapVersion(ctx, tx); err != nil {
+			return err
+		}
+		_, err := audit.Append(ctx, tx, now, audit.Record{Actor: actor, Action: "station.import", TargetType: "station",
+			Detail: map[string]any{"created": res.Created, "updated": res.Updated}})
+		return err
+	})
+	if err != nil {
+		return ImportResult{}, err
+	}
+	res.Stored = true
+	return res, s.Locator.Refresh(ctx)
+}
+
+// ExportRegions streams the subtree under code (inside scope) as GeoJSON.
+// Regions without a boundary are left out.
+func (s *Service) ExportRegions(ctx context.Context, scope region.Scope, code string, crs geo.CRS, w interface{ Write([]byte) (int, error) }) (int, error) {
+	var sub region.Scope
+	if code == "" {
+		sub = scope
+	} else {
+		r, err := region.Lookup(ctx, s.db.Read(), code)
+		if err != nil || !scope.Contains(r.Path) {
+			return 0, apperr.New(apperr.NotFound, "region %s not found", code)
+		}
+		sub = region.Under(r.Path)
+	}
+	lo, hi := sub.Range()
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT code, name, level, COALESCE(parent_code, ''), kind, subtype, valid_from, boundary
+		FROM regions WHERE path >= $1 AND path < $2 AND boundary IS NOT NULL ORDER BY level, code`, lo, hi)
+	if err != nil {
+		return 0, fmt.Errorf("export regions: %w", err)
+	}
+	defer rows.Close()
+	return WriteFeatureCollection(w, crs, func() (region.Region, bool, error) {
+		if !rows.Next() {
+			return region.Region{}, false, rows.Err()
+		}
+		var r region.Region
+		var kind string
+		var blob []byte
+		if err := rows.Scan(&r.Code, &r.Name, &r.Level, &r.ParentCode, &kind, &r.Subtype, &r.ValidFrom, &blob); err != nil {
+			return r, false, fmt.Errorf("export regions: %w", err)
+		}
+		r.Kind = region.GridKind(kind)
+		r.ValidFrom = r.ValidFrom.UTC()
+		mp, err := decodeBoundary(blob)
+		r.Boundary = mp
+		return r, err == nil, err
+	})
+}
+
+// OverlayLinks lists the overlay polygons serving a grid, by layer.
+func (s *Service) OverlayLinks(ctx context.Context, gridCode string) ([]OverlayLinkView, error) {
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT l.layer, l.overlay_code, o.name, l.share FROM overlay_links l
+		JOIN overlays o ON o.layer = l.layer AND o.code = l.overlay_code WHERE l.grid_code = $1 ORDER BY l.layer, l.share DESC`, gridCode)
+	if err != nil {
+		return nil, fmt.Errorf("overlay links of %s: %w", gridCode, err)
+	}
+	defer rows.Close()
+	out := []OverlayLinkView{}
+	for rows.Next() {
+		var v OverlayLinkView
+		if err := rows.Scan(&v.Layer, &v.Code, &v.Name, &v.Share); err != nil {
+			return nil, fmt.Errorf("overlay links of %s: %w", gridCode, err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// OverlayLinkView is an overlay polygon serving a grid.
+type OverlayLinkView struct {
+	Layer string  `json:"layer"`
+	Code  string  `json:"code"`
+	Name  string  `json:"name"`
+	Share float64 `json:"share"`
+}
+
+// StationsUnder lists the stations in a region's subtree.
+func (s *Service) StationsUnder(ctx context.Context, path string, limit int) ([]StationView, error) {
+	sub := region.Under(path)
+	lo, hi := sub.Range()
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT code, name, address, opening_hours, lng, lat, grid_code FROM stations
+		WHERE grid_path >= $1 AND grid_path < $2 ORDER BY code LIMIT $3`, lo, hi, limit)
+	if err != nil {
+		return nil, fmt.Errorf("stations: %w", err)
+	}
+	defer rows.Close()
+	out := []StationView{}
+	for rows.Next() {
+		var v StationView
+		if err := rows.Scan(&v.Code, &v.Name, &v.Address, &v.OpeningHours, &v.Lng, &v.Lat, &v.GridCode); err != nil {
+			return nil, fmt.Errorf("stations: %w", err)
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// StationView is a station as the API shows it.
+type StationView struct {
+	Code         string  `json:"code"`
+	Name         string  `json:"name"`
+	Address      string  `json:"address"`
+	OpeningHours string  `json:"opening_hours"`
+	Lng          float64 `json:"lng"`
+	Lat          float64 `json:"lat"`
+	GridCode     string  `json:"grid_code"`
+}
+
+// Geometry returns a region's boundary for display, in the given CRS.
+func (s *Service) Geometry(ctx context.Context, scope region.Scope, code string, crs geo.CRS) (orb.Geometry, region.Region, error) {
+	r, err := region.Lookup(ctx, s.db.Read(), code)
+	if err != nil || !scope.Contains(r.Path) {
+		return nil, region.Region{}, apperr.New(apperr.NotFound, "region %s not found", code)
+	}
+	mp, err := s.Boundary(ctx, code)
+	if err != nil {
+		return nil, r, err
+	}
+	if mp == nil {
+		return nil, r, apperr.New(apperr.NotFound, "region %s has no boundary yet", code)
+	}
+	return geo.FromWGS84(crs, mp), r, nil
+}

@@ -1,0 +1,383 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/geo"
+	"github.com/gridgov/gridgov/internal/gridmap"
+	"github.com/gridgov/gridgov/internal/region"
+)
+
+// MaxImportBytes bounds a boundary upload; a city's grid file is tens of
+// megabytes, a 200 MB upload is refused before it is read.
+const MaxImportBytes = 64 << 20
+
+func (s *Server) requireRead(w http.ResponseWriter, r *http.Request, p auth.Principal) bool {
+	if !p.Can(auth.PermRegionsRead) {
+		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not read the grid map"))
+		return false
+	}
+	return true
+}
+
+func parseCRS(raw string) (geo.CRS, error) {
+	if raw == "" {
+		return geo.WGS84, nil
+	}
+	c, err := geo.ParseCRS(raw)
+	if err != nil {
+		return "", apperr.Field("crs", err.Error())
+	}
+	return c, nil
+}
+
+// regionDetail is a region with its chain, overlays and stations.
+type regionDetail struct {
+	region.Region
+	Chain    []region.Link             `json:"chain"`
+	Overlays []gridmap.OverlayLinkView `json:"overlays"`
+	Stations []gridmap.StationView     `json:"stations"`
+}
+
+func (s *Server) getRegionDetail(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !s.requireRead(w, r, p) {
+		return
+	}
+	ctx := r.Context()
+	reg, err := s.opts.Regions.Get(ctx, p.User.Scope(), r.PathValue("code"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d := regionDetail{Region: reg, Overlays: []gridmap.OverlayLinkView{}, Stations: []gridmap.StationView{}}
+	if d.Chain, err = s.opts.Regions.Chain(ctx, p.User.Scope(), reg.Code); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.opts.Map != nil {
+		if reg.Level == region.Grid {
+			if d.Overlays, err = s.opts.Map.OverlayLinks(ctx, reg.Code); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+		if reg.Level >= region.Village {
+			if d.Stations, err = s.opts.Map.StationsUnder(ctx, reg.Path, 50); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) searchRegions(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !s.requireRead(w, r, p) {
+		return
+	}
+	var fs apperr.Fields
+	limit := intParam(r.URL.Query().Get("limit"), 20, "limit", &fs)
+	if err := fs.Err(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	items, err := s.opts.Regions.Search(r.Context(), p.User.Scope(), r.URL.Query().Get("q"), limit)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
+}
+
+func (s *Server) regionGeometry(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !s.requireRead(w, r, p) {
+		return
+	}
+	crs, err := parseCRS(r.URL.Query().Get("crs"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	g, reg, err := s.opts.Map.Geometry(r.Context(), p.User.Scope(), r.PathValue("code"), crs)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	f := geojson.NewFeature(g)
+	f.Properties = geojson.Properties{"code": reg.Code, "name": reg.Name, "level": reg.Level.String()}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Header().Set("Cache-Control", "no-store")
+	_ = json.NewEncoder(w).Encode(f)
+}
+
+func (s *Server) exportRegions(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !s.requireRead(w, r, p) {
+		return
+	}
+	crs, err := parseCRS(r.URL.Query().Get("crs"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	code := r.PathValue("code")
+	if _, err := s.opts.Regions.Get(r.Context(), p.User.Scope(), code); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/geo+json")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="regions-%s.geojson"`, code))
+	if _, err := s.opts.Map.ExportRegions(r.Context(), p.User.Scope(), code, crs, w); err != nil {
+		// The status is sent; all that is left is to stop and log.
+		s.log.Warn("export regions", "code", code, "err", err)
+	}
+}
+
+func (s *Server) checkRegion(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !s.requireRead(w, r, p) {
+		return
+	}
+	rep, err := s.opts.Map.Check(r.Context(), p.User.Scope(), r.PathValue("code"), nil)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, rep)
+}
+
+func (s *Server) importRegions(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !p.Can(auth.PermRegionsManage) {
+		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not change the grid map"))
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		s.writeError(w, r, apperr.Field("body", "must be multipart/form-data with a file field"))
+		return
+	}
+	opts := gridmap.ParseOptions{CRS: geo.WGS84}
+	var partial bool
+	var items []gridmap.Item
+	var fileName string
+	sawFile := false
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			s.writeError(w, r, uploadError(err))
+			return
+		}
+		name := part.FormName()
+		if name == "file" {
+			// Fields must come before the file so the file is read with them.
+			sawFile, fileName = true, part.FileName()
+			items, err = gridmap.ParseRegions(part, opts)
+			if err != nil {
+				var tooBig *http.MaxBytesError
+				if errors.As(err, &tooBig) {
+					s.writeError(w, r, uploadError(err))
+				} else {
+					s.writeError(w, r, apperr.Field("file", err.Error()))
+				}
+				return
+			}
+			continue
+		}
+		value, err := io.ReadAll(io.LimitReader(part, 1024))
+		if err != nil {
+			s.writeError(w, r, uploadError(err))
+			return
+		}
+		v := strings.TrimSpace(string(value))
+		switch name {
+		case "crs":
+			if opts.CRS, err = parseCRS(v); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		case "level":
+			if v != "" {
+				l, err := region.ParseLevel(v)
+				if err != nil {
+					s.writeError(w, r, apperr.Field("level", err.Error()))
+					return
+				}
+				opts.Level = l
+			}
+		case "parent":
+			opts.Parent = v
+		case "partial":
+			partial = v == "true" || v == "1" || v == "on"
+		default:
+			s.writeError(w, r, apperr.Field(name, "is not a known field"))
+			return
+		}
+	}
+	if !sawFile {
+		s.writeError(w, r, apperr.Field("file", "is required"))
+		return
+	}
+	res, err := s.opts.Map.ImportRegions(r.Context(), p.Actor(), p.User.Scope(), items, gridmap.ImportOptions{Partial: partial, Source: fileName})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if res.Stored {
+		if err := s.opts.Map.Locator.Refresh(r.Context()); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	status := http.StatusOK
+	if !res.Stored {
+		status = http.StatusUnprocessableEntity
+	}
+	writeJSON(w, status, res)
+}
+
+func uploadError(err error) error {
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		return apperr.Field("file", fmt.Sprintf("is larger than %d MB", MaxImportBytes>>20))
+	}
+	return apperr.Field("body", "cannot be read: "+err.Error())
+}
+
+// pointParams reads lng, lat and crs and returns the point in WGS-84.
+func pointParams(lngRaw, latRaw, crsRaw string) (orb.Point, error) {
+	var fs apperr.Fields
+	lng, err1 := strconv.ParseFloat(lngRaw, 64)
+	if err1 != nil {
+		fs.Add("lng", "must be a number")
+	}
+	lat, err2 := strconv.ParseFloat(latRaw, 64)
+	if err2 != nil {
+		fs.Add("lat", "must be a number")
+	}
+	crs, err := parseCRS(crsRaw)
+	if err != nil {
+		return orb.Point{}, err
+	}
+	if err := fs.Err(); err != nil {
+		return orb.Point{}, err
+	}
+	return toWGS84Point(lng, lat, crs)
+}
+
+func toWGS84Point(lng, lat float64, crs geo.CRS) (orb.Point, error) {
+	if err := geo.ValidatePoint(lng, lat, crs); err != nil {
+		field := "lng"
+		if !math.IsNaN(lng) && !math.IsInf(lng, 0) && lng >= -180 && lng <= 180 {
+			field = "lat"
+		}
+		return orb.Point{}, apperr.Field(field, err.Error())
+	}
+	g, err := geo.ToWGS84(crs, orb.Point{lng, lat})
+	if err != nil {
+		return orb.Point{}, apperr.Field("lng", err.Error())
+	}
+	return g.(orb.Point), nil
+}
+
+func (s *Server) locate(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	q := r.URL.Query()
+	pt, err := pointParams(q.Get("lng"), q.Get("lat"), q.Get("crs"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, s.opts.Map.Locator.Locate(pt, p.User.Scope()))
+}
+
+// MaxLocateBatch bounds one batch of points.
+const MaxLocateBatch = 1000
+
+func (s *Server) locateBatch(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	var req struct {
+		CRS    string       `json:"crs"`
+		Points [][2]float64 `json:"points"`
+	}
+	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	crs, err := parseCRS(req.CRS)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(req.Points) == 0 || len(req.Points) > MaxLocateBatch {
+		s.writeError(w, r, apperr.Field("points", fmt.Sprintf("must hold 1 to %d [lng, lat] pairs", MaxLocateBatch)))
+		return
+	}
+	out := make([]gridmap.Location, len(req.Points))
+	for i, pt := range req.Points {
+		wgs, err := toWGS84Point(pt[0], pt[1], crs)
+		if err != nil {
+			e, _ := apperr.As(err)
+			s.writeError(w, r, apperr.Field(fmt.Sprintf("points[%d]", i), e.Fields[0].Reason))
+			return
+		}
+		out[i] = s.opts.Map.Locator.Locate(wgs, p.User.Scope())
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+func (s *Server) mapTile(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !s.requireRead(w, r, p) {
+		return
+	}
+	var fs apperr.Fields
+	z := intParam(r.PathValue("z"), -1, "z", &fs)
+	x := intParam(r.PathValue("x"), -1, "x", &fs)
+	y := intParam(strings.TrimSuffix(r.PathValue("y"), ".mvt"), -1, "y", &fs)
+	if err := fs.Err(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	layers, err := gridmap.ParseTileLayers(r.URL.Query().Get("layers"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	data, err := s.tiler.Tile(p.User.Scope(), z, x, y, layers)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", "application/vnd.mapbox-vector-tile")
+	w.Header().Set("Cache-Control", "private, max-age=60")
+	_, _ = w.Write(data)
+}
+
+func (s *Server) mapConfig(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !s.requireRead(w, r, p) {
+		return
+	}
+	var bbox []float64
+	scope := p.User.Scope()
+	if scope.IsAll() {
+		if b := s.opts.Map.Locator.Bound(); !b.IsZero() {
+			bbox = []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}
+		}
+	} else if p.User.ScopeRegion != "" {
+		if reg, err := s.opts.Regions.Get(r.Context(), scope, p.User.ScopeRegion); err == nil {
+			bbox = reg.BBox
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"base_map_url": s.opts.BaseMapURL, "bbox": bbox, "version": s.opts.Map.Locator.Version()})
+}

@@ -1,0 +1,169 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/mvt"
+	"github.com/paulmach/orb/geojson"
+
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/dbtest"
+	"github.com/gridgov/gridgov/internal/geo"
+)
+
+func box(x0, y0, x1, y1 float64) orb.Polygon {
+	return orb.Polygon{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}}
+}
+
+// mapFile outlines the fixture's regions (newEnv creates the tree) and adds
+// two grids to the village 230602001001.
+func mapFile() string {
+	fc := geojson.NewFeatureCollection()
+	add := func(code, name, level, parent string, p orb.Polygon) {
+		f := geojson.NewFeature(p)
+		f.Properties = geojson.Properties{"code": code, "name": name, "level": level}
+		if parent != "" {
+			f.Properties["parent_code"] = parent
+		}
+		fc.Append(f)
+	}
+	add("230600", "大庆市", "city", "", box(124.8, 46.4, 125.4, 46.8))
+	add("230602", "萨尔图区", "county", "230600", box(124.8, 46.4, 125.4, 46.8))
+	add("230602001", "萨尔图街道", "township", "230602", box(124.8, 46.4, 125.1, 46.8))
+	add("230602002", "铁人街道", "township", "230602", box(125.1, 46.4, 125.4, 46.8))
+	add("230602001001", "友谊社区", "village", "230602001", box(124.8, 46.4, 125.1, 46.8))
+	add("230602001001001", "友谊第一网格", "grid", "230602001001", box(124.8, 46.4, 124.95, 46.8))
+	add("230602001001002", "友谊第二网格", "grid", "230602001001", box(124.95, 46.4, 125.1, 46.8))
+	b, _ := json.Marshal(fc)
+	return string(b)
+}
+
+func (c *client) upload(path string, fields map[string]string, file string) resp {
+	c.e.t.Helper()
+	var body bytes.Buffer
+	mw := multipart.NewWriter(&body)
+	for k, v := range fields {
+		_ = mw.WriteField(k, v)
+	}
+	if file != "" {
+		fw, _ := mw.CreateFormFile("file", "regions.geojson")
+		_, _ = io.WriteString(fw, file)
+	}
+	_ = mw.Close()
+	req, _ := http.NewRequest("POST", c.e.srv.URL+path, &body)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("X-CSRF-Token", c.csrf)
+	res, err := c.http.Do(req)
+	if err != nil {
+		c.e.t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return resp{status: res.StatusCode, header: res.Header, body: b}
+}
+
+func TestGridMapAPI(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, options{withMap: true})
+		e.user("admin1", auth.RoleAdmin, "")
+		e.user("tieren", auth.RoleCenter, "230602002")
+		admin := e.loggedIn("admin1")
+
+		// Bad uploads are refused naming the field, and store nothing.
+		wantProblem(t, admin.upload("/api/v1/regions/import", map[string]string{"crs": "wgs84"}, ""), 400, "invalid", "file")
+		wantProblem(t, admin.upload("/api/v1/regions/import", map[string]string{"crs": "mars"}, mapFile()), 400, "invalid", "crs")
+		wantProblem(t, admin.upload("/api/v1/regions/import", nil, "not geojson"), 400, "invalid", "file")
+		broken := strings.Replace(mapFile(), `"parent_code":"230602001001"`, `"parent_code":"230602009001"`, 1)
+		r := admin.upload("/api/v1/regions/import", map[string]string{"crs": "wgs84"}, broken)
+		if r.status != 422 || !strings.Contains(string(r.body), `"rejected":[{"index":5`) {
+			t.Fatalf("all-or-nothing refusal: %d %s", r.status, r.body)
+		}
+		r = admin.upload("/api/v1/regions/import", map[string]string{"crs": "wgs84", "partial": "false"}, mapFile())
+		if r.status != 200 || r.json(t)["created"] != float64(2) || r.json(t)["updated"] != float64(5) {
+			t.Fatalf("import: %d %s", r.status, r.body)
+		}
+		worker := e.loggedIn("tieren")
+		wantProblem(t, worker.upload("/api/v1/regions/import", nil, mapFile()), 403, "forbidden", "")
+
+		// Locate, in WGS-84 and in GCJ-02.
+		loc := admin.do("GET", "/api/v1/locate?lng=124.9&lat=46.6", "").json(t)
+		if loc["grid"].(map[string]any)["code"] != "230602001001001" || len(loc["chain"].([]any)) != 5 {
+			t.Fatalf("locate = %v", loc)
+		}
+		glng, glat := geo.WGS84ToGCJ02(125.0, 46.6)
+		loc = admin.do("GET", fmt.Sprintf("/api/v1/locate?lng=%f&lat=%f&crs=gcj02", glng, glat), "").json(t)
+		if loc["grid"].(map[string]any)["code"] != "230602001001002" {
+			t.Fatalf("gcj02 locate = %v", loc)
+		}
+		for _, q := range []string{"lng=abc&lat=46", "lng=124.9&lat=91", "lng=NaN&lat=46", "lng=2&lat=46&crs=gcj02", "lng=124.9&lat=46.6&crs=bd09"} {
+			r := admin.do("GET", "/api/v1/locate?"+q, "")
+			if r.status != 400 {
+				t.Fatalf("locate?%s: %d %s", q, r.status, r.body)
+			}
+		}
+		batch := admin.do("POST", "/api/v1/locate", `{"points":[[124.9,46.6],[125.2,46.6],[100,30]]}`).json(t)["items"].([]any)
+		if len(batch) != 3 || batch[2].(map[string]any)["grid"] != nil {
+			t.Fatalf("batch = %v", batch)
+		}
+		wantProblem(t, admin.do("POST", "/api/v1/locate", `{"points":[]}`), 400, "invalid", "points")
+		wantProblem(t, admin.do("POST", "/api/v1/locate", `{"points":[[124.9,95]]}`), 400, "invalid", "points[0]")
+
+		// Detail, search, geometry, export, check.
+		det := admin.do("GET", "/api/v1/regions/230602001001002", "").json(t)
+		if len(det["chain"].([]any)) != 5 || det["kind"] != "comprehensive" || det["area_m2"] == nil {
+			t.Fatalf("detail = %v", det)
+		}
+		found := admin.do("GET", "/api/v1/regions/search?q=友谊", "").json(t)["items"].([]any)
+		if len(found) != 3 {
+			t.Fatalf("search = %v", found)
+		}
+		g := admin.do("GET", "/api/v1/regions/230602001001002/geometry", "")
+		if g.status != 200 || g.header.Get("Content-Type") != "application/geo+json" {
+			t.Fatalf("geometry: %d %s", g.status, g.body)
+		}
+		ex := admin.do("GET", "/api/v1/regions/230602001/export?crs=gcj02", "")
+		if fc, err := geojson.UnmarshalFeatureCollection(ex.body); err != nil || len(fc.Features) != 4 {
+			t.Fatalf("export: %v %d", err, len(fc.Features))
+		}
+		chk := admin.do("GET", "/api/v1/regions/230602/check", "").json(t)
+		if sum := chk["summary"].(map[string]any); sum["with_gaps"] != float64(0) || sum["with_overlaps"] != float64(0) {
+			t.Fatalf("check summary = %v", sum)
+		}
+
+		// Scope: the Tieren township user cannot see or check Sartu street.
+		wantProblem(t, worker.do("GET", "/api/v1/regions/230602001001001", ""), 404, "not_found", "")
+		wantProblem(t, worker.do("GET", "/api/v1/regions/230602001/check", ""), 404, "not_found", "")
+		wantProblem(t, worker.do("GET", "/api/v1/regions/230602001/export", ""), 404, "not_found", "")
+		if got := worker.do("GET", "/api/v1/regions/search?q=友谊", "").json(t)["items"].([]any); len(got) != 0 {
+			t.Fatalf("out-of-scope search results: %v", got)
+		}
+		if l := worker.do("GET", "/api/v1/locate?lng=124.9&lat=46.6", "").json(t); l["in_scope"] != false {
+			t.Fatalf("locate outside scope = %v", l)
+		}
+
+		// Tiles decode and respect scope.
+		tile := admin.do("GET", "/api/v1/map/tiles/11/1734/723.mvt?layers=county,grid", "")
+		if tile.status != 200 || tile.header.Get("Content-Type") != "application/vnd.mapbox-vector-tile" {
+			t.Fatalf("tile: %d %s", tile.status, tile.body)
+		}
+		if _, err := mvt.Unmarshal(tile.body); err != nil {
+			t.Fatalf("tile does not decode: %v", err)
+		}
+		wantProblem(t, admin.do("GET", "/api/v1/map/tiles/11/1734/723.mvt?layers=roads", ""), 400, "invalid", "layers")
+		wantProblem(t, admin.do("GET", "/api/v1/map/tiles/31/0/0.mvt", ""), 400, "invalid", "z")
+		wantProblem(t, admin.do("GET", "/api/v1/map/tiles/a/0/0.mvt", ""), 400, "invalid", "z")
+		cfg := admin.do("GET", "/api/v1/map/config", "").json(t)
+		if bbox, _ := cfg["bbox"].([]any); len(bbox) != 4 {
+			t.Fatalf("map config = %v", cfg)
+		}
+	})
+}

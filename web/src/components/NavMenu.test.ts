@@ -1,0 +1,42 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest'
+import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
+import { createMemoryHistory, createRouter } from 'vue-router'
+import type { Role } from '../api/types'
+import { i18n } from '../i18n'
+import { routes } from '../router/routes'
+import { refreshSession } from '../session'
+import { jsonResponse, makeMe, stubFetch } from '../test/http'
+import NavMenu from './NavMenu.vue'
+
+let wrapper: VueWrapper
+
+async function menuFor(role: Role): Promise<string[]> {
+  stubFetch(jsonResponse(200, makeMe({ role })))
+  await refreshSession()
+  const router = createRouter({ history: createMemoryHistory(), routes })
+  await router.push('/')
+  wrapper = mount(NavMenu, { global: { plugins: [i18n, router] } })
+  await flushPromises()
+  return wrapper.findAll('[data-testid^="nav-"]').map((e) => e.text().trim())
+}
+
+beforeEach(() => {
+  i18n.global.locale.value = 'zh-CN'
+})
+
+afterEach(() => wrapper.unmount())
+
+describe('NavMenu', () => {
+  it('shows the grid map to staff', async () => {
+    expect(await menuFor('worker')).toEqual(['首页', '网格地图', '我的'])
+  })
+
+  it('hides it from residents', async () => {
+    expect(await menuFor('resident')).toEqual(['首页', '我的'])
+  })
+
+  it('names it in English', async () => {
+    i18n.global.locale.value = 'en'
+    expect(await menuFor('admin')).toContain('Grid map')
+  })
+})
