@@ -73,12 +73,12 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("demo regions refused: %v", res.Rejected[0])
 	}
 	fmt.Fprintf(e.stderr, "叠加网格 overlay networks: %d polygons…\n", len(c.Overlays))
-	if res, err := svc.ImportOverlays(ctx, actor, c.Overlays); err != nil {
+	if res, err := svc.ImportOverlays(ctx, actor, region.All(), c.Overlays); err != nil {
 		return err
 	} else if !res.Stored {
 		return fmt.Errorf("demo overlays refused: %v", res.Rejected[0])
 	}
-	if res, err := svc.ImportStations(ctx, actor, c.Stations); err != nil {
+	if res, err := svc.ImportStations(ctx, actor, region.All(), c.Stations); err != nil {
 		return err
 	} else if !res.Stored {
 		return fmt.Errorf("demo stations refused: %v", res.Rejected[0])

@@ -39,8 +39,11 @@ func newBar(w io.Writer, total int, what string) func(done, total int) {
 }
 
 func runImport(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && (args[0] == "overlays" || args[0] == "stations") {
+		return runImportPoints(ctx, e, args[0], args[1:])
+	}
 	if len(args) == 0 || args[0] != "regions" {
-		return fmt.Errorf("%w: want 'import regions FILE.geojson'", errUsage)
+		return fmt.Errorf("%w: want 'import regions|overlays|stations FILE.geojson'", errUsage)
 	}
 	fs := flag.NewFlagSet("import regions", flag.ContinueOnError)
 	var st storage
@@ -95,6 +98,65 @@ func runImport(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("%d of %d features rejected; nothing stored (use --partial to store the rest)", len(res.Rejected), len(items))
 	}
 	fmt.Fprintf(e.stdout, "%d created, %d updated, %d unchanged, %d rejected\n", res.Created, res.Updated, res.Unchanged, len(res.Rejected))
+	return nil
+}
+
+// runImportPoints imports overlay polygons of one layer or stations.
+func runImportPoints(ctx context.Context, e *env, what string, args []string) error {
+	fs := flag.NewFlagSet("import "+what, flag.ContinueOnError)
+	var st storage
+	st.register(fs)
+	crsName := fs.String("crs", "wgs84", "coordinate system of the file: wgs84 or gcj02")
+	layer := fs.String("layer", "", "overlay layer: police, mediation or a custom word (overlays only)")
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	if err := st.validate(); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: give exactly one GeoJSON file", errUsage)
+	}
+	crs, err := geo.ParseCRS(*crsName)
+	if err != nil {
+		return fmt.Errorf("%w: --crs: %w", errUsage, err)
+	}
+	if what == "overlays" && *layer == "" {
+		return fmt.Errorf("%w: --layer is required for overlays", errUsage)
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	svc, d, err := mapService(ctx, e, &st)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	var res gridmap.ImportResult
+	var rejected []gridmap.Rejection
+	if what == "overlays" {
+		var overlays []region.Overlay
+		if overlays, rejected, err = gridmap.ParseOverlays(f, *layer, crs); err == nil && len(rejected) == 0 {
+			res, err = svc.ImportOverlays(ctx, audit.System("cli"), region.All(), overlays)
+		}
+	} else {
+		var stations []region.Station
+		if stations, rejected, err = gridmap.ParseStations(f, crs); err == nil && len(rejected) == 0 {
+			res, err = svc.ImportStations(ctx, audit.System("cli"), region.All(), stations)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	for _, rej := range append(rejected, res.Rejected...) {
+		fmt.Fprintf(e.stdout, "rejected feature %d (code %q): %s\n", rej.Index, rej.Code, rej.Reason)
+	}
+	if !res.Stored {
+		return errors.New("nothing stored")
+	}
+	fmt.Fprintf(e.stdout, "%d created, %d updated\n", res.Created, res.Updated)
 	return nil
 }
 

@@ -35,7 +35,7 @@ func commands() []command {
 		{"user", "manage accounts: user add | user list", runUser},
 		{"audit", "check the audit log: audit verify", runAudit},
 		{"demo", "fill an empty database with a synthetic demo city", runDemo},
-		{"import", "import boundaries: import regions FILE.geojson", runImport},
+		{"import", "import GeoJSON: import regions|overlays|stations FILE.geojson", runImport},
 		{"export", "export boundaries: export regions [CODE]", runExport},
 		{"regions", "check coverage: regions check [CODE]", runRegions},
 		{"version", "print the version", runVersion},

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -176,6 +177,23 @@ func TestDemoIsIdempotent(t *testing.T) {
 	code, out, errOut = c.run("", "import", "regions", "--crs", "gcj02", exported)
 	if code != 0 || !strings.HasPrefix(out, "0 created, 0 updated") {
 		t.Fatalf("re-import: %d %q %q", code, out, errOut)
+	}
+	// Overlays and stations from files; a bad station refuses the file.
+	dir := t.TempDir()
+	overlays := filepath.Join(dir, "mediation.geojson")
+	os.WriteFile(overlays, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"MX1","name":"调解网格X"},
+		"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}}]}`), 0o600)
+	if code, out, errOut := c.run("", "import", "overlays", "--layer", "mediation", overlays); code != 0 || !strings.Contains(out, "1 created") {
+		t.Fatalf("import overlays: %d %q %q", code, out, errOut)
+	}
+	if code, _, errOut := c.run("", "import", "overlays", overlays); code != 2 || !strings.Contains(errOut, "--layer") {
+		t.Fatalf("overlays without layer: %d %q", code, errOut)
+	}
+	stations := filepath.Join(dir, "stations.geojson")
+	os.WriteFile(stations, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"SX1","name":"驿站"},
+		"geometry":{"type":"Point","coordinates":[0.5,0.5]}}]}`), 0o600)
+	if code, out, _ := c.run("", "import", "stations", stations); code != 1 || !strings.Contains(out, "not inside any grid") {
+		t.Fatalf("station outside the city: %d %q", code, out)
 	}
 	code, out, _ = c.run("", "demo")
 	if code != 0 || !strings.Contains(out, "already present") {

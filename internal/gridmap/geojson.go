@@ -102,28 +102,35 @@ func parseFeature(i int, raw json.RawMessage, opts ParseOptions) Item {
 	if r.Level == region.Grid && r.Kind == "" {
 		r.Kind = region.Comprehensive
 	}
-	if f.Geometry == nil {
-		it.Err = "feature has no geometry"
+	mp, reason := parseBoundary(f, opts)
+	if reason != "" {
+		it.Err = reason
 		return it
 	}
+	r.Boundary = mp
+	return it
+}
+
+// parseBoundary reads a feature's Polygon or MultiPolygon, converts it to
+// WGS-84 and repairs what can be repaired; a non-empty reason refuses it.
+func parseBoundary(f *geojson.Feature, opts ParseOptions) (orb.MultiPolygon, string) {
+	if f.Geometry == nil {
+		return nil, "feature has no geometry"
+	}
 	if n := vertexCount(f.Geometry); n > opts.MaxVertices {
-		it.Err = fmt.Sprintf("geometry has %d vertices, more than the limit of %d", n, opts.MaxVertices)
-		return it
+		return nil, fmt.Sprintf("geometry has %d vertices, more than the limit of %d", n, opts.MaxVertices)
 	}
 	switch f.Geometry.(type) {
 	case orb.Polygon, orb.MultiPolygon:
 	default:
-		it.Err = fmt.Sprintf("geometry is a %s; a boundary must be a Polygon or MultiPolygon", f.Geometry.GeoJSONType())
-		return it
+		return nil, fmt.Sprintf("geometry is a %s; a boundary must be a Polygon or MultiPolygon", f.Geometry.GeoJSONType())
 	}
 	if err := checkCoordinates(f.Geometry, opts.CRS); err != nil {
-		it.Err = err.Error()
-		return it
+		return nil, err.Error()
 	}
 	g, err := geo.ToWGS84(opts.CRS, f.Geometry)
 	if err != nil {
-		it.Err = err.Error()
-		return it
+		return nil, err.Error()
 	}
 	mp, problems := geo.Normalize(g)
 	var fatal []string
@@ -133,11 +140,9 @@ func parseFeature(i int, raw json.RawMessage, opts ParseOptions) Item {
 		}
 	}
 	if len(fatal) > 0 {
-		it.Err = "invalid geometry: " + strings.Join(fatal, "; ")
-		return it
+		return nil, "invalid geometry: " + strings.Join(fatal, "; ")
 	}
-	r.Boundary = mp
-	return it
+	return mp, ""
 }
 
 // checkCoordinates refuses non-finite and out-of-range coordinates, and

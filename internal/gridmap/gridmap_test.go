@@ -252,7 +252,7 @@ func TestLocateChainOverlaysAndStations(t *testing.T) {
 		f := newFixture(t, d)
 		f.importText(t, collection(cityFixture()), gridmap.ParseOptions{}, false)
 		police := region.Overlay{Layer: "police", Code: "P1", Name: "东风派出所第一警务区", Boundary: orb.MultiPolygon{rect(125.0, 46.0, 125.1, 46.1)}}
-		res, err := f.svc.ImportOverlays(ctx, audit.System("test"), []region.Overlay{police})
+		res, err := f.svc.ImportOverlays(ctx, audit.System("test"), region.All(), []region.Overlay{police})
 		if err != nil || res.Created != 1 {
 			t.Fatalf("overlays = %+v, %v", res, err)
 		}
@@ -264,11 +264,11 @@ func TestLocateChainOverlaysAndStations(t *testing.T) {
 			t.Fatalf("grid 2 linked to an overlay that does not touch it: %+v", links)
 		}
 		st := region.Station{Code: "S1", Name: "第一网格驿站", Address: "友谊路1号", OpeningHours: "08:30-17:30", Location: orb.Point{125.05, 46.02}}
-		if res, err := f.svc.ImportStations(ctx, audit.System("test"), []region.Station{st}); err != nil || res.Created != 1 {
+		if res, err := f.svc.ImportStations(ctx, audit.System("test"), region.All(), []region.Station{st}); err != nil || res.Created != 1 {
 			t.Fatalf("stations = %+v, %v", res, err)
 		}
 		bad := region.Station{Code: "S2", Name: "x", Location: orb.Point{100, 30}}
-		if res, _ := f.svc.ImportStations(ctx, audit.System("test"), []region.Station{bad}); len(res.Rejected) != 1 {
+		if res, _ := f.svc.ImportStations(ctx, audit.System("test"), region.All(), []region.Station{bad}); len(res.Rejected) != 1 {
 			t.Fatalf("station outside every grid accepted: %+v", res)
 		}
 

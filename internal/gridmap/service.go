@@ -36,8 +36,11 @@ const minShare = 0.001
 // ImportOverlays creates or replaces overlay polygons of their layers and
 // links each to the comprehensive and exclusive grids it overlaps, with the
 // share of the grid it covers. The grids must already be on the map.
-func (s *Service) ImportOverlays(ctx context.Context, actor audit.Actor, overlays []region.Overlay) (ImportResult, error) {
+func (s *Service) ImportOverlays(ctx context.Context, actor audit.Actor, scope region.Scope, overlays []region.Overlay) (ImportResult, error) {
 	res := ImportResult{Rejected: []Rejection{}}
+	if !scope.IsAll() {
+		return res, apperr.New(apperr.Forbidden, "overlay networks span the city; only a deployment-wide administrator may import them")
+	}
 	if err := s.Locator.Refresh(ctx); err != nil {
 		return res, err
 	}
@@ -141,7 +144,7 @@ func (s *Service) ImportOverlays(ctx context.Context, actor audit.Actor, overlay
 
 // ImportStations creates or updates stations by code. A station without a
 // grid code is placed in the grid that holds its location.
-func (s *Service) ImportStations(ctx context.Context, actor audit.Actor, stations []region.Station) (ImportResult, error) {
+func (s *Service) ImportStations(ctx context.Context, actor audit.Actor, scope region.Scope, stations []region.Station) (ImportResult, error) {
 	res := ImportResult{Rejected: []Rejection{}}
 	if err := s.Locator.Refresh(ctx); err != nil {
 		return res, err
@@ -173,7 +176,7 @@ func (s *Service) ImportStations(ctx context.Context, actor audit.Actor, station
 			st.GridCode = code
 		}
 		g, ok := snap.byCode[st.GridCode]
-		if !ok || g.Level != region.Grid {
+		if !ok || g.Level != region.Grid || !scope.Contains(g.Path) {
 			reject(fmt.Sprintf("grid %s does not exist", st.GridCode))
 			continue
 		}
@@ -284,10 +287,26 @@ type OverlayLinkView struct {
 
 // StationsUnder lists the stations in a region's subtree.
 func (s *Service) StationsUnder(ctx context.Context, path string, limit int) ([]StationView, error) {
-	sub := region.Under(path)
-	lo, hi := sub.Range()
+	return s.StationsIn(ctx, region.Under(path), limit)
+}
+
+// Stations returns the station with the given code when it is in scope.
+func (s *Service) Stations(ctx context.Context, scope region.Scope, code string) ([]StationView, error) {
+	return s.stations(ctx, scope, code, 1)
+}
+
+// StationsIn lists the stations inside a scope, by code.
+func (s *Service) StationsIn(ctx context.Context, scope region.Scope, limit int) ([]StationView, error) {
+	return s.stations(ctx, scope, "", limit)
+}
+
+func (s *Service) stations(ctx context.Context, scope region.Scope, code string, limit int) ([]StationView, error) {
+	lo, hi := scope.Range()
+	if lo == "" {
+		return []StationView{}, nil
+	}
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT code, name, address, opening_hours, lng, lat, grid_code FROM stations
-		WHERE grid_path >= $1 AND grid_path < $2 ORDER BY code LIMIT $3`, lo, hi, limit)
+		WHERE grid_path >= $1 AND grid_path < $2 AND ($3 = '' OR code = $3) ORDER BY code LIMIT $4`, lo, hi, code, limit)
 	if err != nil {
 		return nil, fmt.Errorf("stations: %w", err)
 	}

@@ -156,21 +156,15 @@ func (s *Server) checkRegion(w http.ResponseWriter, r *http.Request, p auth.Prin
 	writeJSON(w, http.StatusOK, rep)
 }
 
-func (s *Server) importRegions(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if !p.Can(auth.PermRegionsManage) {
-		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not change the grid map"))
-		return
-	}
+// readUpload reads a multipart upload: short fields (which must come before
+// the file) into fields, and the file part through onFile. Unknown fields
+// are refused by name.
+func readUpload(w http.ResponseWriter, r *http.Request, fields map[string]*string, onFile func(part io.Reader, name string) error) error {
 	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes)
 	mr, err := r.MultipartReader()
 	if err != nil {
-		s.writeError(w, r, apperr.Field("body", "must be multipart/form-data with a file field"))
-		return
+		return apperr.Field("body", "must be multipart/form-data with a file field")
 	}
-	opts := gridmap.ParseOptions{CRS: geo.WGS84}
-	var partial bool
-	var items []gridmap.Item
-	var fileName string
 	sawFile := false
 	for {
 		part, err := mr.NextPart()
@@ -178,59 +172,68 @@ func (s *Server) importRegions(w http.ResponseWriter, r *http.Request, p auth.Pr
 			break
 		}
 		if err != nil {
-			s.writeError(w, r, uploadError(err))
-			return
+			return uploadError(err)
 		}
 		name := part.FormName()
 		if name == "file" {
-			// Fields must come before the file so the file is read with them.
-			sawFile, fileName = true, part.FileName()
-			items, err = gridmap.ParseRegions(part, opts)
-			if err != nil {
+			sawFile = true
+			if err := onFile(part, part.FileName()); err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
-					s.writeError(w, r, uploadError(err))
-				} else {
-					s.writeError(w, r, apperr.Field("file", err.Error()))
+					return uploadError(err)
 				}
-				return
+				if _, ok := apperr.As(err); ok {
+					return err
+				}
+				return apperr.Field("file", err.Error())
 			}
 			continue
 		}
+		dst, ok := fields[name]
+		if !ok {
+			return apperr.Field(name, "is not a known field")
+		}
 		value, err := io.ReadAll(io.LimitReader(part, 1024))
 		if err != nil {
-			s.writeError(w, r, uploadError(err))
-			return
+			return uploadError(err)
 		}
-		v := strings.TrimSpace(string(value))
-		switch name {
-		case "crs":
-			if opts.CRS, err = parseCRS(v); err != nil {
-				s.writeError(w, r, err)
-				return
-			}
-		case "level":
-			if v != "" {
-				l, err := region.ParseLevel(v)
-				if err != nil {
-					s.writeError(w, r, apperr.Field("level", err.Error()))
-					return
-				}
-				opts.Level = l
-			}
-		case "parent":
-			opts.Parent = v
-		case "partial":
-			partial = v == "true" || v == "1" || v == "on"
-		default:
-			s.writeError(w, r, apperr.Field(name, "is not a known field"))
-			return
-		}
+		*dst = strings.TrimSpace(string(value))
 	}
 	if !sawFile {
-		s.writeError(w, r, apperr.Field("file", "is required"))
+		return apperr.Field("file", "is required")
+	}
+	return nil
+}
+
+func (s *Server) importRegions(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !p.Can(auth.PermRegionsManage) {
+		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not change the grid map"))
 		return
 	}
+	var crsRaw, levelRaw, parent, partialRaw string
+	var items []gridmap.Item
+	var fileName string
+	err := readUpload(w, r, map[string]*string{"crs": &crsRaw, "level": &levelRaw, "parent": &parent, "partial": &partialRaw},
+		func(part io.Reader, name string) error {
+			opts := gridmap.ParseOptions{Parent: parent}
+			var err error
+			if opts.CRS, err = parseCRS(crsRaw); err != nil {
+				return err
+			}
+			if levelRaw != "" {
+				if opts.Level, err = region.ParseLevel(levelRaw); err != nil {
+					return apperr.Field("level", err.Error())
+				}
+			}
+			fileName = name
+			items, err = gridmap.ParseRegions(part, opts)
+			return err
+		})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	partial := partialRaw == "true" || partialRaw == "1" || partialRaw == "on"
 	res, err := s.opts.Map.ImportRegions(r.Context(), p.Actor(), p.User.Scope(), items, gridmap.ImportOptions{Partial: partial, Source: fileName})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -242,11 +245,167 @@ func (s *Server) importRegions(w http.ResponseWriter, r *http.Request, p auth.Pr
 			return
 		}
 	}
+	writeImportResult(w, res)
+}
+
+func writeImportResult(w http.ResponseWriter, res gridmap.ImportResult) {
 	status := http.StatusOK
 	if !res.Stored {
 		status = http.StatusUnprocessableEntity
 	}
 	writeJSON(w, status, res)
+}
+
+func (s *Server) importOverlays(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !p.Can(auth.PermRegionsManage) {
+		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not change the grid map"))
+		return
+	}
+	var crsRaw, layer string
+	var overlays []region.Overlay
+	var rejected []gridmap.Rejection
+	err := readUpload(w, r, map[string]*string{"crs": &crsRaw, "layer": &layer}, func(part io.Reader, _ string) error {
+		crs, err := parseCRS(crsRaw)
+		if err != nil {
+			return err
+		}
+		if err := region.ValidateLayer(layer); err != nil {
+			return apperr.Field("layer", err.Error())
+		}
+		overlays, rejected, err = gridmap.ParseOverlays(part, layer, crs)
+		return err
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(rejected) > 0 {
+		writeImportResult(w, gridmap.ImportResult{Rejected: rejected})
+		return
+	}
+	res, err := s.opts.Map.ImportOverlays(r.Context(), p.Actor(), p.User.Scope(), overlays)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeImportResult(w, res)
+}
+
+func (s *Server) importStations(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !p.Can(auth.PermRegionsManage) {
+		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not change the grid map"))
+		return
+	}
+	var crsRaw string
+	var stations []region.Station
+	var rejected []gridmap.Rejection
+	err := readUpload(w, r, map[string]*string{"crs": &crsRaw}, func(part io.Reader, _ string) error {
+		crs, err := parseCRS(crsRaw)
+		if err != nil {
+			return err
+		}
+		stations, rejected, err = gridmap.ParseStations(part, crs)
+		return err
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if len(rejected) > 0 {
+		writeImportResult(w, gridmap.ImportResult{Rejected: rejected})
+		return
+	}
+	res, err := s.opts.Map.ImportStations(r.Context(), p.Actor(), p.User.Scope(), stations)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeImportResult(w, res)
+}
+
+func (s *Server) createStation(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !p.Can(auth.PermRegionsManage) {
+		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not change the grid map"))
+		return
+	}
+	var req struct {
+		Code         string  `json:"code"`
+		Name         string  `json:"name"`
+		Address      string  `json:"address"`
+		OpeningHours string  `json:"opening_hours"`
+		Lng          float64 `json:"lng"`
+		Lat          float64 `json:"lat"`
+		CRS          string  `json:"crs"`
+		GridCode     string  `json:"grid_code"`
+	}
+	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	crs, err := parseCRS(req.CRS)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	pt, err := toWGS84Point(req.Lng, req.Lat, crs)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	st := region.Station{Code: strings.TrimSpace(req.Code), Name: strings.TrimSpace(req.Name), Address: req.Address,
+		OpeningHours: req.OpeningHours, Location: pt, GridCode: req.GridCode}
+	res, err := s.opts.Map.ImportStations(r.Context(), p.Actor(), p.User.Scope(), []region.Station{st})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !res.Stored {
+		field := "code"
+		if strings.Contains(res.Rejected[0].Reason, "grid") || strings.Contains(res.Rejected[0].Reason, "location") {
+			field = "lng"
+		}
+		s.writeError(w, r, apperr.Field(field, res.Rejected[0].Reason))
+		return
+	}
+	list, err := s.opts.Map.Stations(r.Context(), p.User.Scope(), st.Code)
+	if err != nil || len(list) != 1 {
+		s.writeError(w, r, fmt.Errorf("read back station %s: %v", st.Code, err))
+		return
+	}
+	writeJSON(w, http.StatusCreated, list[0])
+}
+
+func (s *Server) listStations(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !s.requireRead(w, r, p) {
+		return
+	}
+	q := r.URL.Query()
+	var fs apperr.Fields
+	limit := intParam(q.Get("limit"), 200, "limit", &fs)
+	if err := fs.Err(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	scope := p.User.Scope()
+	if code := q.Get("region"); code != "" {
+		reg, err := s.opts.Regions.Get(r.Context(), scope, code)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		scope = region.Under(reg.Path)
+	}
+	lo, _ := scope.Range()
+	if lo == "" {
+		writeJSON(w, http.StatusOK, map[string]any{"items": []gridmap.StationView{}})
+		return
+	}
+	items, err := s.opts.Map.StationsIn(r.Context(), scope, min(limit, 1000))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
 func uploadError(err error) error {

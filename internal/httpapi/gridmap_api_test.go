@@ -161,6 +161,37 @@ func TestGridMapAPI(t *testing.T) {
 		wantProblem(t, admin.do("GET", "/api/v1/map/tiles/11/1734/723.mvt?layers=roads", ""), 400, "invalid", "layers")
 		wantProblem(t, admin.do("GET", "/api/v1/map/tiles/31/0/0.mvt", ""), 400, "invalid", "z")
 		wantProblem(t, admin.do("GET", "/api/v1/map/tiles/a/0/0.mvt", ""), 400, "invalid", "z")
+		// Overlays and stations.
+		police := geojson.NewFeatureCollection()
+		pf := geojson.NewFeature(box(124.8, 46.4, 124.95, 46.6))
+		pf.Properties = geojson.Properties{"code": "P001", "name": "第一警务区"}
+		police.Append(pf)
+		pb, _ := json.Marshal(police)
+		wantProblem(t, admin.upload("/api/v1/overlays/import", map[string]string{"layer": "Police!"}, string(pb)), 400, "invalid", "layer")
+		if r := admin.upload("/api/v1/overlays/import", map[string]string{"layer": "police"}, string(pb)); r.status != 200 || r.json(t)["created"] != float64(1) {
+			t.Fatalf("overlay import: %d %s", r.status, r.body)
+		}
+		det = admin.do("GET", "/api/v1/regions/230602001001001", "").json(t)
+		ov := det["overlays"].([]any)
+		if len(ov) != 1 || ov[0].(map[string]any)["code"] != "P001" || ov[0].(map[string]any)["share"].(float64) < 0.49 {
+			t.Fatalf("grid overlays = %v", ov)
+		}
+		st := admin.do("POST", "/api/v1/stations", `{"code":"S001","name":"友谊驿站","address":"友谊路1号","opening_hours":"08:30-17:30","lng":124.9,"lat":46.5}`)
+		if st.status != 201 || st.json(t)["grid_code"] != "230602001001001" {
+			t.Fatalf("create station: %d %s", st.status, st.body)
+		}
+		wantProblem(t, admin.do("POST", "/api/v1/stations", `{"code":"S002","name":"野外驿站","lng":100,"lat":30}`), 400, "invalid", "lng")
+		wantProblem(t, admin.do("POST", "/api/v1/stations", `{"code":"S003","name":"x","lng":124.9,"lat":146}`), 400, "invalid", "lat")
+		if items := admin.do("GET", "/api/v1/stations?region=230602001", "").json(t)["items"].([]any); len(items) != 1 {
+			t.Fatalf("stations = %v", items)
+		}
+		if items := worker.do("GET", "/api/v1/stations", "").json(t)["items"].([]any); len(items) != 0 {
+			t.Fatalf("out-of-scope stations listed: %v", items)
+		}
+		if l := admin.do("GET", "/api/v1/locate?lng=124.9&lat=46.55", "").json(t); l["nearest_station"].(map[string]any)["code"] != "S001" || len(l["overlays"].(map[string]any)["police"].([]any)) != 1 {
+			t.Fatalf("locate with overlay and station = %v", l)
+		}
+
 		cfg := admin.do("GET", "/api/v1/map/config", "").json(t)
 		if bbox, _ := cfg["bbox"].([]any); len(bbox) != 4 {
 			t.Fatalf("map config = %v", cfg)
