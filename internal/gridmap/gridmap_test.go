@@ -442,3 +442,48 @@ func TestRealDaqingDistricts(t *testing.T) {
 		fmt.Fprintf(io.Discard, "%v", total)
 	})
 }
+
+// TestLocateDuringRedraw locates points from several goroutines while grids
+// are redrawn and the index is swapped; every answer is a whole grid of one
+// version or the other (run with -race to catch unsynchronised access).
+func TestLocateDuringRedraw(t *testing.T) {
+	d := dbtest.Open(t, db.SQLite)
+	f := newFixture(t, d)
+	f.importText(t, collection(cityFixture()), gridmap.ParseOptions{}, false)
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for range 4 {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				loc := f.svc.Locator.Locate(orb.Point{125.095, 46.02}, region.All())
+				if loc.Grid == nil || (loc.Grid.Code != "990101001001001" && loc.Grid.Code != "990101001001002") {
+					errs <- fmt.Errorf("mid-redraw answer %+v", loc.Grid)
+					return
+				}
+			}
+		}()
+	}
+	for i := range 6 {
+		fs := cityFixture()
+		// Move the border between grids 1 and 2 back and forth across the point.
+		x := 125.09 + 0.01*float64(i%2)
+		fs[6].poly = rect(125.0, 46.0, x, 46.05)
+		fs[7].poly = rect(x, 46.0, 125.2, 46.05)
+		f.importText(t, collection(fs), gridmap.ParseOptions{}, false)
+	}
+	close(done)
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if v := f.svc.Locator.Version(); v < 6 {
+		t.Fatalf("index version %d after 6 redraws", v)
+	}
+}

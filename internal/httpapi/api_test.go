@@ -76,6 +76,7 @@ func newEnv(t *testing.T, d *db.DB, o options) *env {
 	}
 	opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts.MaxBodyBytes = 4096
+	opts.MaxUploadBytes = 64 << 10
 	e.srv = httptest.NewServer(httpapi.New(opts))
 	t.Cleanup(e.srv.Close)
 	return e

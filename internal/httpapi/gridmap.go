@@ -20,9 +20,9 @@ import (
 	"github.com/gridgov/gridgov/internal/region"
 )
 
-// MaxImportBytes bounds a boundary upload; a city's grid file is tens of
-// megabytes, a 200 MB upload is refused before it is read.
-const MaxImportBytes = 64 << 20
+// DefaultMaxUploadBytes bounds a boundary upload; a city's grid file is tens
+// of megabytes, a 200 MB upload is refused while it is read.
+const DefaultMaxUploadBytes = 64 << 20
 
 func (s *Server) requireRead(w http.ResponseWriter, r *http.Request, p auth.Principal) bool {
 	if !p.Can(auth.PermRegionsRead) {
@@ -159,8 +159,8 @@ func (s *Server) checkRegion(w http.ResponseWriter, r *http.Request, p auth.Prin
 // readUpload reads a multipart upload: short fields (which must come before
 // the file) into fields, and the file part through onFile. Unknown fields
 // are refused by name.
-func readUpload(w http.ResponseWriter, r *http.Request, fields map[string]*string, onFile func(part io.Reader, name string) error) error {
-	r.Body = http.MaxBytesReader(w, r.Body, MaxImportBytes)
+func readUpload(w http.ResponseWriter, r *http.Request, limit int64, fields map[string]*string, onFile func(part io.Reader, name string) error) error {
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	mr, err := r.MultipartReader()
 	if err != nil {
 		return apperr.Field("body", "must be multipart/form-data with a file field")
@@ -172,7 +172,7 @@ func readUpload(w http.ResponseWriter, r *http.Request, fields map[string]*strin
 			break
 		}
 		if err != nil {
-			return uploadError(err)
+			return uploadError(err, limit)
 		}
 		name := part.FormName()
 		if name == "file" {
@@ -180,7 +180,7 @@ func readUpload(w http.ResponseWriter, r *http.Request, fields map[string]*strin
 			if err := onFile(part, part.FileName()); err != nil {
 				var tooBig *http.MaxBytesError
 				if errors.As(err, &tooBig) {
-					return uploadError(err)
+					return uploadError(err, limit)
 				}
 				if _, ok := apperr.As(err); ok {
 					return err
@@ -195,7 +195,7 @@ func readUpload(w http.ResponseWriter, r *http.Request, fields map[string]*strin
 		}
 		value, err := io.ReadAll(io.LimitReader(part, 1024))
 		if err != nil {
-			return uploadError(err)
+			return uploadError(err, limit)
 		}
 		*dst = strings.TrimSpace(string(value))
 	}
@@ -213,7 +213,7 @@ func (s *Server) importRegions(w http.ResponseWriter, r *http.Request, p auth.Pr
 	var crsRaw, levelRaw, parent, partialRaw string
 	var items []gridmap.Item
 	var fileName string
-	err := readUpload(w, r, map[string]*string{"crs": &crsRaw, "level": &levelRaw, "parent": &parent, "partial": &partialRaw},
+	err := readUpload(w, r, s.opts.MaxUploadBytes, map[string]*string{"crs": &crsRaw, "level": &levelRaw, "parent": &parent, "partial": &partialRaw},
 		func(part io.Reader, name string) error {
 			opts := gridmap.ParseOptions{Parent: parent}
 			var err error
@@ -264,7 +264,7 @@ func (s *Server) importOverlays(w http.ResponseWriter, r *http.Request, p auth.P
 	var crsRaw, layer string
 	var overlays []region.Overlay
 	var rejected []gridmap.Rejection
-	err := readUpload(w, r, map[string]*string{"crs": &crsRaw, "layer": &layer}, func(part io.Reader, _ string) error {
+	err := readUpload(w, r, s.opts.MaxUploadBytes, map[string]*string{"crs": &crsRaw, "layer": &layer}, func(part io.Reader, _ string) error {
 		crs, err := parseCRS(crsRaw)
 		if err != nil {
 			return err
@@ -299,7 +299,7 @@ func (s *Server) importStations(w http.ResponseWriter, r *http.Request, p auth.P
 	var crsRaw string
 	var stations []region.Station
 	var rejected []gridmap.Rejection
-	err := readUpload(w, r, map[string]*string{"crs": &crsRaw}, func(part io.Reader, _ string) error {
+	err := readUpload(w, r, s.opts.MaxUploadBytes, map[string]*string{"crs": &crsRaw}, func(part io.Reader, _ string) error {
 		crs, err := parseCRS(crsRaw)
 		if err != nil {
 			return err
@@ -408,10 +408,10 @@ func (s *Server) listStations(w http.ResponseWriter, r *http.Request, p auth.Pri
 	writeJSON(w, http.StatusOK, map[string]any{"items": items})
 }
 
-func uploadError(err error) error {
+func uploadError(err error, limit int64) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return apperr.Field("file", fmt.Sprintf("is larger than %d MB", MaxImportBytes>>20))
+		return apperr.Field("file", fmt.Sprintf("is larger than the limit of %d bytes (%d MB)", limit, limit>>20))
 	}
 	return apperr.Field("body", "cannot be read: "+err.Error())
 }

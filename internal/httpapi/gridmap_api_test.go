@@ -82,6 +82,8 @@ func TestGridMapAPI(t *testing.T) {
 		wantProblem(t, admin.upload("/api/v1/regions/import", map[string]string{"crs": "wgs84"}, ""), 400, "invalid", "file")
 		wantProblem(t, admin.upload("/api/v1/regions/import", map[string]string{"crs": "mars"}, mapFile()), 400, "invalid", "crs")
 		wantProblem(t, admin.upload("/api/v1/regions/import", nil, "not geojson"), 400, "invalid", "file")
+		wantProblem(t, admin.upload("/api/v1/regions/import", nil, `{"type":"FeatureCollection","features":[`+strings.Repeat(" ", 70<<10)+`]}`), 400, "invalid", "file")
+		wantProblem(t, admin.upload("/api/v1/regions/import", map[string]string{"colour": "red"}, mapFile()), 400, "invalid", "colour")
 		broken := strings.Replace(mapFile(), `"parent_code":"230602001001"`, `"parent_code":"230602009001"`, 1)
 		r := admin.upload("/api/v1/regions/import", map[string]string{"crs": "wgs84"}, broken)
 		if r.status != 422 || !strings.Contains(string(r.body), `"rejected":[{"index":5`) {

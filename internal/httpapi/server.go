@@ -44,8 +44,9 @@ type Options struct {
 	// TrustedProxies may set X-Forwarded-For and X-Forwarded-Proto.
 	TrustedProxies []netip.Prefix
 	Version        string
-	// MaxBodyBytes limits JSON request bodies.
-	MaxBodyBytes int64
+	// MaxBodyBytes limits JSON request bodies, MaxUploadBytes file uploads.
+	MaxBodyBytes   int64
+	MaxUploadBytes int64
 }
 
 // Server is the HTTP server's handler set.
@@ -63,6 +64,9 @@ type Server struct {
 func New(opts Options) *Server {
 	if opts.MaxBodyBytes == 0 {
 		opts.MaxBodyBytes = 1 << 20
+	}
+	if opts.MaxUploadBytes == 0 {
+		opts.MaxUploadBytes = DefaultMaxUploadBytes
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
