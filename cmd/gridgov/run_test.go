@@ -298,3 +298,32 @@ func TestServeBootstrapsAdminAndShutsDownGracefully(t *testing.T) {
 		})
 	}
 }
+
+// TestDemoOnRealBoundaries subdivides the real Daqing district outlines.
+func TestDemoOnRealBoundaries(t *testing.T) {
+	const path = "../../../shared/data/daqing-districts.geojson"
+	if _, err := os.Stat(path); err != nil {
+		t.Skipf("reference data not available (%v)", err)
+	}
+	c := newCLI(t, db.SQLite)
+	code, out, errOut := c.run("", "demo", "--preset", "small", "--boundaries", path, "--crs", "gcj02", "--city-name", "大庆市")
+	if code != 0 || !strings.Contains(out, "demo city 230600") {
+		t.Fatalf("demo on real boundaries: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = c.run("", "regions", "check", "--json", "230602")
+	if code != 0 && code != 1 {
+		t.Fatalf("check: %d %q", code, errOut)
+	}
+	var rep struct {
+		Parents []struct {
+			Code         string  `json:"code"`
+			CoveredShare float64 `json:"covered_share"`
+		} `json:"parents"`
+	}
+	if err := json.Unmarshal([]byte(out), &rep); err != nil || len(rep.Parents) == 0 {
+		t.Fatalf("check output: %v %q", err, out[:min(len(out), 300)])
+	}
+	if rep.Parents[0].Code != "230602" || rep.Parents[0].CoveredShare < 0.999 {
+		t.Fatalf("Sartu district covered by its townships: %+v", rep.Parents[0])
+	}
+}
