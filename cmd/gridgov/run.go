@@ -34,6 +34,7 @@ func commands() []command {
 		{"migrate", "apply database migrations and exit", runMigrate},
 		{"user", "manage accounts: user add | user list", runUser},
 		{"audit", "check the audit log: audit verify", runAudit},
+		{"keys", "rotate the data key: keys rotate", runKeys},
 		{"demo", "fill an empty database with a synthetic demo city", runDemo},
 		{"import", "import GeoJSON: import regions|overlays|stations FILE.geojson", runImport},
 		{"export", "export boundaries: export regions [CODE]", runExport},

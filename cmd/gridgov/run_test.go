@@ -145,6 +145,12 @@ func TestUserAddListAndAuditVerify(t *testing.T) {
 			if code != 0 || !strings.Contains(out, "intact: 2 entries") {
 				t.Fatalf("audit verify: %d %q", code, out)
 			}
+			if code, out, errOut := c.run("", "keys", "rotate"); code != 0 || !strings.Contains(out, "new data key k2") {
+				t.Fatalf("keys rotate: %d %q %q", code, out, errOut)
+			}
+			if code, out, _ = c.run("", "user", "list"); code != 0 || !strings.Contains(out, "ops") {
+				t.Fatalf("user list after rotation: %d %q", code, out)
+			}
 
 			// Tamper with the first entry: verification must fail and name it.
 			d := c.open()

@@ -710,3 +710,51 @@ func (s *Service) EnsureAdmin(ctx context.Context, username string) (string, boo
 	}
 	return password, true, nil
 }
+
+// ResealSecrets re-encrypts every TOTP secret with the keyring's current key,
+// after a key rotation, and returns how many it rewrote.
+func (s *Service) ResealSecrets(ctx context.Context) (int, error) {
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL`)
+	if err != nil {
+		return 0, fmt.Errorf("reseal: %w", err)
+	}
+	type sealed struct {
+		id   int64
+		blob []byte
+	}
+	var todo []sealed
+	for rows.Next() {
+		var v sealed
+		if err := rows.Scan(&v.id, &v.blob); err != nil {
+			rows.Close()
+			return 0, fmt.Errorf("reseal: %w", err)
+		}
+		if secret.SealedWith(v.blob) != s.keys.CurrentKeyID() {
+			todo = append(todo, v)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("reseal: %w", err)
+	}
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		for _, v := range todo {
+			plain, err := s.keys.Open(v.blob, totpContext(v.id))
+			if err != nil {
+				return fmt.Errorf("reseal user %d: %w", v.id, err)
+			}
+			// The guard on the old value leaves a secret re-enrolled meanwhile alone.
+			if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3`,
+				s.keys.Seal(plain, totpContext(v.id)), v.id, v.blob); err != nil {
+				return fmt.Errorf("reseal user %d: %w", v.id, err)
+			}
+		}
+		if len(todo) == 0 {
+			return nil
+		}
+		_, err := audit.Append(ctx, tx, s.clock(), audit.Record{Actor: audit.System("keys"), Action: "keys.reseal",
+			Detail: map[string]any{"table": "users", "count": len(todo), "key": s.keys.CurrentKeyID()}})
+		return err
+	})
+	return len(todo), err
+}

@@ -1,6 +1,7 @@
 package auth_test
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"sync"
@@ -398,6 +399,44 @@ func TestEnsureAdminOnce(t *testing.T) {
 		}
 		if _, created, _ := f.svc.EnsureAdmin(ctx, "admin"); created {
 			t.Fatal("second EnsureAdmin created another account")
+		}
+	})
+}
+
+func TestResealAfterKeyRotation(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d, auth.Config{})
+		f.user(t, "keyholder", auth.RoleAdmin, "")
+		res, _ := f.login(t, "keyholder", pw)
+		en, err := f.svc.EnrollTOTP(ctx, res.Principal)
+		if err != nil {
+			t.Fatal(err)
+		}
+		code, _ := auth.TOTPCode(en.Secret, f.clock.Now())
+		if err := f.svc.ConfirmTOTP(ctx, res.Principal, code); err != nil {
+			t.Fatal(err)
+		}
+		rotated, _ := secret.NewKeyring(secret.Key{ID: "k1", Bytes: make([]byte, 32)}, secret.Key{ID: "k2", Bytes: bytes.Repeat([]byte{9}, 32)})
+		svc2, err := auth.NewService(d, rotated, auth.Config{HashParams: auth.HashParams{Memory: 1024, Time: 1, Threads: 1}}, f.clock.Now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, err := svc2.ResealSecrets(ctx); err != nil || n != 1 {
+			t.Fatalf("reseal = %d, %v", n, err)
+		}
+		if n, _ := svc2.ResealSecrets(ctx); n != 0 {
+			t.Fatalf("second reseal rewrote %d values", n)
+		}
+		var blob []byte
+		_ = d.Read().QueryRowContext(ctx, `SELECT totp_secret FROM users WHERE username = 'keyholder'`).Scan(&blob)
+		if secret.SealedWith(blob) != "k2" {
+			t.Fatalf("secret sealed with %q after reseal", secret.SealedWith(blob))
+		}
+		f.clock.Add(30 * time.Second)
+		code, _ = auth.TOTPCode(en.Secret, f.clock.Now())
+		if _, err := svc2.Login(ctx, auth.LoginInput{Username: "keyholder", Password: pw, OTP: code}); err != nil {
+			t.Fatalf("TOTP login after reseal: %v", err)
 		}
 	})
 }

@@ -8,8 +8,11 @@ import (
 	"bytes"
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -22,10 +25,13 @@ const KeySize = 32
 
 const formatV1 = 1
 
-// Keyring holds the data keys.
+// Keyring holds the data keys and the blind-index key.
 type Keyring struct {
 	current string
 	aeads   map[string]cipher.AEAD
+	// index keys the HMAC blind index. It is separate from the data keys so
+	// that rotating those does not change any index value.
+	index []byte
 }
 
 // Key is one named data key.
@@ -57,8 +63,47 @@ func NewKeyring(keys ...Key) (*Keyring, error) {
 		}
 		k.aeads[key.ID] = aead
 		k.current = key.ID
+		if k.index == nil {
+			// Until SetIndexKey is called, the index key is derived from the
+			// first data key, which is enough for tests and keeps old indexes
+			// valid when later keys are appended.
+			m := hmac.New(sha256.New, key.Bytes)
+			m.Write([]byte("gridgov blind index v1"))
+			k.index = m.Sum(nil)
+		}
 	}
 	return k, nil
+}
+
+// SetIndexKey sets the blind-index key.
+func (k *Keyring) SetIndexKey(b []byte) error {
+	if len(b) < KeySize {
+		return fmt.Errorf("keyring: index key is %d bytes, want at least %d", len(b), KeySize)
+	}
+	k.index = append([]byte(nil), b...)
+	return nil
+}
+
+// Index returns the blind index of a value for exact-match lookups: an HMAC
+// that reveals nothing about the value without the key. purpose separates
+// indexes of different fields, so equal values in two fields do not match.
+func (k *Keyring) Index(purpose, value string) string {
+	m := hmac.New(sha256.New, k.index)
+	m.Write([]byte(purpose))
+	m.Write([]byte{0})
+	m.Write([]byte(value))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// CurrentKeyID names the key that seals new values.
+func (k *Keyring) CurrentKeyID() string { return k.current }
+
+// SealedWith names the key a sealed value was sealed with.
+func SealedWith(sealed []byte) string {
+	if len(sealed) < 2 || sealed[0] != formatV1 || len(sealed) < 2+int(sealed[1]) {
+		return ""
+	}
+	return string(sealed[2 : 2+int(sealed[1])])
 }
 
 // Seal encrypts plaintext; context binds the ciphertext to its use (for
@@ -142,7 +187,7 @@ func LoadOrCreate(envKey, dir string) (*Keyring, error) {
 	path := filepath.Join(dir, "keys", "data.key")
 	text, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		text, err = createKeyFile(path)
+		text, err = createKeyFile(path, "k1")
 	}
 	if err != nil {
 		return nil, fmt.Errorf("data key: %w", err)
@@ -151,10 +196,71 @@ func LoadOrCreate(envKey, dir string) (*Keyring, error) {
 	if err != nil {
 		return nil, fmt.Errorf("data key %s: %w", path, err)
 	}
-	return NewKeyring(keys...)
+	ring, err := NewKeyring(keys...)
+	if err != nil {
+		return nil, err
+	}
+	indexPath := filepath.Join(dir, "keys", "index.key")
+	text, err = os.ReadFile(indexPath)
+	if errors.Is(err, os.ErrNotExist) {
+		text, err = createKeyFile(indexPath, "index")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("index key: %w", err)
+	}
+	idx, err := ParseKeys(text)
+	if err != nil || len(idx) == 0 {
+		return nil, fmt.Errorf("index key %s: malformed", indexPath)
+	}
+	if err := ring.SetIndexKey(idx[len(idx)-1].Bytes); err != nil {
+		return nil, err
+	}
+	return ring, nil
 }
 
-func createKeyFile(path string) ([]byte, error) {
+// RotateKeyFile appends a new random data key to the key file in dir and
+// returns its id; values sealed from then on use it, and every older key
+// still opens what it sealed.
+func RotateKeyFile(dir string) (string, error) {
+	path := filepath.Join(dir, "keys", "data.key")
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("rotate: %w", err)
+	}
+	keys, err := ParseKeys(text)
+	if err != nil {
+		return "", fmt.Errorf("rotate: %s: %w", path, err)
+	}
+	id := fmt.Sprintf("k%d", len(keys)+1)
+	for taken := true; taken; {
+		taken = false
+		for _, k := range keys {
+			if k.ID == id {
+				id += "b"
+				taken = true
+			}
+		}
+	}
+	raw := make([]byte, KeySize)
+	if _, err := rand.Read(raw); err != nil {
+		return "", err
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND, 0o600)
+	if err != nil {
+		return "", fmt.Errorf("rotate: %w", err)
+	}
+	if _, err := fmt.Fprintf(f, "%s:%s\n", id, base64.StdEncoding.EncodeToString(raw)); err != nil {
+		f.Close()
+		return "", fmt.Errorf("rotate: %w", err)
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return "", err
+	}
+	return id, f.Close()
+}
+
+func createKeyFile(path, id string) ([]byte, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, err
 	}
@@ -162,7 +268,7 @@ func createKeyFile(path string) ([]byte, error) {
 	if _, err := rand.Read(raw); err != nil {
 		return nil, err
 	}
-	text := []byte("# gridgov data keys: the last line seals, every line opens. Back this file up.\nk1:" +
+	text := []byte("# gridgov keys: the last line is used; keep every line. Back this file up.\n" + id + ":" +
 		base64.StdEncoding.EncodeToString(raw) + "\n")
 	// O_EXCL: when two processes start at once, one writes and the other reads.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)

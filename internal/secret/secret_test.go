@@ -73,3 +73,40 @@ func TestEnvKey(t *testing.T) {
 		}
 	}
 }
+
+func TestBlindIndexAndRotation(t *testing.T) {
+	dir := t.TempDir()
+	a, err := secret.LoadOrCreate("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	idx := a.Index("id_number", "11010519491231002X")
+	if idx == a.Index("phone", "11010519491231002X") {
+		t.Fatal("the same value indexes equally for two purposes")
+	}
+	if idx == a.Index("id_number", "11010519491231002x") {
+		t.Fatal("different values index equally")
+	}
+	sealed := a.Seal([]byte("13812345678"), "person:1:phone")
+	id, err := secret.RotateKeyFile(dir)
+	if err != nil || id != "k2" {
+		t.Fatalf("rotate = %q, %v", id, err)
+	}
+	b, err := secret.LoadOrCreate("", dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.CurrentKeyID() != "k2" || secret.SealedWith(b.Seal([]byte("x"), "c")) != "k2" || secret.SealedWith(sealed) != "k1" {
+		t.Fatal("new values are not sealed with the new key")
+	}
+	if got, err := b.Open(sealed, "person:1:phone"); err != nil || string(got) != "13812345678" {
+		t.Fatalf("old value after rotation: %q, %v", got, err)
+	}
+	if b.Index("id_number", "11010519491231002X") != idx {
+		t.Fatal("rotating data keys changed the blind index")
+	}
+	other, _ := secret.LoadOrCreate("", t.TempDir())
+	if other.Index("id_number", "11010519491231002X") == idx {
+		t.Fatal("two deployments share a blind index")
+	}
+}
