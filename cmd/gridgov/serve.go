@@ -19,6 +19,7 @@ import (
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/httpapi"
 	"github.com/gridgov/gridgov/internal/region"
+	"github.com/gridgov/gridgov/internal/registry"
 	"github.com/gridgov/gridgov/internal/secret"
 	"github.com/gridgov/gridgov/web"
 )
@@ -154,6 +155,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	srv := httpapi.New(httpapi.Options{
 		DB: d, Auth: authSvc, Regions: region.NewStore(d, time.Now), Log: log, UI: web.Dist(),
 		Map: gridmap.NewService(d, locator, time.Now), BaseMapURL: cfg.baseMapURL,
+		Registry:     registry.NewService(d, keys, locator, time.Now),
 		CookieSecure: cfg.cookieSecure, TrustedProxies: cfg.proxies, Version: version,
 	})
 	if web.Dist() == nil {

@@ -69,13 +69,20 @@ const (
 	PermRegionsManage Permission = "regions:manage"
 	PermRegionsRead   Permission = "regions:read"
 	PermAuditRead     Permission = "audit:read"
+	// The registry: reading and keeping person and house records, seeing
+	// special-group tags, and revealing ID numbers and phones (audited).
+	PermRegistryRead  Permission = "registry:read"
+	PermRegistryWrite Permission = "registry:write"
+	PermTagsRead      Permission = "registry:tags"
+	PermPIIReveal     Permission = "pii:reveal"
 )
 
 var permissions = map[Role][]Permission{
-	RoleAdmin:      {PermUsersManage, PermRegionsManage, PermRegionsRead, PermAuditRead},
-	RoleCenter:     {PermRegionsRead},
+	RoleAdmin: {PermUsersManage, PermRegionsManage, PermRegionsRead, PermAuditRead,
+		PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal},
+	RoleCenter:     {PermRegionsRead, PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal},
 	RoleDepartment: {PermRegionsRead},
-	RoleWorker:     {PermRegionsRead},
+	RoleWorker:     {PermRegionsRead, PermRegistryRead, PermRegistryWrite, PermTagsRead},
 	RoleLeader:     {PermRegionsRead},
 	RoleResident:   {},
 }

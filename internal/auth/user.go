@@ -146,3 +146,11 @@ type UserFilter struct {
 	AfterID int64
 	Limit   int
 }
+
+// TestUserScopedTo returns u scoped to the region with this path, for tests
+// of other packages that need a scoped principal without a database.
+func TestUserScopedTo(u User, path string) User {
+	codes := strings.Split(strings.Trim(path, "/"), "/")
+	u.ScopeRegion, u.scopePath = codes[len(codes)-1], path
+	return u
+}

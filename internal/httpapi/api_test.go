@@ -22,6 +22,7 @@ import (
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/httpapi"
 	"github.com/gridgov/gridgov/internal/region"
+	"github.com/gridgov/gridgov/internal/registry"
 	"github.com/gridgov/gridgov/internal/secret"
 )
 
@@ -73,6 +74,7 @@ func newEnv(t *testing.T, d *db.DB, o options) *env {
 			t.Fatal(err)
 		}
 		opts.Map = gridmap.NewService(d, loc, time.Now)
+		opts.Registry = registry.NewService(d, keys, loc, time.Now)
 	}
 	opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts.MaxBodyBytes = 4096

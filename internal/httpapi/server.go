@@ -19,6 +19,7 @@ import (
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/region"
+	"github.com/gridgov/gridgov/internal/registry"
 )
 
 // SessionCookie is the name of the browser session cookie.
@@ -31,6 +32,8 @@ type Options struct {
 	Regions *region.Store
 	// Map is the grid map; without it the map endpoints are not served.
 	Map *gridmap.Service
+	// Registry is the person and house registry; optional like Map.
+	Registry *registry.Service
 	// BaseMapURL is an XYZ tile URL template for a base map under the grids
 	// (empty: none, for offline government networks).
 	BaseMapURL string
@@ -124,6 +127,16 @@ func (s *Server) routes() http.Handler {
 	}
 
 	mux.Handle("GET /api/v1/audit", s.authed(s.listAudit, 0))
+
+	if s.opts.Registry != nil {
+		mux.Handle("POST /api/v1/houses", s.authed(s.saveHouse, 0))
+		mux.Handle("GET /api/v1/houses", s.authed(s.listHouses, 0))
+		mux.Handle("GET /api/v1/houses/{code}", s.authed(s.getHouse, 0))
+		mux.Handle("POST /api/v1/persons", s.authed(s.savePerson, 0))
+		mux.Handle("POST /api/v1/persons/search", s.authed(s.searchPersons, 0))
+		mux.Handle("GET /api/v1/persons/{id}", s.authed(s.getPerson, 0))
+		mux.Handle("POST /api/v1/persons/{id}/reveal", s.authed(s.revealPerson, 0))
+	}
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))

@@ -1,0 +1,64 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/dbtest"
+	"github.com/gridgov/gridgov/internal/idcard"
+)
+
+func TestRegistryAPI(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, options{withMap: true})
+		e.user("admin1", auth.RoleAdmin, "")
+		e.user("worker1", auth.RoleWorker, "230602001")
+		admin := e.loggedIn("admin1")
+		if r := admin.upload("/api/v1/regions/import", nil, mapFile()); r.status != 200 {
+			t.Fatalf("map: %d %s", r.status, r.body)
+		}
+		h := admin.do("POST", "/api/v1/houses", `{"house_code":"H-100","estate":"友谊小区","room":"101","lng":124.9,"lat":46.5,"usage":"rented"}`)
+		if h.status != 201 || h.json(t)["grid_code"] != "230602001001001" {
+			t.Fatalf("house: %d %s", h.status, h.body)
+		}
+		wantProblem(t, admin.do("POST", "/api/v1/houses", `{"house_code":"H-101","lng":124.9}`), 400, "invalid", "lat")
+		first := "23060219560412003"
+		id := first + string(idcard.CheckDigit(first))
+		body := fmt.Sprintf(`{"name":"刘凤芝","id_number":%q,"phone":"13612345678","houses":[{"house_code":"H-100","relation":"lives"}],"tags":[{"tag":"empty_nest"}]}`, id)
+		p := admin.do("POST", "/api/v1/persons", body)
+		if p.status != 201 || strings.Contains(string(p.body), id) || strings.Contains(string(p.body), "13612345678") {
+			t.Fatalf("person: %d %s", p.status, p.body)
+		}
+		pid := int(p.json(t)["id"].(float64))
+		if r := admin.do("POST", "/api/v1/persons", body); r.status != 200 {
+			t.Fatalf("re-save: %d", r.status)
+		}
+		wantProblem(t, admin.do("POST", "/api/v1/persons", strings.Replace(body, id, id[:17]+"1", 1)), 400, "invalid", "id_number")
+		wantProblem(t, admin.do("POST", "/api/v1/persons/search", `{"id_number":"123"}`), 400, "invalid", "id_number")
+		found := admin.do("POST", "/api/v1/persons/search", fmt.Sprintf(`{"id_number":%q}`, id)).json(t)["items"].([]any)
+		if len(found) != 1 {
+			t.Fatalf("search by id = %v", found)
+		}
+		house := admin.do("GET", "/api/v1/houses/H-100", "").json(t)
+		if occ := house["occupants"].([]any); len(occ) != 1 {
+			t.Fatalf("occupants = %v", occ)
+		}
+		worker := e.loggedIn("worker1")
+		wantProblem(t, worker.do("POST", fmt.Sprintf("/api/v1/persons/%d/reveal", pid), `{"purpose":"入户核实"}`), 403, "forbidden", "")
+		wantProblem(t, admin.do("POST", fmt.Sprintf("/api/v1/persons/%d/reveal", pid), `{}`), 400, "invalid", "purpose")
+		rev := admin.do("POST", fmt.Sprintf("/api/v1/persons/%d/reveal", pid), `{"purpose":"核实养老补贴"}`).json(t)
+		if rev["id_number"] != id || rev["phone"] != "13612345678" || rev["revealed"] != true {
+			t.Fatalf("reveal = %v", rev)
+		}
+		if g := worker.do("GET", fmt.Sprintf("/api/v1/persons/%d", pid), "").json(t); g["id_number"] == id || g["revealed"] == true {
+			t.Fatalf("worker sees the revealed numbers: %v", g)
+		}
+		e.user("tieren2", auth.RoleCenter, "230602002")
+		other := e.loggedIn("tieren2")
+		wantProblem(t, other.do("GET", fmt.Sprintf("/api/v1/persons/%d", pid), ""), 404, "not_found", "")
+		wantProblem(t, other.do("GET", "/api/v1/houses/H-100", ""), 404, "not_found", "")
+	})
+}
