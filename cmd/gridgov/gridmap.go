@@ -19,6 +19,7 @@ import (
 	"github.com/gridgov/gridgov/internal/geo"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/region"
+	"github.com/gridgov/gridgov/internal/registry"
 )
 
 // mapService opens storage and the grid map for a CLI command.
@@ -42,8 +43,11 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	if len(args) > 0 && (args[0] == "overlays" || args[0] == "stations") {
 		return runImportPoints(ctx, e, args[0], args[1:])
 	}
+	if len(args) > 0 && (args[0] == "persons" || args[0] == "houses") {
+		return runImportRegistry(ctx, e, registry.Kind(args[0]), args[1:])
+	}
 	if len(args) == 0 || args[0] != "regions" {
-		return fmt.Errorf("%w: want 'import regions|overlays|stations FILE.geojson'", errUsage)
+		return fmt.Errorf("%w: want 'import regions|overlays|stations FILE.geojson' or 'import persons|houses FILE.csv|.xlsx'", errUsage)
 	}
 	fs := flag.NewFlagSet("import regions", flag.ContinueOnError)
 	var st storage

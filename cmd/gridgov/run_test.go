@@ -333,3 +333,34 @@ func TestDemoOnRealBoundaries(t *testing.T) {
 		t.Fatalf("Sartu district covered by its townships: %+v", rep.Parents[0])
 	}
 }
+
+func TestImportPersonsAndHouses(t *testing.T) {
+	c := newCLI(t, db.SQLite)
+	if code, _, errOut := c.run("", "demo"); code != 0 {
+		t.Fatalf("demo: %s", errOut)
+	}
+	dir := t.TempDir()
+	houses := filepath.Join(dir, "houses.csv")
+	// A point inside the demo city: the station of its first grid.
+	os.WriteFile(houses, []byte("房屋编码,地址,网格编码,用途\nH-1,友谊路1号,990102001001001,出租\n"), 0o600)
+	if code, out, errOut := c.run("", "import", "houses", houses); code != 0 || !strings.Contains(out, "1 created") {
+		t.Fatalf("import houses: %d %q %q", code, out, errOut)
+	}
+	first := "11010519491231002"
+	persons := filepath.Join(dir, "persons.csv")
+	os.WriteFile(persons, []byte("姓名,身份证号,房屋编码\n张三,"+first+"X,H-1\n李四,"+first+"0,H-1\n"), 0o600)
+	report := filepath.Join(dir, "errors.xlsx")
+	code, out, errOut := c.run("", "import", "persons", "--errors", report, persons)
+	if code != 0 || !strings.Contains(out, "1 created") || !strings.Contains(out, "row 3, column 身份证号") {
+		t.Fatalf("import persons: %d %q %q", code, out, errOut)
+	}
+	if info, err := os.Stat(report); err != nil || info.Size() == 0 {
+		t.Fatalf("error report not written: %v", err)
+	}
+	if code, _, errOut := c.run("", "import", "persons", "--all-or-nothing", persons); code != 1 || !strings.Contains(errOut, "nothing stored") {
+		t.Fatalf("all-or-nothing: %d %q", code, errOut)
+	}
+	if code, _, errOut := c.run("", "import", "persons", "--encoding", "big5", persons); code != 2 || !strings.Contains(errOut, "--encoding") {
+		t.Fatalf("bad encoding flag: %d %q", code, errOut)
+	}
+}

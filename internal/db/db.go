@@ -215,3 +215,13 @@ func (d *DB) Pools() map[string]*sql.DB {
 	}
 	return map[string]*sql.DB{string(d.Engine) + "_write": d.write, string(d.Engine) + "_read": d.read}
 }
+
+// BeginWrite starts a transaction on the writer for work that commits in
+// batches of its own choosing (bulk imports); prefer InTx otherwise.
+func (d *DB) BeginWrite(ctx context.Context) (*sql.Tx, error) {
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin transaction: %w", err)
+	}
+	return tx, nil
+}

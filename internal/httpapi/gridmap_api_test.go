@@ -49,13 +49,18 @@ func mapFile() string {
 
 func (c *client) upload(path string, fields map[string]string, file string) resp {
 	c.e.t.Helper()
+	return c.uploadNamed(path, fields, "regions.geojson", file)
+}
+
+func (c *client) uploadNamed(path string, fields map[string]string, name, file string) resp {
+	c.e.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	for k, v := range fields {
 		_ = mw.WriteField(k, v)
 	}
 	if file != "" {
-		fw, _ := mw.CreateFormFile("file", "regions.geojson")
+		fw, _ := mw.CreateFormFile("file", name)
 		_, _ = io.WriteString(fw, file)
 	}
 	_ = mw.Close()

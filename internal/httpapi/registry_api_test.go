@@ -56,6 +56,24 @@ func TestRegistryAPI(t *testing.T) {
 		if g := worker.do("GET", fmt.Sprintf("/api/v1/persons/%d", pid), "").json(t); g["id_number"] == id || g["revealed"] == true {
 			t.Fatalf("worker sees the revealed numbers: %v", g)
 		}
+		// Spreadsheet import with an error report to download.
+		second := "23060219880808004"
+		csv := "姓名,身份证号,房屋编码\n孙悦," + second + string(idcard.CheckDigit(second)) + ",H-100\n坏行," + second + "0,H-100\n"
+		up := admin.uploadNamed("/api/v1/registry/import/persons", nil, "persons.csv", csv)
+		body2 := up.json(t)
+		if up.status != 200 || body2["created"] != float64(1) || body2["error_report"] == nil {
+			t.Fatalf("import: %d %s", up.status, up.body)
+		}
+		report := admin.do("GET", "/api/v1/registry/import-errors/"+body2["error_report"].(string)+"?format=csv", "")
+		if report.status != 200 || !strings.Contains(string(report.body), "3,身份证号,230602") || strings.Contains(string(report.body), second) {
+			t.Fatalf("error report: %d %s", report.status, report.body)
+		}
+		wantProblem(t, worker.do("GET", "/api/v1/registry/import-errors/"+body2["error_report"].(string), ""), 404, "not_found", "")
+		wantProblem(t, admin.uploadNamed("/api/v1/registry/import/animals", nil, "a.csv", csv), 400, "invalid", "kind")
+		if tpl := admin.do("GET", "/api/v1/registry/templates/houses?format=csv", ""); tpl.status != 200 || !strings.Contains(string(tpl.body), "房屋编码") {
+			t.Fatalf("template: %d %s", tpl.status, tpl.body)
+		}
+
 		e.user("tieren2", auth.RoleCenter, "230602002")
 		other := e.loggedIn("tieren2")
 		wantProblem(t, other.do("GET", fmt.Sprintf("/api/v1/persons/%d", pid), ""), 404, "not_found", "")

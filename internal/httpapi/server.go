@@ -60,7 +60,9 @@ type Server struct {
 	registry *prometheus.Registry
 	tiler    *gridmap.Tiler
 	csp      string
-	handler  http.Handler
+	// errorReports holds recent import error reports for download.
+	errorReports errorReports
+	handler      http.Handler
 }
 
 // New builds the server and its routes.
@@ -136,6 +138,9 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("POST /api/v1/persons/search", s.authed(s.searchPersons, 0))
 		mux.Handle("GET /api/v1/persons/{id}", s.authed(s.getPerson, 0))
 		mux.Handle("POST /api/v1/persons/{id}/reveal", s.authed(s.revealPerson, 0))
+		mux.Handle("POST /api/v1/registry/import/{kind}", s.authed(s.importRegistry, 0))
+		mux.Handle("GET /api/v1/registry/import-errors/{token}", s.authed(s.importErrors, 0))
+		mux.Handle("GET /api/v1/registry/templates/{kind}", s.authed(s.importTemplate, 0))
 	}
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

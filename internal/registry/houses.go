@@ -71,6 +71,20 @@ func (s *Service) SaveHouse(ctx context.Context, p auth.Principal, h House) (Hou
 	if err := s.requireWrite(p); err != nil {
 		return House{}, false, err
 	}
+	if err := s.checkHouse(&h); err != nil {
+		return House{}, false, err
+	}
+	var out outcome
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		h, out, err = s.saveHouseTx(ctx, tx, p, h, audit.Canonical(s.now()))
+		return err
+	})
+	return h, out == created, err
+}
+
+// checkHouse validates a house and places it in a grid by its location.
+func (s *Service) checkHouse(h *House) error {
 	h.Code = strings.TrimSpace(h.Code)
 	var fs apperr.Fields
 	if !houseCodePattern.MatchString(h.Code) {
@@ -99,12 +113,13 @@ func (s *Service) SaveHouse(ctx context.Context, p auth.Principal, h House) (Hou
 	if h.GridCode == "" && h.Location == nil {
 		fs.Add("grid_code", "give a grid code or a location")
 	}
-	if err := fs.Err(); err != nil {
-		return House{}, false, err
-	}
-	now := audit.Canonical(s.now())
-	created := false
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return fs.Err()
+}
+
+// saveHouseTx stores one checked house inside tx.
+func (s *Service) saveHouseTx(ctx context.Context, tx *sql.Tx, p auth.Principal, h House, now time.Time) (House, outcome, error) {
+	result := unchanged
+	err := func() error {
 		path, err := gridInScope(ctx, tx, p.User.Scope(), h.GridCode, "grid_code")
 		if err != nil {
 			return err
@@ -117,7 +132,7 @@ func (s *Service) SaveHouse(ctx context.Context, p auth.Principal, h House) (Hou
 		old, err := getHouse(ctx, tx, "code = $1", h.Code)
 		switch {
 		case apperr.Is(err, apperr.NotFound):
-			created = true
+			result = created
 			err = tx.QueryRowContext(ctx, `INSERT INTO houses (code, estate, building, unit, room, address, lng, lat, grid_code, region_path,
 				usage, structure, floor_area_m2, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$14) RETURNING id`,
 				h.Code, h.Estate, h.Building, h.Unit, h.Room, h.Address, lng, lat, h.GridCode, path, string(h.Usage), h.Structure,
@@ -142,6 +157,7 @@ func (s *Service) SaveHouse(ctx context.Context, p auth.Principal, h House) (Hou
 		if len(changed) == 0 {
 			return nil
 		}
+		result = updated
 		if _, err := tx.ExecContext(ctx, `UPDATE houses SET estate=$1, building=$2, unit=$3, room=$4, address=$5, lng=$6, lat=$7, grid_code=$8,
 			region_path=$9, usage=$10, structure=$11, floor_area_m2=$12, updated_at=$13, version=version+1 WHERE id=$14`,
 			h.Estate, h.Building, h.Unit, h.Room, h.Address, lng, lat, h.GridCode, path, string(h.Usage), h.Structure, h.FloorAreaM2, now, h.ID); err != nil {
@@ -151,8 +167,8 @@ func (s *Service) SaveHouse(ctx context.Context, p auth.Principal, h House) (Hou
 		_, err = audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "house.update", TargetType: "house", TargetID: h.Code,
 			Detail: map[string]any{"changed": changed}})
 		return err
-	})
-	return h, created, err
+	}()
+	return h, result, err
 }
 
 func houseChanges(a, b House) []string {

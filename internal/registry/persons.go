@@ -132,9 +132,25 @@ func (s *Service) SavePerson(ctx context.Context, p auth.Principal, in PersonInp
 		return PersonView{}, false, err
 	}
 	var id int64
-	created := false
-	now := audit.Canonical(s.now())
+	var out outcome
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		var err error
+		id, out, err = s.savePersonTx(ctx, tx, p, v, audit.Canonical(s.now()))
+		return err
+	})
+	if err != nil {
+		return PersonView{}, false, err
+	}
+	created := out == created
+	view, err := s.GetPerson(ctx, p, id)
+	return view, created, err
+}
+
+// savePersonTx stores one validated person inside tx.
+func (s *Service) savePersonTx(ctx context.Context, tx *sql.Tx, p auth.Principal, v validated, now time.Time) (int64, outcome, error) {
+	var id int64
+	result := unchanged
+	err := func() error {
 		scope := p.User.Scope()
 		// Houses first: they must exist in scope and may give the grid.
 		houseIDs := make([]int64, len(v.in.Houses))
@@ -158,7 +174,7 @@ func (s *Service) SavePerson(ctx context.Context, p auth.Principal, in PersonInp
 		old, err := loadPerson(ctx, tx, "id_number_index = $1", v.idIndex)
 		switch {
 		case apperr.Is(err, apperr.NotFound):
-			created = true
+			result = created
 			id, err = s.insertPerson(ctx, tx, v, path, now)
 			if err != nil {
 				return err
@@ -184,6 +200,7 @@ func (s *Service) SavePerson(ctx context.Context, p auth.Principal, in PersonInp
 		if len(changed) == 0 {
 			return nil
 		}
+		result = updated
 		if err := s.updatePerson(ctx, tx, id, v, path, now); err != nil {
 			return err
 		}
@@ -193,13 +210,10 @@ func (s *Service) SavePerson(ctx context.Context, p auth.Principal, in PersonInp
 		_, err = audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "person.update", TargetType: "person",
 			TargetID: strconv.FormatInt(id, 10), Detail: map[string]any{"changed": changed}})
 		return err
-	})
-	if err != nil {
-		return PersonView{}, false, err
-	}
-	view, err := s.GetPerson(ctx, p, id)
-	return view, created, err
+	}()
+	return id, result, err
 }
+
 
 func (s *Service) insertPerson(ctx context.Context, tx *sql.Tx, v validated, path string, now time.Time) (int64, error) {
 	idEnc := s.keys.Seal([]byte(v.id.Number), personContext("id", v.idIndex))

@@ -114,3 +114,12 @@ func checkDate(fs interface{ Add(string, string) }, field, v string) {
 		fs.Add(field, "must be a date as YYYY-MM-DD")
 	}
 }
+
+// outcome says what a save did.
+type outcome int
+
+const (
+	unchanged outcome = iota
+	created
+	updated
+)

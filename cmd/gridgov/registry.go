@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/gridmap"
+	"github.com/gridgov/gridgov/internal/registry"
+	"github.com/gridgov/gridgov/internal/secret"
+	"github.com/gridgov/gridgov/internal/tabular"
+)
+
+// runImportRegistry imports a persons or houses spreadsheet.
+func runImportRegistry(ctx context.Context, e *env, kind registry.Kind, args []string) error {
+	fs := flag.NewFlagSet("import "+string(kind), flag.ContinueOnError)
+	var st storage
+	st.register(fs)
+	encoding := fs.String("encoding", "auto", "CSV encoding: auto, utf-8 or gbk")
+	allOrNothing := fs.Bool("all-or-nothing", false, "store nothing when any row is rejected")
+	errorsOut := fs.String("errors", "", "write rejected rows to this .csv or .xlsx file")
+	if err := parse(fs, e, args); err != nil {
+		return err
+	}
+	if err := st.validate(); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return fmt.Errorf("%w: give exactly one .csv or .xlsx file", errUsage)
+	}
+	enc := tabular.Encoding(strings.ToLower(*encoding))
+	if enc != tabular.Auto && enc != tabular.UTF8 && enc != tabular.GBK {
+		return fmt.Errorf("%w: --encoding must be auto, utf-8 or gbk", errUsage)
+	}
+	f, err := os.Open(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return err
+	}
+	r, err := tabular.Open(f, info.Size(), filepath.Base(fs.Arg(0)), tabular.Options{Encoding: enc, TempDir: filepath.Join(st.dataDir, "tmp")})
+	if err != nil {
+		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+	}
+	defer r.Close()
+
+	d, err := st.open(ctx, st.logger(e.stderr))
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	keys, err := secret.LoadOrCreate(e.getenv("GRIDGOV_DATA_KEY"), st.dataDir)
+	if err != nil {
+		return err
+	}
+	loc := gridmap.NewLocator(d, st.logger(e.stderr))
+	if err := loc.Refresh(ctx); err != nil {
+		return err
+	}
+	svc := registry.NewService(d, keys, loc, time.Now)
+	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("导入 importing rows"),
+		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }))
+	rep, err := svc.Import(ctx, auth.System("cli"), kind, r, registry.ImportOptions{
+		AllOrNothing: *allOrNothing, Source: fs.Arg(0), Progress: func(rows int) { _ = bar.Set(rows) },
+	})
+	_ = bar.Finish()
+	if err != nil {
+		return err
+	}
+	for _, rej := range rep.Rejected {
+		fmt.Fprintf(e.stdout, "row %d, column %s (%q): %s\n", rej.Row, rej.Column, rej.Value, rej.Reason)
+	}
+	if *errorsOut != "" && len(rep.Rejected) > 0 {
+		if err := writeRowErrors(*errorsOut, rep.Rejected); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "rejected rows written to %s\n", *errorsOut)
+	}
+	if !rep.Stored {
+		return fmt.Errorf("%d of %d rows rejected; nothing stored (all-or-nothing)", len(rep.Rejected), rep.Rows)
+	}
+	fmt.Fprintf(e.stdout, "%d rows: %d created, %d updated, %d unchanged, %d rejected\n",
+		rep.Rows, rep.Created, rep.Updated, rep.Unchanged, len(rep.Rejected))
+	return nil
+}
+
+func writeRowErrors(path string, rows []registry.RowError) error {
+	format := tabular.CSV
+	if strings.EqualFold(filepath.Ext(path), ".xlsx") {
+		format = tabular.XLSX
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	w, err := tabular.NewWriter(f, format)
+	if err != nil {
+		f.Close()
+		return err
+	}
+	err = registry.WriteRowErrors(w, rows)
+	return errors.Join(err, w.Close(), f.Close())
+}

@@ -1,0 +1,185 @@
+package httpapi
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/registry"
+	"github.com/gridgov/gridgov/internal/tabular"
+)
+
+// errorReports keeps the rejected rows of recent imports for an hour so the
+// uploader can download them as a file.
+type errorReports struct {
+	mu      sync.Mutex
+	reports map[string]errorReport
+}
+
+type errorReport struct {
+	userID  int64
+	rows    []registry.RowError
+	expires time.Time
+}
+
+func (e *errorReports) put(userID int64, rows []registry.RowError) string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	token := hex.EncodeToString(b)
+	now := time.Now()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.reports == nil {
+		e.reports = map[string]errorReport{}
+	}
+	for k, r := range e.reports {
+		if now.After(r.expires) {
+			delete(e.reports, k)
+		}
+	}
+	e.reports[token] = errorReport{userID: userID, rows: rows, expires: now.Add(time.Hour)}
+	return token
+}
+
+func (e *errorReports) get(userID int64, token string) ([]registry.RowError, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r, ok := e.reports[token]
+	if !ok || r.userID != userID || time.Now().After(r.expires) {
+		return nil, false
+	}
+	return r.rows, true
+}
+
+type importResponse struct {
+	registry.ImportReport
+	ErrorReport string `json:"error_report,omitempty"`
+}
+
+func (s *Server) importRegistry(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	kind, err := registry.ParseKind(r.PathValue("kind"))
+	if err != nil {
+		s.writeError(w, r, apperr.Field("kind", err.Error()))
+		return
+	}
+	if !p.Can(auth.PermRegistryWrite) {
+		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not change the registry"))
+		return
+	}
+	var encoding, allOrNothing, fileName string
+	// The upload goes to a temporary file: an .xlsx is a ZIP, read from its end.
+	tmp, err := os.CreateTemp("", "gridgov-import-*")
+	if err != nil {
+		s.writeError(w, r, fmt.Errorf("import: %w", err))
+		return
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	var size int64
+	err = readUpload(w, r, s.opts.MaxUploadBytes, map[string]*string{"encoding": &encoding, "all_or_nothing": &allOrNothing},
+		func(part io.Reader, name string) error {
+			fileName = name
+			size, err = io.Copy(tmp, part)
+			return err
+		})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	enc := tabular.Encoding(encoding)
+	if enc != "" && enc != tabular.Auto && enc != tabular.UTF8 && enc != tabular.GBK {
+		s.writeError(w, r, apperr.Field("encoding", "must be auto, utf-8 or gbk"))
+		return
+	}
+	tr, err := tabular.Open(tmp, size, fileName, tabular.Options{Encoding: enc})
+	if err != nil {
+		s.writeError(w, r, apperr.Field("file", err.Error()))
+		return
+	}
+	defer tr.Close()
+	rep, err := s.opts.Registry.Import(r.Context(), p, kind, tr, registry.ImportOptions{
+		AllOrNothing: allOrNothing == "true" || allOrNothing == "1" || allOrNothing == "on", Source: fileName,
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	resp := importResponse{ImportReport: rep}
+	if len(rep.Rejected) > 0 {
+		resp.ErrorReport = s.errorReports.put(p.User.ID, rep.Rejected)
+	}
+	status := http.StatusOK
+	if !rep.Stored {
+		status = http.StatusUnprocessableEntity
+	}
+	writeJSON(w, status, resp)
+}
+
+func spreadsheetFormat(raw string) (tabular.Format, error) {
+	switch raw {
+	case "", "xlsx":
+		return tabular.XLSX, nil
+	case "csv":
+		return tabular.CSV, nil
+	}
+	return "", apperr.Field("format", "must be xlsx or csv")
+}
+
+func (s *Server) importErrors(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	format, err := spreadsheetFormat(r.URL.Query().Get("format"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rows, ok := s.errorReports.get(p.User.ID, r.PathValue("token"))
+	if !ok {
+		s.writeError(w, r, apperr.New(apperr.NotFound, "no such error report (they are kept for an hour)"))
+		return
+	}
+	w.Header().Set("Content-Type", format.ContentType())
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="import-errors.%s"`, format))
+	tw, err := tabular.NewWriter(w, format)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := registry.WriteRowErrors(tw, rows); err != nil {
+		s.log.Warn("write error report", "err", err)
+	}
+	_ = tw.Close()
+}
+
+func (s *Server) importTemplate(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	if !p.Can(auth.PermRegistryWrite) {
+		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not change the registry"))
+		return
+	}
+	kind, err := registry.ParseKind(r.PathValue("kind"))
+	if err != nil {
+		s.writeError(w, r, apperr.Field("kind", err.Error()))
+		return
+	}
+	format, err := spreadsheetFormat(r.URL.Query().Get("format"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", format.ContentType())
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s-template.%s"`, kind, format))
+	tw, err := tabular.NewWriter(w, format)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	for _, row := range registry.Template(kind) {
+		_ = tw.Write(row)
+	}
+	_ = tw.Close()
+}

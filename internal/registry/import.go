@@ -1,0 +1,368 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/audit"
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/geo"
+	"github.com/gridgov/gridgov/internal/pii"
+	"github.com/gridgov/gridgov/internal/tabular"
+)
+
+// Kind names what an import file holds.
+type Kind string
+
+const (
+	Persons Kind = "persons"
+	Houses  Kind = "houses"
+)
+
+// ParseKind accepts persons or houses.
+func ParseKind(s string) (Kind, error) {
+	switch Kind(s) {
+	case Persons, Houses:
+		return Kind(s), nil
+	}
+	return "", fmt.Errorf("want persons or houses, got %q", s)
+}
+
+// The columns of the import templates, Chinese first; clerks' files may use
+// either language.
+var personFields = []tabular.Field{
+	{Name: "name", Aliases: []string{"姓名"}, Required: true},
+	{Name: "id_number", Aliases: []string{"身份证号", "身份证号码", "证件号码"}, Required: true},
+	{Name: "phone", Aliases: []string{"联系电话", "电话", "手机号"}},
+	{Name: "house_code", Aliases: []string{"房屋编码"}},
+	{Name: "house_relation", Aliases: []string{"房屋关系"}},
+	{Name: "residence_type", Aliases: []string{"人口类型"}},
+	{Name: "tags", Aliases: []string{"标签", "特殊人群"}},
+	{Name: "grid_code", Aliases: []string{"网格编码"}},
+	{Name: "household_no", Aliases: []string{"户号"}},
+	{Name: "relation", Aliases: []string{"与户主关系"}},
+}
+
+var houseFields = []tabular.Field{
+	{Name: "house_code", Aliases: []string{"房屋编码"}, Required: true},
+	{Name: "address", Aliases: []string{"地址"}},
+	{Name: "lng", Aliases: []string{"经度"}},
+	{Name: "lat", Aliases: []string{"纬度"}},
+	{Name: "crs", Aliases: []string{"坐标系"}},
+	{Name: "usage", Aliases: []string{"用途", "房屋用途"}},
+	{Name: "estate", Aliases: []string{"小区"}},
+	{Name: "building", Aliases: []string{"楼栋"}},
+	{Name: "unit", Aliases: []string{"单元"}},
+	{Name: "room", Aliases: []string{"户", "门牌号", "室"}},
+	{Name: "grid_code", Aliases: []string{"网格编码"}},
+	{Name: "structure", Aliases: []string{"结构", "房屋结构"}},
+	{Name: "floor_area_m2", Aliases: []string{"面积", "建筑面积"}},
+}
+
+// Chinese names of coded values, so that clerks can type what they know.
+var chineseValues = map[string]string{
+	"自住": "self_occupied", "出租": "rented", "空置": "vacant", "商用": "commercial", "混合": "mixed", "其他": "other",
+	"户籍": "registered", "常住": "resident", "流动": "floating", "境外": "foreign",
+	"户主": "head", "配偶": "spouse", "子女": "child", "父母": "parent", "孙辈": "grandchild", "祖父母": "grandparent",
+	"兄弟姐妹": "sibling", "姻亲": "in_law",
+	"居住": "lives", "产权": "owns", "拥有": "owns", "租住": "rents", "租赁": "rents",
+	"独居老人": "elderly_alone", "空巢老人": "empty_nest", "孤寡老人": "widowed_childless", "残疾人": "disabled",
+	"低保户": "low_income", "留守儿童": "left_behind_child", "严重精神障碍患者": "key_mental_disorder",
+	"社区戒毒人员": "key_drug_rehab", "社区矫正对象": "key_community_correction", "刑满释放人员": "key_released_prisoner",
+	"重点信访人员": "key_petitioner",
+}
+
+func code(v string) string {
+	v = strings.TrimSpace(v)
+	if c, ok := chineseValues[v]; ok {
+		return c
+	}
+	return strings.ToLower(v)
+}
+
+// Template returns the header and an example row of an import template.
+func Template(kind Kind) [][]string {
+	if kind == Houses {
+		return [][]string{
+			{"房屋编码", "地址", "经度", "纬度", "坐标系", "用途", "小区", "楼栋", "单元", "户", "网格编码", "结构", "面积"},
+			{"H230602001-0001", "萨尔图区友谊路1号3栋2单元501", "125.0331", "46.5868", "wgs84", "自住", "友谊小区", "3", "2", "501", "", "砖混", "86.5"},
+		}
+	}
+	return [][]string{
+		{"姓名", "身份证号", "联系电话", "房屋编码", "房屋关系", "人口类型", "标签", "网格编码", "户号", "与户主关系"},
+		{"张三", "11010519491231002X", "13812345678", "H230602001-0001", "居住", "户籍", "独居老人", "", "", "户主"},
+	}
+}
+
+// RowError is one rejected row of an import, worded for the clerk; Value is
+// masked when the column holds a personal number.
+type RowError struct {
+	Row    int    `json:"row"`
+	Column string `json:"column"`
+	Value  string `json:"value"`
+	Reason string `json:"reason"`
+}
+
+// ImportReport says what an import did.
+type ImportReport struct {
+	Rows      int        `json:"rows"`
+	Created   int        `json:"created"`
+	Updated   int        `json:"updated"`
+	Unchanged int        `json:"unchanged"`
+	Rejected  []RowError `json:"rejected"`
+	// Stored is false when an all-or-nothing import was refused as a whole.
+	Stored bool `json:"stored"`
+}
+
+// ImportOptions tune Import.
+type ImportOptions struct {
+	AllOrNothing bool
+	Source       string
+	// BatchRows rows are committed together; a crash loses at most the batch
+	// in flight, and re-running the file skips what was stored (unchanged).
+	BatchRows int
+	Progress  func(rows int)
+}
+
+// Import reads a registry file row by row and upserts each row by its natural
+// key (ID number, house code). Good rows are stored and every bad row is
+// reported, unless AllOrNothing, when one bad row refuses the file.
+func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tabular.Reader, opts ImportOptions) (ImportReport, error) {
+	if err := s.requireWrite(p); err != nil {
+		return ImportReport{}, err
+	}
+	fields := personFields
+	if kind == Houses {
+		fields = houseFields
+	}
+	cols, err := tabular.MapHeader(r.Header(), fields)
+	var herr *tabular.HeaderError
+	if errors.As(err, &herr) && len(herr.Missing)+len(herr.Duplicate) == 0 {
+		err = nil // extra columns are ignored
+	}
+	if err != nil {
+		return ImportReport{}, apperr.Field("file", err.Error())
+	}
+	if opts.BatchRows <= 0 {
+		opts.BatchRows = 500
+	}
+	rep := ImportReport{Rejected: []RowError{}}
+	seen := map[string]int{} // natural key → first row, to catch duplicates inside the file
+	reject := func(row int, field, value, reason string) {
+		field = columnOf(field)
+		if field == "id_number" {
+			value = pii.MaskID(value)
+		} else if field == "phone" {
+			value = pii.MaskPhone(value)
+		}
+		rep.Rejected = append(rep.Rejected, RowError{Row: row, Column: cols.Label(field), Value: value, Reason: reason})
+	}
+	var tx *sql.Tx
+	pending := 0
+	commit := func() error {
+		if tx == nil {
+			return nil
+		}
+		err := tx.Commit()
+		tx, pending = nil, 0
+		if err != nil {
+			return fmt.Errorf("import: commit: %w", err)
+		}
+		return nil
+	}
+	defer func() {
+		if tx != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	now := audit.Canonical(s.now())
+	for {
+		if err := ctx.Err(); err != nil {
+			return ImportReport{}, err
+		}
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return ImportReport{}, apperr.Field("file", err.Error())
+		}
+		rep.Rows++
+		if opts.Progress != nil && rep.Rows%1000 == 0 {
+			opts.Progress(rep.Rows)
+		}
+		if tx == nil {
+			if tx, err = s.db.BeginWrite(ctx); err != nil {
+				return ImportReport{}, err
+			}
+		}
+		out, field, value, err := s.importRow(ctx, tx, p, kind, cols, row, seen, now)
+		var e *apperr.Error
+		switch {
+		case errors.As(err, &e):
+			reason := e.Message
+			if len(e.Fields) > 0 {
+				field, reason = e.Fields[0].Field, e.Fields[0].Reason
+				value = cellOf(cols, row, field)
+			}
+			reject(row.Number, field, value, reason)
+			continue
+		case err != nil:
+			return ImportReport{}, err
+		}
+		switch out {
+		case created:
+			rep.Created++
+		case updated:
+			rep.Updated++
+		default:
+			rep.Unchanged++
+		}
+		pending++
+		if !opts.AllOrNothing && pending >= opts.BatchRows {
+			if err := commit(); err != nil {
+				return ImportReport{}, err
+			}
+		}
+	}
+	if opts.AllOrNothing && len(rep.Rejected) > 0 {
+		rep.Created, rep.Updated, rep.Unchanged = 0, 0, 0
+		return rep, nil // the deferred rollback drops everything
+	}
+	if err := commit(); err != nil {
+		return ImportReport{}, err
+	}
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "registry.import", TargetType: string(kind),
+			Detail: map[string]any{"source": opts.Source, "rows": rep.Rows, "created": rep.Created, "updated": rep.Updated,
+				"unchanged": rep.Unchanged, "rejected": len(rep.Rejected)}})
+		return err
+	})
+	if err != nil {
+		return ImportReport{}, err
+	}
+	rep.Stored = true
+	if opts.Progress != nil {
+		opts.Progress(rep.Rows)
+	}
+	return rep, nil
+}
+
+// columnOf maps an error's field (which may be "houses[0].house_code") to
+// the file column it came from.
+func columnOf(field string) string {
+	switch {
+	case strings.HasPrefix(field, "houses["):
+		if strings.HasSuffix(field, ".relation") {
+			return "house_relation"
+		}
+		return "house_code"
+	case strings.HasPrefix(field, "tags["):
+		return "tags"
+	}
+	return field
+}
+
+// cellOf is the cell the clerk typed for an error's field.
+func cellOf(cols tabular.Columns, row tabular.Row, field string) string {
+	return cols.Get(row, columnOf(field))
+}
+
+// importRow stores one row inside tx. A domain refusal comes back as an
+// *apperr.Error naming the field; the field and value are returned for
+// refusals found before validation.
+func (s *Service) importRow(ctx context.Context, tx *sql.Tx, p auth.Principal, kind Kind, cols tabular.Columns, row tabular.Row,
+	seen map[string]int, now time.Time) (outcome, string, string, error) {
+	get := func(f string) string { return strings.TrimSpace(cols.Get(row, f)) }
+	if kind == Houses {
+		h := House{Code: get("house_code"), Address: get("address"), Usage: Usage(code(get("usage"))), Estate: get("estate"),
+			Building: get("building"), Unit: get("unit"), Room: get("room"), GridCode: get("grid_code"), Structure: get("structure")}
+		if first, dup := seen[h.Code]; dup {
+			return 0, "house_code", h.Code, apperr.Field("house_code", fmt.Sprintf("house code repeats row %d", first))
+		}
+		seen[h.Code] = row.Number
+		if a := get("floor_area_m2"); a != "" {
+			v, err := strconv.ParseFloat(a, 64)
+			if err != nil {
+				return 0, "", "", apperr.Field("floor_area_m2", "must be a number of square metres")
+			}
+			h.FloorAreaM2 = &v
+		}
+		if lng, lat := get("lng"), get("lat"); lng != "" || lat != "" {
+			crs, err := geo.ParseCRS(orDefault(get("crs"), "wgs84"))
+			if err != nil {
+				return 0, "", "", apperr.Field("crs", err.Error())
+			}
+			x, err1 := strconv.ParseFloat(lng, 64)
+			y, err2 := strconv.ParseFloat(lat, 64)
+			if err1 != nil {
+				return 0, "", "", apperr.Field("lng", "must be a number")
+			}
+			if err2 != nil {
+				return 0, "", "", apperr.Field("lat", "must be a number")
+			}
+			if err := geo.ValidatePoint(x, y, crs); err != nil {
+				return 0, "", "", apperr.Field("lng", err.Error())
+			}
+			g, err := geo.ToWGS84(crs, orb.Point{x, y})
+			if err != nil {
+				return 0, "", "", apperr.Field("lng", err.Error())
+			}
+			pt := g.(orb.Point)
+			h.Location = &pt
+		}
+		if err := s.checkHouse(&h); err != nil {
+			return 0, "", "", err
+		}
+		_, out, err := s.saveHouseTx(ctx, tx, p, h, now)
+		return out, "", "", err
+	}
+	in := PersonInput{Name: get("name"), IDNumber: get("id_number"), Phone: get("phone"),
+		ResidenceType: ResidenceType(code(get("residence_type"))), GridCode: get("grid_code"),
+		HouseholdNo: get("household_no"), Relation: code(get("relation"))}
+	if hc := get("house_code"); hc != "" {
+		in.Houses = []HouseLink{{HouseCode: hc, Relation: orDefault(code(get("house_relation")), "lives")}}
+	}
+	for _, t := range strings.FieldsFunc(get("tags"), func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == ';' || r == ' ' }) {
+		in.Tags = append(in.Tags, Tag{Tag: code(t)})
+	}
+	v, err := s.validate(in)
+	if err != nil {
+		return 0, "", "", err
+	}
+	if first, dup := seen[v.idIndex]; dup {
+		return 0, "", "", apperr.Field("id_number", fmt.Sprintf("the same ID number is already in row %d", first))
+	}
+	seen[v.idIndex] = row.Number
+	_, out, err := s.savePersonTx(ctx, tx, p, v, now)
+	return out, "", "", err
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// WriteRowErrors writes an error report: one line per rejected row.
+func WriteRowErrors(w tabular.Writer, rows []RowError) error {
+	if err := w.Write([]string{"行号 row", "列 column", "值 value", "原因 reason"}); err != nil {
+		return err
+	}
+	for _, r := range rows {
+		if err := w.Write([]string{strconv.Itoa(r.Row), r.Column, r.Value, r.Reason}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
