@@ -214,7 +214,6 @@ func (s *Service) savePersonTx(ctx context.Context, tx *sql.Tx, p auth.Principal
 	return id, result, err
 }
 
-
 func (s *Service) insertPerson(ctx context.Context, tx *sql.Tx, v validated, path string, now time.Time) (int64, error) {
 	idEnc := s.keys.Seal([]byte(v.id.Number), personContext("id", v.idIndex))
 	var phoneEnc []byte
