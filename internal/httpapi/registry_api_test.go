@@ -74,6 +74,17 @@ func TestRegistryAPI(t *testing.T) {
 			t.Fatalf("template: %d %s", tpl.status, tpl.body)
 		}
 
+		// Export is masked, neutralises formulas and is audited.
+		inj := "23060219790101005"
+		admin.do("POST", "/api/v1/persons", fmt.Sprintf(`{"name":"=cmd|' /C calc'!A0","id_number":%q,"grid_code":"230602001001001"}`, inj+string(idcard.CheckDigit(inj))))
+		ex := admin.do("GET", "/api/v1/persons/export?format=csv", "")
+		if ex.status != 200 || strings.Contains(string(ex.body), id) || !strings.Contains(string(ex.body), "'=cmd") || !strings.Contains(string(ex.body), "empty_nest") {
+			t.Fatalf("export: %d %s", ex.status, ex.body)
+		}
+		if entries := admin.do("GET", "/api/v1/audit?action=registry.export", "").json(t)["items"].([]any); len(entries) != 1 {
+			t.Fatalf("export audit = %v", entries)
+		}
+
 		e.user("tieren2", auth.RoleCenter, "230602002")
 		other := e.loggedIn("tieren2")
 		wantProblem(t, other.do("GET", fmt.Sprintf("/api/v1/persons/%d", pid), ""), 404, "not_found", "")

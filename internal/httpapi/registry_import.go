@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
@@ -182,4 +183,34 @@ func (s *Server) importTemplate(w http.ResponseWriter, r *http.Request, p auth.P
 		_ = tw.Write(row)
 	}
 	_ = tw.Close()
+}
+
+func (s *Server) exportPersons(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	format, err := spreadsheetFormat(r.URL.Query().Get("format"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if !p.Can(auth.PermRegistryRead) {
+		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not read the registry"))
+		return
+	}
+	// Buffer so that a refusal can still be a problem response.
+	var buf bytes.Buffer
+	tw, err := tabular.NewWriter(&buf, format)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if _, err := s.opts.Registry.ExportPersons(r.Context(), p, r.URL.Query().Get("region"), tw); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := tw.Close(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Content-Type", format.ContentType())
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="persons.%s"`, format))
+	_, _ = w.Write(buf.Bytes())
 }
