@@ -72,4 +72,3 @@ func groupConcat(engine db.Engine) string {
 	}
 	return "group_concat(t.tag, ',')"
 }
-
