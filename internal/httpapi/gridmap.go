@@ -18,6 +18,7 @@ import (
 	"github.com/gridgov/gridgov/internal/geo"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/region"
+	"github.com/gridgov/gridgov/internal/registry"
 )
 
 // DefaultMaxUploadBytes bounds a boundary upload; a city's grid file is tens
@@ -49,6 +50,9 @@ type regionDetail struct {
 	Chain    []region.Link             `json:"chain"`
 	Overlays []gridmap.OverlayLinkView `json:"overlays"`
 	Stations []gridmap.StationView     `json:"stations"`
+	// Registry counts the houses and persons under the region, for
+	// callers who may read the registry.
+	Registry *registry.Counts `json:"registry,omitempty"`
 }
 
 func (s *Server) getRegionDetail(w http.ResponseWriter, r *http.Request, p auth.Principal) {
@@ -79,6 +83,14 @@ func (s *Server) getRegionDetail(w http.ResponseWriter, r *http.Request, p auth.
 				return
 			}
 		}
+	}
+	if s.opts.Registry != nil && p.Can(auth.PermRegistryRead) {
+		c, err := s.opts.Registry.CountUnder(ctx, reg.Path)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		d.Registry = &c
 	}
 	writeJSON(w, http.StatusOK, d)
 }

@@ -42,6 +42,10 @@ func TestRegistryAPI(t *testing.T) {
 		if len(found) != 1 {
 			t.Fatalf("search by id = %v", found)
 		}
+		grid := admin.do("GET", "/api/v1/regions/230602001001001", "").json(t)
+		if c := grid["registry"].(map[string]any); c["houses"] != float64(1) || c["persons"] != float64(1) {
+			t.Fatalf("grid registry counts = %v", c)
+		}
 		house := admin.do("GET", "/api/v1/houses/H-100", "").json(t)
 		if occ := house["occupants"].([]any); len(occ) != 1 {
 			t.Fatalf("occupants = %v", occ)

@@ -300,3 +300,23 @@ func (s *Service) narrow(ctx context.Context, p auth.Principal, code string) (re
 	}
 	return region.Under(r.Path), nil
 }
+
+// Counts are the registry totals of a region's subtree.
+type Counts struct {
+	Houses  int `json:"houses"`
+	Persons int `json:"persons"`
+}
+
+// CountUnder counts houses and persons under a region path, for region
+// detail pages.
+func (s *Service) CountUnder(ctx context.Context, path string) (Counts, error) {
+	lo, hi := region.Under(path).Range()
+	var c Counts
+	err := s.db.Read().QueryRowContext(ctx, `SELECT
+		(SELECT COUNT(*) FROM houses WHERE region_path >= $1 AND region_path < $2),
+		(SELECT COUNT(*) FROM persons WHERE region_path >= $1 AND region_path < $2)`, lo, hi).Scan(&c.Houses, &c.Persons)
+	if err != nil {
+		return Counts{}, fmt.Errorf("registry counts: %w", err)
+	}
+	return c, nil
+}
