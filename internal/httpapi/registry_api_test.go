@@ -89,6 +89,26 @@ func TestRegistryAPI(t *testing.T) {
 			t.Fatalf("export audit = %v", entries)
 		}
 
+		// A sampling round, a check, and the accuracy.
+		round := admin.do("POST", "/api/v1/sampling/rounds", `{"month":"2026-11","region_code":"230602","per_grid":5}`)
+		if round.status != 201 {
+			t.Fatalf("sampling round: %d %s", round.status, round.body)
+		}
+		rid := int(round.json(t)["id"].(float64))
+		items := worker.do("GET", fmt.Sprintf("/api/v1/sampling/items?round=%d", rid), "").json(t)["items"].([]any)
+		if len(items) == 0 {
+			t.Fatal("no sampling items for the worker")
+		}
+		itemID := int(items[0].(map[string]any)["id"].(float64))
+		wantProblem(t, worker.do("POST", fmt.Sprintf("/api/v1/sampling/items/%d", itemID), `{"result":"maybe"}`), 400, "invalid", "result")
+		if r := worker.do("POST", fmt.Sprintf("/api/v1/sampling/items/%d", itemID), `{"result":"correct"}`); r.status != 204 {
+			t.Fatalf("check: %d %s", r.status, r.body)
+		}
+		acc := admin.do("GET", fmt.Sprintf("/api/v1/sampling/rounds/%d/accuracy?region=230602", rid), "").json(t)["items"].([]any)
+		if acc[0].(map[string]any)["checked"] != float64(1) || acc[0].(map[string]any)["accuracy"] != float64(1) {
+			t.Fatalf("accuracy = %v", acc)
+		}
+
 		e.user("tieren2", auth.RoleCenter, "230602002")
 		other := e.loggedIn("tieren2")
 		wantProblem(t, other.do("GET", fmt.Sprintf("/api/v1/persons/%d", pid), ""), 404, "not_found", "")

@@ -142,6 +142,10 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("POST /api/v1/registry/import/{kind}", s.authed(s.importRegistry, 0))
 		mux.Handle("GET /api/v1/registry/import-errors/{token}", s.authed(s.importErrors, 0))
 		mux.Handle("GET /api/v1/registry/templates/{kind}", s.authed(s.importTemplate, 0))
+		mux.Handle("POST /api/v1/sampling/rounds", s.authed(s.startSampling, 0))
+		mux.Handle("GET /api/v1/sampling/rounds/{id}/accuracy", s.authed(s.samplingAccuracy, 0))
+		mux.Handle("GET /api/v1/sampling/items", s.authed(s.pendingSamples, 0))
+		mux.Handle("POST /api/v1/sampling/items/{id}", s.authed(s.checkSample, 0))
 	}
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
+
+	"github.com/gridgov/gridgov/internal/db"
 )
 
 // Usage is what a house is used for.
@@ -123,3 +125,5 @@ const (
 	created
 	updated
 )
+
+func isUnique(err error) bool { return err != nil && db.IsUniqueViolation(err) }
