@@ -209,4 +209,3 @@ func (s *Service) SamplingAccuracy(ctx context.Context, p auth.Principal, roundI
 	sort.SliceStable(out[1:], func(i, j int) bool { return out[1+i].Code < out[1+j].Code })
 	return out, nil
 }
-
