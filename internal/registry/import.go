@@ -185,6 +185,7 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 		}
 	}()
 	now := audit.Canonical(s.now())
+	lastBadRow := 0
 	for {
 		if err := ctx.Err(); err != nil {
 			return ImportReport{}, err
@@ -192,6 +193,15 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 		row, err := r.Next()
 		if errors.Is(err, io.EOF) {
 			break
+		}
+		// A malformed row is reported and skipped; an error that repeats
+		// (bad encoding, a damaged workbook) ends the file.
+		var ferr *tabular.FileError
+		if errors.As(err, &ferr) && ferr.Row > 0 && ferr.Row != lastBadRow {
+			lastBadRow = ferr.Row
+			rep.Rows++
+			rep.Rejected = append(rep.Rejected, RowError{Row: ferr.Row, Reason: ferr.Reason})
+			continue
 		}
 		if err != nil {
 			return ImportReport{}, apperr.Field("file", err.Error())

@@ -132,6 +132,13 @@ func TestImportEncodingsFormatsAndHeaders(t *testing.T) {
 		if err != nil || rep.Unchanged != 1 {
 			t.Fatalf("xlsx: %+v, %v", rep, err)
 		}
+		// A malformed line is one rejected row; the rows around it go in.
+		id2 := validID("230602", "19610101", 52)
+		broken := "姓名,身份证号,房屋编码\n坏\"行,x,H-1\n陈八," + id2 + ",H-1\n"
+		rep, err = f.svc.Import(context.Background(), f.admin, registry.Persons, openText(t, "b.csv", broken, tabular.Auto), registry.ImportOptions{})
+		if err != nil || rep.Created != 1 || len(rep.Rejected) != 1 || rep.Rejected[0].Row != 2 {
+			t.Fatalf("malformed line: %+v, %v", rep, err)
+		}
 		if _, err := f.svc.Import(context.Background(), f.admin, registry.Persons, openText(t, "x.csv", "姓名,电话\n张三,1\n", tabular.Auto), registry.ImportOptions{}); err == nil || !strings.Contains(err.Error(), "身份证号") {
 			t.Fatalf("missing required column: %v", err)
 		}

@@ -204,7 +204,12 @@ func describeParseError(pe *csv.ParseError) string {
 	return "the line is not valid CSV: " + pe.Err.Error()
 }
 
-func (c *csvReader) Close() error { return nil }
+func (c *csvReader) Close() error {
+	if c.err == nil {
+		c.err = errReaderClosed
+	}
+	return nil
+}
 
 // limitReader ends the stream (with a plain io.EOF, so that encoding/csv
 // still reports where the runaway record started) once more than

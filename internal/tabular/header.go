@@ -9,8 +9,7 @@ import (
 	"golang.org/x/text/width"
 )
 
-// Field is a column an import expects, known by its Name and any Aliases
-// (typically the Chinese and English headers templates have used).
+// Field is a column an import expects, matched by its Name or any of its Aliases.
 type Field struct {
 	Name     string
 	Aliases  []string
@@ -23,8 +22,7 @@ type Columns struct {
 	label map[string]string // field name → the header cell as written
 }
 
-// HeaderError lists everything wrong with a header row at once, so that a
-// clerk can fix the template in one go.
+// HeaderError lists everything wrong with a header row, so a clerk can fix it in one go.
 type HeaderError struct {
 	Missing   []string // required fields without a column, described with their aliases
 	Unknown   []string // header cells that match no field, with their column letter
@@ -46,14 +44,13 @@ func (e *HeaderError) Error() string {
 	return "the header row does not match the template: " + strings.Join(parts, "; ")
 }
 
-// MapHeader finds each field's column in header. Header cells match a
-// field's name or an alias ignoring case, spaces (also full-width ones),
-// full-width letters and a bracketed suffix such as "姓名（必填）"; blank
-// header cells are ignored. The error is a *HeaderError naming every missing
-// required column and every unknown or repeated one; the Columns returned
-// with it still map the columns that were recognised, for callers that
-// tolerate extra columns.
+// MapHeader finds each field's column; a *HeaderError names every missing, unknown or repeated column.
 func MapHeader(header []string, fields []Field) (Columns, error) {
+	// Cells match ignoring case, spaces (full-width ones too), full-width
+	// letters, "*" marks and a bracketed note such as "姓名（必填）", as
+	// templates vary in all of these. Blank header cells are ignored. With a
+	// *HeaderError the Columns still map what was recognised, for callers
+	// that tolerate extra columns.
 	byKey := make(map[string]string) // normalised name or alias → field name
 	for _, f := range fields {
 		if strings.TrimSpace(f.Name) == "" {
@@ -141,8 +138,7 @@ func normalizeHeader(s string) string {
 	}
 }
 
-// Get returns the field's cell in row, or "" when the header had no such
-// column or the row ends before it.
+// Get returns the field's cell in row, or "" when there is no such column or the row is shorter.
 func (c Columns) Get(row Row, field string) string {
 	i, ok := c.index[field]
 	if !ok || i >= len(row.Cells) {
@@ -165,8 +161,7 @@ func (c Columns) Index(field string) int {
 	return -1
 }
 
-// Label returns the field's header cell as the file wrote it, for error
-// reports in the clerk's own words; the field name when it has no column.
+// Label returns the field's header cell as written (for error reports), or the field name.
 func (c Columns) Label(field string) string {
 	if l, ok := c.label[field]; ok {
 		return l
@@ -174,8 +169,7 @@ func (c Columns) Label(field string) string {
 	return field
 }
 
-// ColumnLetter returns the spreadsheet letter of a 0-based column: A, B, …,
-// Z, AA, AB, …
+// ColumnLetter returns the spreadsheet letters of a 0-based column: A … Z, AA, AB, …
 func ColumnLetter(i int) string {
 	if i < 0 {
 		return "?"

@@ -510,10 +510,8 @@ func TestClosedReader(t *testing.T) {
 		if err := r.Close(); err != nil {
 			t.Errorf("%s: second Close: %v", format, err)
 		}
-		if format == XLSX {
-			if _, err := r.Next(); err == nil || err == io.EOF {
-				t.Errorf("%s: Next after Close = %v, want an error", format, err)
-			}
+		if _, err := r.Next(); !errors.Is(err, errReaderClosed) {
+			t.Errorf("%s: Next after Close = %v, want errReaderClosed", format, err)
 		}
 	}
 }
@@ -621,5 +619,91 @@ func TestCSVStreamsWithFlatMemory(t *testing.T) {
 				t.Errorf("heap grew by %d MB while reading a %d MB file", grew>>20, size>>20)
 			}
 		})
+	}
+}
+
+// TestXLSXStreamsWithFlatMemory reads a 100,000-row workbook written the
+// way Excel writes one, with a shared-string table (of 200,000 strings)
+// besides the sheet: held in memory, the two would take far more than the
+// bound.
+func TestXLSXStreamsWithFlatMemory(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a 100,000-row workbook")
+	}
+	const rows = 100_000
+	f := excelize.NewFile()
+	for i := 1; i <= rows; i++ {
+		cell, _ := excelize.CoordinatesToCellName(1, i)
+		err := f.SetSheetRow("Sheet1", cell, &[]any{fmt.Sprintf("张三%d", i), fmt.Sprintf("1101011990%08d", i), "北京市东城区景山街道某某社区", i})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	path := filepath.Join(t.TempDir(), "big.xlsx")
+	if err := f.SaveAs(path); err != nil {
+		t.Fatal(err)
+	}
+	_ = f.Close()
+	f = nil
+	file, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer file.Close()
+	info, err := file.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	var ms runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&ms)
+	base, peak := ms.HeapInuse, ms.HeapInuse
+	r, err := Open(file, info.Size(), "big.xlsx", Options{TempDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	n := 0
+	for {
+		row, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		n++
+		if want := fmt.Sprintf("张三%d", n+1); row.Number != n+1 || row.Cells[0] != want || len(row.Cells) != 4 {
+			t.Fatalf("row %d: %+v, want number %d starting with %s", n, row, n+1, want)
+		}
+		if n%10_000 == 0 {
+			runtime.GC()
+			runtime.ReadMemStats(&ms)
+			peak = max(peak, ms.HeapInuse)
+		}
+	}
+	if n != rows-1 {
+		t.Errorf("read %d rows, want %d", n, rows-1)
+	}
+	grew := int64(peak) - int64(base)
+	t.Logf("heap grew by %d KB while reading a %d-row workbook", grew>>10, rows)
+	if grew > 20<<20 {
+		t.Errorf("heap grew by %d MB while reading a %d-row workbook", grew>>20, rows)
+	}
+}
+
+// TestAutoSniffBoundary puts a UTF-8 character across the end of the
+// sniffed 64 KiB: the cut character must not make Auto choose GBK.
+func TestAutoSniffBoundary(t *testing.T) {
+	for shift := 1; shift <= 3; shift++ {
+		head := "name,note\n"
+		pad := strings.Repeat("x", sniffSize-len(head)-len(",")-shift)
+		data := []byte(head + "zhang," + pad[len("zhang"):] + "张三丰\n李四,1\n")
+		r := open(t, data, "a.csv", Options{})
+		rows := readAll(t, r)
+		if len(rows) != 2 || !strings.HasSuffix(rows[0].Cells[1], "张三丰") || rows[1].Cells[0] != "李四" {
+			t.Errorf("shift %d: rows %v", shift, rows)
+		}
 	}
 }

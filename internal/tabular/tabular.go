@@ -43,40 +43,31 @@ const (
 	GBK Encoding = "gbk"
 )
 
-// Options tune Open; the zero value reads CSV with the encoding sniffed and
-// the first visible sheet of a workbook.
+// Options tune Open; the zero value sniffs the encoding and reads the first visible sheet.
 type Options struct {
 	Encoding Encoding // CSV only; "" or Auto sniffs the first 64 KiB
 	Sheet    string   // xlsx only; "" is the first visible sheet
 	TempDir  string   // xlsx only: where the unpacked workbook goes; "" is os.TempDir()
 }
 
-// Row is one non-empty row of data.
+// Row is one non-empty row of data, numbered as a spreadsheet user sees it.
 type Row struct {
-	// Number is the 1-based row number a spreadsheet user sees for this row
-	// (the header is normally row 1); blank rows are skipped but counted.
-	Number int
-	// Cells are trimmed of surrounding spaces, without trailing empty cells.
-	Cells []string
+	Number int      // 1-based; the header is normally row 1, and skipped blank rows still count
+	Cells  []string // trimmed of surrounding spaces, without trailing empty cells
 }
 
 // Reader streams the rows of a spreadsheet after its header row.
 type Reader interface {
-	// Header returns the cells of the header row (the first non-empty row).
-	Header() []string
-	// Next returns the next non-empty row, io.EOF after the last one, or an
-	// error that names the row that could not be read.
-	Next() (Row, error)
-	// Close releases the file's resources; it does not close the ReaderAt.
-	Close() error
+	Header() []string   // the cells of the header row, the first non-empty one
+	Next() (Row, error) // the next non-empty row; io.EOF at the end; a *FileError names a bad row, after which Next goes on or repeats the error
+	Close() error       // releases temporary files; the ReaderAt stays open
 }
 
-// FileError is a problem with the content of a file, worded for the person
-// who uploaded it; Row is 0 when the problem concerns the whole file.
+// FileError is a problem with a file's content, worded for the clerk who uploaded it.
 type FileError struct {
-	Row    int
-	Reason string
-	Err    error // the underlying error, if any, for logs
+	Row    int    // 0 when the problem concerns the whole file
+	Reason string // plain words: what is wrong and what to do
+	Err    error  // the underlying error, if any, for logs
 }
 
 // Error returns the reason, prefixed with the row number when there is one.
@@ -97,10 +88,10 @@ var (
 	oleMagic = []byte{0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1}
 )
 
-// Open reads the spreadsheet of the given size from r, choosing the format
-// from its content and its name, and returns a Reader positioned after the
-// header row. The error is a *FileError when the content is at fault.
+// Open starts reading a CSV or .xlsx file after its header row; content errors are *FileError.
 func Open(r io.ReaderAt, size int64, name string, opts Options) (Reader, error) {
+	// The format comes from the content and the name (see detectFormat);
+	// nothing is read into memory beyond a CSV file's first 64 KiB.
 	if size < 0 {
 		return nil, fmt.Errorf("tabular: negative file size %d", size)
 	}
@@ -140,6 +131,8 @@ func detectFormat(head []byte, size int64, name string) (Format, error) {
 	}
 	return CSV, nil
 }
+
+var errReaderClosed = errors.New("tabular: Next after Close")
 
 // damaged explains a workbook that cannot be unpacked.
 func damaged(err error) *FileError {

@@ -10,21 +10,18 @@ import (
 	"github.com/xuri/excelize/v2"
 )
 
-// Writer writes rows of cells for error reports and exports; every cell is
-// passed through Neutralize first.
+// Writer writes rows for error reports and exports, passing every cell through Neutralize.
 type Writer interface {
-	// Write appends one row.
-	Write(cells []string) error
-	// Close finishes the file; it does not close the underlying io.Writer.
-	Close() error
+	Write(cells []string) error // appends one row
+	Close() error               // finishes the file; the io.Writer stays open
 }
 
-// NewWriter returns a Writer of the given format on w. CSV is UTF-8 with a
-// BOM, without which Excel on Chinese Windows reads UTF-8 as GBK and shows
-// mojibake; XLSX is one sheet written through excelize's stream writer.
+// NewWriter returns a Writer of the format on w: CSV as UTF-8 with a BOM, or a one-sheet .xlsx.
 func NewWriter(w io.Writer, format Format) (Writer, error) {
 	switch format {
 	case CSV:
+		// Without the BOM, Excel on Chinese Windows reads UTF-8 as GBK and
+		// shows mojibake.
 		if _, err := w.Write(utf8BOM); err != nil {
 			return nil, fmt.Errorf("writing the CSV file: %w", err)
 		}
@@ -45,11 +42,11 @@ func NewWriter(w io.Writer, format Format) (Writer, error) {
 
 var errWriterClosed = errors.New("tabular: write after Close")
 
-// Neutralize defends against formula injection (OWASP "CSV injection"): a
-// cell starting with = + - @, a tab or a carriage return would be taken for
-// a formula by a spreadsheet program, so it gets a leading apostrophe and
-// is shown as text. Other cells are returned unchanged.
+// Neutralize prefixes an apostrophe to a cell starting with = + - @, a tab or a CR (formula injection).
 func Neutralize(cell string) string {
+	// A spreadsheet program takes such a cell for a formula (OWASP "CSV
+	// injection"), which can run commands or leak data; with the
+	// apostrophe it is shown as text. Other cells are returned unchanged.
 	if cell != "" && isFormulaStart(cell[0]) {
 		return "'" + cell
 	}

@@ -256,7 +256,7 @@ func (x *xlsxReader) Close() error {
 		x.f = nil
 	}
 	if x.err == nil {
-		x.err = errors.New("tabular: the reader is closed")
+		x.err = errReaderClosed
 	}
 	return errors.Join(errs...)
 }
