@@ -81,14 +81,17 @@ func (s *Server) listHouses(w http.ResponseWriter, r *http.Request, p auth.Princ
 		s.writeError(w, r, err)
 		return
 	}
-	items, err := s.opts.Registry.ListHouses(r.Context(), p, hq)
+	hq.Limit = min(max(hq.Limit, 1), 500)
+	// One row more than the page tells whether another page follows.
+	items, err := s.opts.Registry.ListHouses(r.Context(), p, registry.HouseQuery{Region: hq.Region, Usage: hq.Usage, After: hq.After, Limit: hq.Limit + 1})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	resp := map[string]any{"items": items}
-	if len(items) == hq.Limit && hq.Limit > 0 {
-		resp["next_after"] = items[len(items)-1].ID
+	if hq.Limit > 0 && len(items) > hq.Limit {
+		items = items[:hq.Limit]
+		resp["items"], resp["next_after"] = items, items[len(items)-1].ID
 	}
 	writeJSON(w, http.StatusOK, resp)
 }
@@ -168,6 +171,41 @@ func (s *Server) revealPerson(w http.ResponseWriter, r *http.Request, p auth.Pri
 		return
 	}
 	v, err := s.opts.Registry.Reveal(r.Context(), p, id, req.Purpose)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, v)
+}
+
+func (s *Server) updatePerson(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req struct {
+		Version       int                   `json:"version"`
+		Name          *string               `json:"name"`
+		Phone         *string               `json:"phone"`
+		ResidenceType *string               `json:"residence_type"`
+		HouseholdNo   *string               `json:"household_no"`
+		Relation      *string               `json:"relation"`
+		GridCode      *string               `json:"grid_code"`
+		Houses        *[]registry.HouseLink `json:"houses"`
+		Tags          *[]registry.Tag       `json:"tags"`
+	}
+	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	patch := registry.PersonPatch{Version: req.Version, Name: req.Name, Phone: req.Phone, HouseholdNo: req.HouseholdNo,
+		Relation: req.Relation, GridCode: req.GridCode, Houses: req.Houses, Tags: req.Tags}
+	if req.ResidenceType != nil {
+		rt := registry.ResidenceType(*req.ResidenceType)
+		patch.ResidenceType = &rt
+	}
+	v, err := s.opts.Registry.UpdatePerson(r.Context(), p, id, patch)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

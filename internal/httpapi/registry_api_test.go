@@ -51,6 +51,16 @@ func TestRegistryAPI(t *testing.T) {
 			t.Fatalf("occupants = %v", occ)
 		}
 		worker := e.loggedIn("worker1")
+		// A worker edits a person whose numbers they only see masked; the phone survives.
+		cur := worker.do("GET", fmt.Sprintf("/api/v1/persons/%d", pid), "").json(t)
+		upd := worker.do("PATCH", fmt.Sprintf("/api/v1/persons/%d", pid), fmt.Sprintf(`{"version":%v,"household_no":"0012"}`, cur["version"]))
+		if upd.status != 200 || upd.json(t)["household_no"] != "0012" || upd.json(t)["phone"] != "136****5678" {
+			t.Fatalf("patch: %d %s", upd.status, upd.body)
+		}
+		wantProblem(t, worker.do("PATCH", fmt.Sprintf("/api/v1/persons/%d", pid), fmt.Sprintf(`{"version":%v,"household_no":"0013"}`, cur["version"])), 409, "conflict", "version")
+		if page := admin.do("GET", "/api/v1/houses?limit=1", "").json(t); page["next_after"] != nil {
+			t.Fatalf("a single house reported a next page: %v", page)
+		}
 		wantProblem(t, worker.do("POST", fmt.Sprintf("/api/v1/persons/%d/reveal", pid), `{"purpose":"入户核实"}`), 403, "forbidden", "")
 		wantProblem(t, admin.do("POST", fmt.Sprintf("/api/v1/persons/%d/reveal", pid), `{}`), 400, "invalid", "purpose")
 		rev := admin.do("POST", fmt.Sprintf("/api/v1/persons/%d/reveal", pid), `{"purpose":"核实养老补贴"}`).json(t)

@@ -138,6 +138,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("POST /api/v1/persons/search", s.authed(s.searchPersons, 0))
 		mux.Handle("GET /api/v1/persons/export", s.authed(s.exportPersons, 0))
 		mux.Handle("GET /api/v1/persons/{id}", s.authed(s.getPerson, 0))
+		mux.Handle("PATCH /api/v1/persons/{id}", s.authed(s.updatePerson, 0))
 		mux.Handle("POST /api/v1/persons/{id}/reveal", s.authed(s.revealPerson, 0))
 		mux.Handle("POST /api/v1/registry/import/{kind}", s.authed(s.importRegistry, 0))
 		mux.Handle("GET /api/v1/registry/import-errors/{token}", s.authed(s.importErrors, 0))

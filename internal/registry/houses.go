@@ -267,9 +267,10 @@ func (s *Service) ListHouses(ctx context.Context, p auth.Principal, q HouseQuery
 	if lo == "" {
 		return []House{}, nil
 	}
-	if q.Limit <= 0 || q.Limit > 500 {
+	if q.Limit <= 0 {
 		q.Limit = 100
 	}
+	q.Limit = min(q.Limit, 501)
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+houseColumns+` FROM houses
 		WHERE region_path >= $1 AND region_path < $2 AND id > $3 AND ($4 = '' OR usage = $4) ORDER BY id LIMIT $5`,
 		lo, hi, q.After, string(q.Usage), q.Limit)

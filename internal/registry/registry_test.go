@@ -340,3 +340,37 @@ func contains(xs []string, x string) bool {
 	}
 	return false
 }
+
+func TestUpdatePersonKeepsSealedNumbers(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		f.house(t, "H-1", "990101001001001")
+		id := validID("230602", "19800808", 61)
+		v, _, err := f.svc.SavePerson(ctx, f.admin, registry.PersonInput{Name: "马六", IDNumber: id, Phone: "13512345678", GridCode: "990101001001002"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		worker := principal(5, "worker", auth.RoleWorker, "/990100/990101/990101001/")
+		name := "马六一"
+		houses := []registry.HouseLink{{HouseCode: "H-1", Relation: "lives"}}
+		up, err := f.svc.UpdatePerson(ctx, worker, v.ID, registry.PersonPatch{Version: v.Version, Name: &name, Houses: &houses})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if up.Name != name || up.GridCode != "990101001001001" || up.Phone != "135****5678" || up.Version != v.Version+1 {
+			t.Fatalf("updated = %+v", up)
+		}
+		if _, err := f.svc.UpdatePerson(ctx, worker, v.ID, registry.PersonPatch{Version: v.Version, Name: &name}); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("stale version: %v", err)
+		}
+		res, _ := f.svc.Search(ctx, f.admin, registry.SearchQuery{Phone: "13512345678"})
+		if len(res.Items) != 1 {
+			t.Fatal("the phone was lost by an update that did not touch it")
+		}
+		other := principal(9, "w2", auth.RoleWorker, "/990100/990101/990101002/")
+		if _, err := f.svc.UpdatePerson(ctx, other, v.ID, registry.PersonPatch{Version: up.Version, Name: &name}); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("update outside scope: %v", err)
+		}
+	})
+}

@@ -103,9 +103,10 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q SearchQuery) (
 		}
 		where = append(where, "p.birth_date > "+arg(today.AddDate(-*q.AgeMax-1, 0, 0).Format(time.DateOnly)))
 	}
-	if q.Limit <= 0 || q.Limit > 200 {
+	if q.Limit <= 0 {
 		q.Limit = 50
 	}
+	q.Limit = min(q.Limit, 200)
 	if err := fs.Err(); err != nil {
 		return SearchResult{}, err
 	}
