@@ -135,6 +135,11 @@ export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
  * Content-Type itself, with the boundary, so it is not set here.
  */
 export async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  return (await send<T>(method, path, body)).body
+}
+
+/** Like request, and also says which 2xx status answered (201 created or 200 updated, say). */
+export async function send<T>(method: Method, path: string, body?: unknown): Promise<{ status: number; body: T }> {
   const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
   if (acceptLanguage) headers['Accept-Language'] = acceptLanguage
   const multipart = body instanceof FormData
@@ -153,6 +158,6 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
     throw new ApiError({ status: 0, title: cause instanceof Error ? cause.message : String(cause) })
   }
   if (!response.ok) throw await problemFromResponse(response)
-  if (response.status === 204) return undefined as T
-  return (await response.json()) as T
+  if (response.status === 204) return { status: 204, body: undefined as T }
+  return { status: response.status, body: (await response.json()) as T }
 }

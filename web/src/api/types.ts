@@ -254,3 +254,193 @@ export interface RegionImportResult {
    */
   stored: boolean
 }
+
+// --- The registry (人房) -----------------------------------------------------
+
+/** The roles that read and keep the registry. */
+export const REGISTRY_ROLES: readonly Role[] = ['admin', 'center', 'worker']
+
+/** The roles that may reveal ID numbers and phones (pii:reveal); each reveal is audited. */
+export const REVEAL_ROLES: readonly Role[] = ['admin', 'center']
+
+/** Special groups (特殊人群) and key persons (重点人员). */
+export const PERSON_TAGS = [
+  'elderly_alone',
+  'empty_nest',
+  'widowed_childless',
+  'disabled',
+  'low_income',
+  'left_behind_child',
+  'key_mental_disorder',
+  'key_drug_rehab',
+  'key_community_correction',
+  'key_released_prisoner',
+  'key_petitioner',
+] as const
+
+export type PersonTag = (typeof PERSON_TAGS)[number]
+
+/** Groups the server derives from the data (the birth date), never typed in. */
+export const PERSON_GROUPS = ['aged_60_plus', 'aged_80_plus', 'minor'] as const
+
+export const RESIDENCE_TYPES = ['registered', 'resident', 'floating', 'foreign'] as const
+
+export type ResidenceType = (typeof RESIDENCE_TYPES)[number]
+
+/** A person's relation to the head of the household. */
+export const HOUSEHOLD_RELATIONS = [
+  'head',
+  'spouse',
+  'child',
+  'parent',
+  'grandchild',
+  'grandparent',
+  'sibling',
+  'in_law',
+  'other',
+] as const
+
+export type HouseholdRelation = (typeof HOUSEHOLD_RELATIONS)[number]
+
+/** How a person is tied to a house. */
+export const HOUSE_LINKS = ['lives', 'owns', 'rents'] as const
+
+export type HouseLinkRelation = (typeof HOUSE_LINKS)[number]
+
+export const HOUSE_USAGES = ['self_occupied', 'rented', 'vacant', 'commercial', 'mixed', 'other'] as const
+
+export type HouseUsage = (typeof HOUSE_USAGES)[number]
+
+export const SEXES = ['male', 'female'] as const
+
+/** resident: 18-character ID; legacy15: old 15-digit ID; residence_permit: 港澳台居民居住证. */
+export const ID_KINDS = ['resident', 'legacy15', 'residence_permit'] as const
+
+export interface HouseLink {
+  house_code: string
+  relation: string
+}
+
+export interface PersonTagEntry {
+  tag: string
+  /** YYYY-MM-DD */
+  since?: string
+  until?: string
+}
+
+/**
+ * A person as the API shows it. id_number and phone are masked
+ * ("230602********1234", "138****5678") unless revealed is true.
+ */
+export interface Person {
+  id: number
+  name: string
+  id_number: string
+  id_kind: string
+  birth_date: string
+  age: number
+  sex: string
+  phone: string
+  residence_type: string
+  household_no: string
+  relation: string
+  grid_code: string
+  houses: HouseLink[]
+  /** Absent for roles that may not see special-group tags, and when there are none. */
+  tags?: PersonTagEntry[]
+  groups: string[]
+  revealed: boolean
+  /** While revealed: when the reveal ends (RFC 3339). */
+  reveal_expires_at?: string
+  version: number
+}
+
+/** The body of POST /api/v1/persons/search; ID number and phone travel only here, never in a URL. */
+export interface PersonSearch {
+  id_number?: string
+  phone?: string
+  /** A prefix of the name. */
+  name?: string
+  house_code?: string
+  tag?: string
+  age_min?: number
+  age_max?: number
+  residence_type?: string
+  /** A region code narrowing the caller's scope; the whole scope when absent. */
+  region?: string
+  after?: number
+  limit?: number
+}
+
+/** One page of a list; next_after continues it when there may be more. */
+export interface Page<T> {
+  items: T[]
+  next_after?: number
+}
+
+/** The body of POST /api/v1/persons: created, or updated when the ID number is known. */
+export interface PersonInput {
+  name: string
+  id_number: string
+  phone: string
+  residence_type: string
+  household_no: string
+  relation: string
+  /** When absent the grid of the house the person lives at. */
+  grid_code?: string
+  houses: HouseLink[]
+  tags: PersonTagEntry[]
+}
+
+export interface House {
+  id: number
+  code: string
+  estate: string
+  building: string
+  unit: string
+  room: string
+  address: string
+  /** [lng, lat] in WGS-84. */
+  location?: [number, number]
+  grid_code: string
+  usage: string
+  structure: string
+  floor_area_m2?: number
+  version: number
+}
+
+/** GET /api/v1/houses/{code}: the house and the persons linked to it (masked). */
+export interface HouseDetail extends House {
+  occupants: Person[]
+}
+
+export interface HouseQuery {
+  region?: string
+  usage?: string
+  after?: number
+  limit?: number
+}
+
+/** The body of POST /api/v1/houses: created, or updated when the code is known. */
+export interface HouseInput {
+  house_code: string
+  estate: string
+  building: string
+  unit: string
+  room: string
+  address: string
+  lng?: number
+  lat?: number
+  crs?: ImportCrs
+  /** When absent, the server places a house that has a location in its grid. */
+  grid_code?: string
+  usage: string
+  structure: string
+  floor_area_m2?: number
+}
+
+/** What a save did: created (201) or updated an existing record (200). */
+export interface Saved<T> {
+  item: T
+  created: boolean
+}

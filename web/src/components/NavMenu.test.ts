@@ -27,16 +27,34 @@ beforeEach(() => {
 afterEach(() => wrapper.unmount())
 
 describe('NavMenu', () => {
-  it('shows the grid map to staff', async () => {
-    expect(await menuFor('worker')).toEqual(['首页', '网格地图', '我的'])
+  it('shows the grid map and the registry to grid workers', async () => {
+    expect(await menuFor('worker')).toEqual(['首页', '网格地图', '人口房屋', '我的'])
   })
 
-  it('hides it from residents', async () => {
+  it('shows the registry only to the roles that keep it', async () => {
+    expect(await menuFor('center')).toContain('人口房屋')
+    wrapper.unmount()
+    expect(await menuFor('department')).toEqual(['首页', '网格地图', '我的'])
+    wrapper.unmount()
+    expect(await menuFor('leader')).toEqual(['首页', '网格地图', '我的'])
+  })
+
+  it('hides them from residents', async () => {
     expect(await menuFor('resident')).toEqual(['首页', '我的'])
   })
 
-  it('names it in English', async () => {
+  it('names them in English', async () => {
     i18n.global.locale.value = 'en'
-    expect(await menuFor('admin')).toContain('Grid map')
+    expect(await menuFor('admin')).toEqual(['Home', 'Grid map', 'Persons & houses', 'My account'])
+  })
+
+  it('marks the registry entry on its pages', async () => {
+    stubFetch(jsonResponse(200, makeMe({ role: 'center' })))
+    await refreshSession()
+    const router = createRouter({ history: createMemoryHistory(), routes })
+    await router.push('/registry/houses/H-100')
+    wrapper = mount(NavMenu, { global: { plugins: [i18n, router] } })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="nav-registry"]').classes()).toContain('is-active')
   })
 })

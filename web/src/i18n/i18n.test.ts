@@ -1,6 +1,17 @@
 import { afterEach, describe, expect, it, vi } from 'vitest'
 import { PROBLEM_CODES } from '../api/client'
-import { ROLES, SCOPE_KINDS } from '../api/types'
+import {
+  HOUSE_LINKS,
+  HOUSE_USAGES,
+  HOUSEHOLD_RELATIONS,
+  ID_KINDS,
+  PERSON_GROUPS,
+  PERSON_TAGS,
+  RESIDENCE_TYPES,
+  ROLES,
+  SCOPE_KINDS,
+  SEXES,
+} from '../api/types'
 import en from './locales/en'
 import zhCN from './locales/zh-CN'
 
@@ -44,11 +55,22 @@ describe('locale messages', () => {
       ...ROLES.map((r) => `roles.${r}`),
       ...SCOPE_KINDS.map((k) => `scope.${k}`),
       ...PROBLEM_CODES.map((c) => `errors.${c}`),
+      ...PERSON_TAGS.map((c) => `personTags.${c}`),
+      ...PERSON_GROUPS.map((c) => `personGroups.${c}`),
+      ...RESIDENCE_TYPES.map((c) => `residenceTypes.${c}`),
+      ...HOUSEHOLD_RELATIONS.map((c) => `householdRelations.${c}`),
+      ...HOUSE_LINKS.map((c) => `houseLinks.${c}`),
+      ...HOUSE_USAGES.map((c) => `houseUsages.${c}`),
+      ...SEXES.map((c) => `sexes.${c}`),
+      ...ID_KINDS.map((c) => `idKinds.${c}`),
     ]
     for (const [name, tree] of Object.entries(locales)) {
       expect(wanted.filter((k) => lookup(tree, k) === undefined), `missing in ${name}`).toEqual([])
     }
     expect(zhCN.roles).toMatchObject({ admin: '系统管理员', center: '综治中心', worker: '网格员', resident: '居民' })
+    expect(zhCN.personTags).toMatchObject({ elderly_alone: '独居老人', key_petitioner: '重点信访人员' })
+    expect(zhCN.residenceTypes).toEqual({ registered: '户籍', resident: '常住', floating: '流动', foreign: '境外' })
+    expect(zhCN.nav.registry).toBe('人口房屋')
   })
 
   it('contain every key the source code asks for', () => {

@@ -24,5 +24,19 @@ export function useLabels() {
     subtype: (subtype: string): string => known('gridSubtypes', subtype),
     /** 警务网格, 调解网格, …; an unknown overlay layer as sent. */
     overlayLayer: (layer: string): string => known('overlayLayers', layer),
+    /** 独居老人, 低保户, 社区矫正对象, …; an unknown tag as sent. */
+    personTag: (tag: string): string => known('personTags', tag),
+    /** 60岁以上, 未成年, …: groups the server derives. */
+    personGroup: (group: string): string => known('personGroups', group),
+    /** 户籍, 常住, 流动, 境外. */
+    residenceType: (type: string): string => known('residenceTypes', type),
+    /** 户主, 配偶, 子女, … */
+    householdRelation: (relation: string): string => known('householdRelations', relation),
+    /** 居住, 产权, 租住: how a person is tied to a house. */
+    houseLink: (relation: string): string => known('houseLinks', relation),
+    /** 自住, 出租, 空置, … */
+    houseUsage: (usage: string): string => known('houseUsages', usage),
+    sex: (sex: string): string => known('sexes', sex),
+    idKind: (kind: string): string => known('idKinds', kind),
   }
 }

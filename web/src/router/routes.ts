@@ -1,7 +1,7 @@
 import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
-import { House, MapLocation, User } from '@element-plus/icons-vue'
-import { STAFF_ROLES, type Role } from '../api/types'
+import { House, MapLocation, OfficeBuilding, User } from '@element-plus/icons-vue'
+import { REGISTRY_ROLES, STAFF_ROLES, type Role } from '../api/types'
 import { ROUTE } from './guard'
 
 declare module 'vue-router' {
@@ -28,6 +28,38 @@ export const consoleRoutes: RouteRecordRaw[] = [
     name: 'map',
     component: () => import('../pages/MapPage.vue'),
     meta: { nav: { label: 'nav.map', icon: MapLocation }, roles: STAFF_ROLES },
+  },
+  {
+    // 人口房屋: persons and houses, under tabs; the section opens on the persons.
+    path: 'registry',
+    name: 'registry',
+    component: () => import('../pages/registry/RegistryPage.vue'),
+    redirect: { name: 'registry-persons' },
+    meta: { nav: { label: 'nav.registry', icon: OfficeBuilding }, roles: REGISTRY_ROLES },
+    children: [
+      {
+        path: 'persons',
+        name: 'registry-persons',
+        component: () => import('../pages/registry/PersonsPage.vue'),
+      },
+      {
+        path: 'persons/:id(\\d+)',
+        name: 'registry-person',
+        component: () => import('../pages/registry/PersonPage.vue'),
+        props: true,
+      },
+      {
+        path: 'houses',
+        name: 'registry-houses',
+        component: () => import('../pages/registry/HousesPage.vue'),
+      },
+      {
+        path: 'houses/:code',
+        name: 'registry-house',
+        component: () => import('../pages/registry/HousePage.vue'),
+        props: true,
+      },
+    ],
   },
   {
     path: 'me',
