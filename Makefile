@@ -64,9 +64,9 @@ test-web: web-deps
 test-e2e: build
 	cd web && GRIDGOV_BIN=$(CURDIR)/$(BIN) npm run e2e
 
-## bench: benchmarks on both engines; results belong in docs/BENCHMARKS.md
-bench: deps
-	scripts/with-postgres.sh $(GO) test -run '^$$' -bench . -benchmem ./...
+## bench: machine anchors, every benchmark on one core (PostGIS beside the index), demo load times; results belong in docs/BENCHMARKS.md
+bench:
+	GO="$(GO)" scripts/bench.sh
 
 clean:
 	rm -rf bin web/dist/assets web/dist/index.html

@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Runs every benchmark and prints what docs/BENCHMARKS.md records, in order:
+#   1. the machine and its anchors (memory bandwidth and latency, fsync
+#      latency), so that results compare across machines;
+#   2. every Go benchmark on one core (-cpu 1: the goals are per core),
+#      against a throwaway PostgreSQL with PostGIS (scripts/with-postgres.sh),
+#      so BenchmarkLocatePostGIS runs beside the index;
+#   3. demo city generation on all cores (BenchmarkGenerate), and the wall
+#      time of `gridgov demo --preset P` loading each preset into SQLite in a
+#      fresh data directory.
+# `make bench` runs it; about 3 minutes on 2 cores (6–7 with COUNT=3).
+#
+# Environment: GO (go), BENCHTIME (-benchtime of step 2, 1s), COUNT (-count
+# of step 2, 1; docs/BENCHMARKS.md quotes medians of COUNT=3), BENCH (-bench
+# pattern of step 2, .), DEMO_PRESETS (small daqing zhangjiakou).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+GO=${GO:-go}
+BENCHTIME=${BENCHTIME:-1s}
+COUNT=${COUNT:-1}
+BENCH=${BENCH:-.}
+DEMO_PRESETS=${DEMO_PRESETS:-small daqing zhangjiakou}
+
+if [ "${1:-}" != --inner ]; then
+  scripts/install-bench-deps.sh
+  exec scripts/with-postgres.sh "$0" --inner
+fi
+
+status=0
+step() { printf '\n==> %s\n' "$*"; }
+
+step "machine"
+echo "date:    $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo "commit:  $(git describe --always --dirty 2>/dev/null || echo unknown)"
+echo "kernel:  $(uname -srm)"
+echo "cpu:     $(awk -F': ' '/^model name/ {print $2; exit}' /proc/cpuinfo 2>/dev/null || echo unknown), nproc $(nproc)"
+echo "memory:  $(awk '/^MemTotal/ {printf "%.1f GiB", $2/1048576}' /proc/meminfo 2>/dev/null || echo unknown)"
+echo "go:      $($GO version | awk '{print $3, $4}')"
+echo "tmp:     ${TMPDIR:-/tmp} on $(df -PT "${TMPDIR:-/tmp}" | awk 'NR==2 {print $2}')"
+echo "load:    $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) (1, 5, 15 min)"
+
+step "machine anchors (internal/benchenv)"
+$GO test -run '^$' -bench . -cpu 1 ./internal/benchenv/ || status=1
+
+step "benchmarks, one core (-cpu 1 -benchtime $BENCHTIME -count $COUNT)"
+mapfile -t pkgs < <($GO list ./... | grep -v '/internal/benchenv$')
+$GO test -run '^$' -bench "$BENCH" -benchmem -cpu 1 -benchtime "$BENCHTIME" -count "$COUNT" -timeout 60m "${pkgs[@]}" || status=1
+
+step "demo city generation alone, all $(nproc) cores (BenchmarkGenerate, 3 runs)"
+$GO test -run '^$' -bench '^BenchmarkGenerate$' -benchtime 1x -count 3 -cpu "$(nproc)" ./internal/demo/ || status=1
+
+step "gridgov demo --preset P: generation and full load into SQLite, wall time"
+tmp=$(mktemp -d -t gridgov-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+$GO build -o "$tmp/gridgov" ./cmd/gridgov
+timer=()
+if [ -x /usr/bin/time ]; then timer=(/usr/bin/time -f '%U %S %M' -o "$tmp/usage"); fi # GNU time: CPU, peak RSS
+for p in $DEMO_PRESETS; do
+  dir=$(mktemp -d -p "$tmp" "data-$p.XXXX")
+  t0=$(date +%s.%N)
+  if "${timer[@]}" "$tmp/gridgov" demo --preset "$p" --data-dir "$dir" --log-level warn >"$tmp/out" 2>"$tmp/err"; then
+    t1=$(date +%s.%N)
+    usage=""
+    if [ ${#timer[@]} -gt 0 ]; then
+      usage=$(awk '{printf " (CPU %.1f s user + %.1f s sys), peak RSS %.0f MB", $1, $2, $3/1024}' "$tmp/usage")
+    fi
+    printf 'demo %-12s %6.1f s wall%s, data dir %s\n' "$p" "$(awk -v a="$t0" -v b="$t1" 'BEGIN {print b - a}')" \
+      "$usage" "$(du -sh "$dir" | cut -f1)"
+    sed 's/^/    /' "$tmp/out"
+  else
+    echo "demo $p failed:" >&2
+    tr '\r' '\n' <"$tmp/err" | grep -v '^[[:space:]]*$' | tail -20 >&2
+    status=1
+  fi
+  rm -rf "$dir"
+done
+
+exit $status
