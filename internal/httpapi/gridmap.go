@@ -268,23 +268,25 @@ func writeImportResult(w http.ResponseWriter, res gridmap.ImportResult) {
 	writeJSON(w, status, res)
 }
 
-func (s *Server) importOverlays(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+// importFeatures reads an uploaded GeoJSON file of overlays or stations,
+// refuses it with every unreadable feature listed, or stores it.
+func importFeatures[T any](s *Server, w http.ResponseWriter, r *http.Request, p auth.Principal, fields map[string]*string,
+	parse func(io.Reader, geo.CRS) ([]T, []gridmap.Rejection, error),
+	store func([]T) (gridmap.ImportResult, error)) {
 	if !p.Can(auth.PermRegionsManage) {
 		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not change the grid map"))
 		return
 	}
-	var crsRaw, layer string
-	var overlays []region.Overlay
+	var crsRaw string
+	fields["crs"] = &crsRaw
+	var items []T
 	var rejected []gridmap.Rejection
-	err := readUpload(w, r, s.opts.MaxUploadBytes, map[string]*string{"crs": &crsRaw, "layer": &layer}, func(part io.Reader, _ string) error {
+	err := readUpload(w, r, s.opts.MaxUploadBytes, fields, func(part io.Reader, _ string) error {
 		crs, err := parseCRS(crsRaw)
 		if err != nil {
 			return err
 		}
-		if err := region.ValidateLayer(layer); err != nil {
-			return apperr.Field("layer", err.Error())
-		}
-		overlays, rejected, err = gridmap.ParseOverlays(part, layer, crs)
+		items, rejected, err = parse(part, crs)
 		return err
 	})
 	if err != nil {
@@ -295,7 +297,7 @@ func (s *Server) importOverlays(w http.ResponseWriter, r *http.Request, p auth.P
 		writeImportResult(w, gridmap.ImportResult{Rejected: rejected})
 		return
 	}
-	res, err := s.opts.Map.ImportOverlays(r.Context(), p.Actor(), p.User.Scope(), overlays)
+	res, err := store(items)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -303,36 +305,25 @@ func (s *Server) importOverlays(w http.ResponseWriter, r *http.Request, p auth.P
 	writeImportResult(w, res)
 }
 
+func (s *Server) importOverlays(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	var layer string
+	importFeatures(s, w, r, p, map[string]*string{"layer": &layer},
+		func(part io.Reader, crs geo.CRS) ([]region.Overlay, []gridmap.Rejection, error) {
+			if err := region.ValidateLayer(layer); err != nil {
+				return nil, nil, apperr.Field("layer", err.Error())
+			}
+			return gridmap.ParseOverlays(part, layer, crs)
+		},
+		func(overlays []region.Overlay) (gridmap.ImportResult, error) {
+			return s.opts.Map.ImportOverlays(r.Context(), p.Actor(), p.User.Scope(), overlays)
+		})
+}
+
 func (s *Server) importStations(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	if !p.Can(auth.PermRegionsManage) {
-		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not change the grid map"))
-		return
-	}
-	var crsRaw string
-	var stations []region.Station
-	var rejected []gridmap.Rejection
-	err := readUpload(w, r, s.opts.MaxUploadBytes, map[string]*string{"crs": &crsRaw}, func(part io.Reader, _ string) error {
-		crs, err := parseCRS(crsRaw)
-		if err != nil {
-			return err
-		}
-		stations, rejected, err = gridmap.ParseStations(part, crs)
-		return err
-	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if len(rejected) > 0 {
-		writeImportResult(w, gridmap.ImportResult{Rejected: rejected})
-		return
-	}
-	res, err := s.opts.Map.ImportStations(r.Context(), p.Actor(), p.User.Scope(), stations)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeImportResult(w, res)
+	importFeatures(s, w, r, p, map[string]*string{}, gridmap.ParseStations,
+		func(stations []region.Station) (gridmap.ImportResult, error) {
+			return s.opts.Map.ImportStations(r.Context(), p.Actor(), p.User.Scope(), stations)
+		})
 }
 
 func (s *Server) createStation(w http.ResponseWriter, r *http.Request, p auth.Principal) {

@@ -183,13 +183,21 @@ func TestGridMapAPI(t *testing.T) {
 		if len(ov) != 1 || ov[0].(map[string]any)["code"] != "P001" || ov[0].(map[string]any)["share"].(float64) < 0.49 {
 			t.Fatalf("grid overlays = %v", ov)
 		}
+		stFile := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"S009","name":"第二驿站"},"geometry":{"type":"Point","coordinates":[125.0,46.5]}}]}`
+		if r := admin.upload("/api/v1/stations/import", map[string]string{"crs": "wgs84"}, stFile); r.status != 200 || r.json(t)["created"] != float64(1) {
+			t.Fatalf("station import: %d %s", r.status, r.body)
+		}
+		badSt := strings.Replace(stFile, `"Point","coordinates":[125.0,46.5]`, `"LineString","coordinates":[[125,46],[125.1,46]]`, 1)
+		if r := admin.upload("/api/v1/stations/import", nil, badSt); r.status != 422 || !strings.Contains(string(r.body), "a station is a Point") {
+			t.Fatalf("bad station file: %d %s", r.status, r.body)
+		}
 		st := admin.do("POST", "/api/v1/stations", `{"code":"S001","name":"友谊驿站","address":"友谊路1号","opening_hours":"08:30-17:30","lng":124.9,"lat":46.5}`)
 		if st.status != 201 || st.json(t)["grid_code"] != "230602001001001" {
 			t.Fatalf("create station: %d %s", st.status, st.body)
 		}
 		wantProblem(t, admin.do("POST", "/api/v1/stations", `{"code":"S002","name":"野外驿站","lng":100,"lat":30}`), 400, "invalid", "lng")
 		wantProblem(t, admin.do("POST", "/api/v1/stations", `{"code":"S003","name":"x","lng":124.9,"lat":146}`), 400, "invalid", "lat")
-		if items := admin.do("GET", "/api/v1/stations?region=230602001", "").json(t)["items"].([]any); len(items) != 1 {
+		if items := admin.do("GET", "/api/v1/stations?region=230602001", "").json(t)["items"].([]any); len(items) != 2 {
 			t.Fatalf("stations = %v", items)
 		}
 		if items := worker.do("GET", "/api/v1/stations", "").json(t)["items"].([]any); len(items) != 0 {
