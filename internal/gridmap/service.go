@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -75,28 +78,26 @@ func (s *Service) ImportOverlays(ctx context.Context, actor audit.Actor, scope r
 			return res, fmt.Errorf("encode overlay %s: %w", o.Code, err)
 		}
 		p := prepared{o: o, blob: blob, area: geo.AreaM2(o.Boundary)}
-		if grids != nil {
-			b := o.Boundary.Bound()
-			var candidates []int
-			grids.boxes.Search([2]float64{b.Min[0], b.Min[1]}, [2]float64{b.Max[0], b.Max[1]}, func(_, _ [2]float64, id int) bool {
-				candidates = append(candidates, id)
-				return true
-			})
-			for _, id := range candidates {
-				g := grids.features[id]
-				share, err := geo.OverlapShare(g.Geom, o.Boundary)
-				if err != nil {
-					return res, fmt.Errorf("overlay %s over grid %s: %w", o.Code, g.Code, err)
-				}
-				if share >= minShare {
-					p.links = append(p.links, region.OverlayLink{Layer: o.Layer, OverlayCode: o.Code, GridCode: g.Code, Share: min(share, 1)})
-				}
-			}
-		}
 		ready = append(ready, p)
 	}
 	if len(res.Rejected) > 0 {
 		return res, nil
+	}
+	if grids != nil {
+		// Exact intersections dominate an import; they are independent, so
+		// they run on every core.
+		g, _ := errgroup.WithContext(ctx)
+		g.SetLimit(runtime.NumCPU())
+		for i := range ready {
+			g.Go(func() error {
+				links, err := linkOverlay(grids, ready[i].o)
+				ready[i].links = links
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return res, err
+		}
 	}
 	now := audit.Canonical(s.now())
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
@@ -140,6 +141,28 @@ func (s *Service) ImportOverlays(ctx context.Context, actor audit.Actor, scope r
 	}
 	res.Stored = true
 	return res, s.Locator.Refresh(ctx)
+}
+
+// linkOverlay finds the grids an overlay polygon covers and the share of each.
+func linkOverlay(grids *layerIndex, o region.Overlay) ([]region.OverlayLink, error) {
+	b := o.Boundary.Bound()
+	var candidates []int
+	grids.boxes.Search([2]float64{b.Min[0], b.Min[1]}, [2]float64{b.Max[0], b.Max[1]}, func(_, _ [2]float64, id int) bool {
+		candidates = append(candidates, id)
+		return true
+	})
+	var links []region.OverlayLink
+	for _, id := range candidates {
+		g := grids.features[id]
+		share, err := geo.OverlapShare(g.Geom, o.Boundary)
+		if err != nil {
+			return nil, fmt.Errorf("overlay %s over grid %s: %w", o.Code, g.Code, err)
+		}
+		if share >= minShare {
+			links = append(links, region.OverlayLink{Layer: o.Layer, OverlayCode: o.Code, GridCode: g.Code, Share: min(share, 1)})
+		}
+	}
+	return links, nil
 }
 
 // ImportStations creates or updates stations by code. A station without a
