@@ -1,4 +1,4 @@
-package spatial_test
+package spatial
 
 import (
 	"context"

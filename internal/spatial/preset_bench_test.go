@@ -1,4 +1,4 @@
-package spatial_test
+package spatial
 
 import (
 	"math"
@@ -10,12 +10,9 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
-	"github.com/tidwall/rtree"
 
 	"github.com/gridgov/gridgov/internal/demo"
 	"github.com/gridgov/gridgov/internal/region"
-	"github.com/gridgov/gridgov/internal/spatial"
 )
 
 // Benchmarks on the grids of the zhangjiakou demo preset (17,422 grids traced
@@ -29,15 +26,15 @@ const presetPoints = 1 << 16
 // query points; made once per test binary, on first use (generating the
 // city takes a few seconds), so plain `go test` never pays for it.
 type presetSet struct {
-	polys     []spatial.Polygon
+	polys     []Polygon
 	bound     orb.Bound
-	ix        *spatial.Index
-	plain     *plainRoute
-	linear    *linearRoute
+	ix        *Index
+	plain     *plainIndex
+	linear    *linearIndex
 	uniform   []orb.Point
 	clustered []orb.Point
 	gen       time.Duration // demo.Generate, wall
-	build     time.Duration // spatial.NewIndex, wall
+	build     time.Duration // NewIndex, wall
 }
 
 var (
@@ -69,17 +66,17 @@ func loadPreset() (*presetSet, error) {
 	for _, r := range city.Regions {
 		if r.Level == region.Grid && len(r.Boundary) > 0 {
 			// IDs are positions, which the PostGIS benchmark reuses.
-			s.polys = append(s.polys, spatial.Polygon{ID: uint32(len(s.polys)), Geom: r.Boundary})
+			s.polys = append(s.polys, Polygon{ID: uint32(len(s.polys)), Geom: r.Boundary})
 		}
 	}
 	city = demo.City{}
 	runtime.GC()
 	t1 := time.Now()
-	s.ix = spatial.NewIndex(s.polys)
+	s.ix = NewIndex(s.polys)
 	s.build = time.Since(t1)
 	s.bound = s.ix.Bound()
-	s.plain = newPlainRoute(s.polys)
-	s.linear = newLinearRoute(s.polys)
+	s.plain = newPlain(s.polys)
+	s.linear = newLinear(s.polys)
 	s.uniform = presetUniform(s.bound, presetPoints, 1)
 	s.clustered = presetClustered(s.polys, s.bound, presetPoints, 2)
 	// Collect the set-up's garbage now, not during the first measurement.
@@ -114,7 +111,7 @@ func presetUniform(b orb.Bound, n int, seed uint64) []orb.Point {
 // presetClustered draws 80% of the points around 20 hot spots (the box
 // centres of 20 grids spread over the list, about 300 m normal spread) and
 // 20% uniformly, as the synthetic benchmarks in bench_test.go do.
-func presetClustered(polys []spatial.Polygon, b orb.Bound, n int, seed uint64) []orb.Point {
+func presetClustered(polys []Polygon, b orb.Bound, n int, seed uint64) []orb.Point {
 	const spots = 20
 	rng := rand.New(rand.NewPCG(seed, 0xc1))
 	sy := 300.0 / 111320
@@ -134,59 +131,6 @@ func presetClustered(polys []spatial.Polygon, b orb.Bound, n int, seed uint64) [
 	return pts
 }
 
-// plainRoute is the plain library route, as in plain_test.go (which the
-// external test package cannot see): tidwall/rtree candidates by box, then
-// orb's planar containment test.
-type plainRoute struct {
-	tr    rtree.RTreeG[int]
-	polys []spatial.Polygon
-}
-
-func newPlainRoute(polys []spatial.Polygon) *plainRoute {
-	pl := &plainRoute{polys: polys}
-	for i, p := range polys {
-		b := p.Geom.Bound()
-		pl.tr.Insert([2]float64(b.Min), [2]float64(b.Max), i)
-	}
-	return pl
-}
-
-func (pl *plainRoute) locate(p orb.Point) (id uint32, ok bool) {
-	pl.tr.Search([2]float64(p), [2]float64(p), func(_, _ [2]float64, i int) bool {
-		if planar.MultiPolygonContains(pl.polys[i].Geom, p) {
-			id, ok = pl.polys[i].ID, true
-			return false
-		}
-		return true
-	})
-	return id, ok
-}
-
-// linearRoute scans every grid: box check, then orb's test.
-type linearRoute struct {
-	bounds []orb.Bound
-	polys  []spatial.Polygon
-}
-
-func newLinearRoute(polys []spatial.Polygon) *linearRoute {
-	li := &linearRoute{polys: polys, bounds: make([]orb.Bound, len(polys))}
-	for i, p := range polys {
-		li.bounds[i] = p.Geom.Bound()
-	}
-	return li
-}
-
-func (li *linearRoute) locate(p orb.Point) (uint32, bool) {
-	for i, b := range li.bounds {
-		if b.Contains(p) && planar.MultiPolygonContains(li.polys[i].Geom, p) {
-			return li.polys[i].ID, true
-		}
-	}
-	return 0, false
-}
-
-// BenchmarkLocatePreset compares the index with the plain library route and
-// a linear scan on the preset's grids, each route in its own loop.
 func BenchmarkLocatePreset(b *testing.B) {
 	s := presetBench(b)
 	loop := func(locate func(orb.Point) (uint32, bool)) func([]orb.Point, int) int {
@@ -320,14 +264,14 @@ func BenchmarkLocatePresetLatency(b *testing.B) {
 // them (once, outside the timer, on all the cores GOMAXPROCS allows).
 func BenchmarkBuildPreset(b *testing.B) {
 	s := presetBench(b)
-	var ix *spatial.Index
+	var ix *Index
 	var before, after runtime.MemStats
 	runtime.GC()
 	runtime.ReadMemStats(&before)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		ix = nil
-		ix = spatial.NewIndex(s.polys)
+		ix = NewIndex(s.polys)
 	}
 	b.StopTimer()
 	runtime.GC()
