@@ -116,15 +116,34 @@ export async function problemFromResponse(response: Response): Promise<ApiError>
       // A body that is not JSON leaves only the status to go on.
     }
   }
+  return problemFromBody(response.status, response.statusText, body, retryAfterSeconds)
+}
+
+/** An ApiError from a decoded body (a problem document or anything else) and the status that came with it. */
+export function problemFromBody(
+  status: number,
+  statusText: string,
+  decoded: unknown,
+  retryAfterSeconds?: number,
+): ApiError {
+  const body = typeof decoded === 'object' && decoded !== null ? (decoded as Record<string, unknown>) : {}
   return new ApiError({
-    status: typeof body.status === 'number' ? body.status : response.status,
-    title: stringField(body.title) ?? response.statusText,
+    status: typeof body.status === 'number' ? body.status : status,
+    title: stringField(body.title) ?? statusText,
     detail: stringField(body.detail),
     code: stringField(body.code),
     errors: fieldErrors(body.errors),
     retryAfterSeconds,
     body,
   })
+}
+
+/** The headers every API request carries: Accept, Accept-Language and, for all but GET, the CSRF token. */
+export function baseHeaders(method: Method): Record<string, string> {
+  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
+  if (acceptLanguage) headers['Accept-Language'] = acceptLanguage
+  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken
+  return headers
 }
 
 export type Method = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
@@ -140,11 +159,9 @@ export async function request<T>(method: Method, path: string, body?: unknown): 
 
 /** Like request, and also says which 2xx status answered (201 created or 200 updated, say). */
 export async function send<T>(method: Method, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-  const headers: Record<string, string> = { Accept: 'application/json, application/problem+json' }
-  if (acceptLanguage) headers['Accept-Language'] = acceptLanguage
+  const headers = baseHeaders(method)
   const multipart = body instanceof FormData
   if (body !== undefined && !multipart) headers['Content-Type'] = 'application/json'
-  if (method !== 'GET' && csrfToken) headers['X-CSRF-Token'] = csrfToken
 
   let response: Response
   try {

@@ -392,6 +392,40 @@ export interface PersonInput {
   tags: PersonTagEntry[]
 }
 
+/**
+ * The body of PATCH /api/v1/persons/{id}: only the fields that change, and
+ * the version they change. The ID number never changes, so it is never sent.
+ */
+export type PersonPatch = Partial<Omit<PersonInput, 'id_number'>> & { version: number }
+
+/** What POST /api/v1/registry/import/{persons|houses} can import. */
+export const REGISTRY_IMPORT_KINDS = ['persons', 'houses'] as const
+export type RegistryImportKind = (typeof REGISTRY_IMPORT_KINDS)[number]
+
+export const IMPORT_ENCODINGS = ['auto', 'utf-8', 'gbk'] as const
+export type ImportEncoding = (typeof IMPORT_ENCODINGS)[number]
+
+/** A row of an import file the server turned down; row counts from the file's first data row as the server says. */
+export interface ImportRejection {
+  row: number
+  column: string
+  value: string
+  reason: string
+}
+
+/** The answer to an import (200, or 422 when rows were rejected). */
+export interface RegistryImportResult {
+  rows: number
+  created: number
+  updated: number
+  unchanged: number
+  rejected: ImportRejection[]
+  /** Whether anything was written: false when all-or-nothing met a rejected row. */
+  stored: boolean
+  /** Names a downloadable report of the rejected rows. */
+  error_report?: string
+}
+
 export interface House {
   id: number
   code: string

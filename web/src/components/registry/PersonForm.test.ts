@@ -169,46 +169,77 @@ describe('PersonForm', () => {
     await expectError('person-form-tag-0', '请填写此项')
   })
 
-  it('has the full ID number typed again to edit a masked person, and checks it is theirs', async () => {
-    const fetch = stubFetch(jsonResponse(200, makePerson({ name: '刘凤英' })))
-    await mountForm({ person: makePerson() })
+  it('edits with a PATCH of only the changed fields and the version, never the ID number', async () => {
+    const fetch = stubFetch(jsonResponse(200, makePerson({ name: '刘凤英', version: 4 })))
+    await mountForm({ person: makePerson({ version: 3 }) })
     const id = $('person-form-id-number') as HTMLInputElement
-    expect(id.value).toBe('')
-    expect(id.placeholder).toBe(MASKED_ID)
+    expect(id.value).toBe(MASKED_ID)
+    expect(id.readOnly).toBe(true)
     expect(($('person-form-name') as HTMLInputElement).value).toBe('刘凤芝')
     expect(($('person-form-phone') as HTMLInputElement).value).toBe('')
-    expect($('person-form-phone-hint')?.textContent).toContain('留空保存将删除已登记的电话')
+    expect($('person-form-phone-hint')?.textContent).toContain('留空则不修改')
+    expect($('person-form-id-hint')).not.toBeNull()
     expect(document.body.querySelectorAll('[data-testid^="person-form-tag-row-"]')).toHaveLength(1)
 
-    type('person-form-id-number', '230602195604120046')
-    await click('person-form-submit')
-    expect(fetch).not.toHaveBeenCalled()
-    await shown()
-    await expectError('person-form-id-number', '与该人员已登记的证件号码不符')
-
-    type('person-form-id-number', ID_NUMBER.toLowerCase())
     type('person-form-name', '刘凤英')
     await click('person-form-submit')
-    expect(sentRequest(fetch).body).toMatchObject({
-      name: '刘凤英',
-      id_number: ID_NUMBER.toLowerCase(),
-      phone: '',
-      relation: 'head',
-      household_no: 'HH-0001',
-      grid_code: '990101001001001',
-      houses: [{ house_code: 'H-100', relation: 'lives' }],
-      tags: [{ tag: 'empty_nest', since: '2024-01-01' }],
-    })
-    expect(wrapper.emitted('saved')).toEqual([[{ item: makePerson({ name: '刘凤英' }), created: false }]])
+    const req = sentRequest(fetch)
+    expect(req.url).toBe('/api/v1/persons/42')
+    expect(req.method).toBe('PATCH')
+    expect(req.headers.get('X-CSRF-Token')).toBe('csrf-person')
+    expect(req.body).toEqual({ version: 3, name: '刘凤英' })
+    expect(wrapper.emitted('saved')).toEqual([[{ item: makePerson({ name: '刘凤英', version: 4 }), created: false }]])
   })
 
-  it('fills in the numbers of a revealed person, and keeps the ID number as it is', async () => {
-    stubFetch()
-    await mountForm({ person: makePerson({ id_number: ID_NUMBER, phone: PHONE, revealed: true }) })
+  it('sends the phone only when typed, and whole rows of houses or tags only when they changed', async () => {
+    const fetch = stubFetch(jsonResponse(200, makePerson()))
+    await mountForm({ person: makePerson() })
+    type('person-form-phone', PHONE)
+    await click('person-form-house-add')
+    type('person-form-house-code-1', 'H-200')
+    await click('person-form-submit')
+    const body = sentRequest(fetch).body as Record<string, unknown>
+    expect(body).toEqual({
+      version: 1,
+      phone: PHONE,
+      houses: [
+        { house_code: 'H-100', relation: 'lives' },
+        { house_code: 'H-200', relation: 'lives' },
+      ],
+    })
+    expect(body).not.toHaveProperty('id_number')
+    expect(body).not.toHaveProperty('tags')
+  })
+
+  it('sends just the version when nothing changed, and keeps a revealed ID number read-only', async () => {
+    const fetch = stubFetch(jsonResponse(200, makePerson()))
+    await mountForm({ person: makePerson({ id_number: ID_NUMBER, phone: PHONE, revealed: true, version: 9 }) })
     const id = $('person-form-id-number') as HTMLInputElement
     expect(id.value).toBe(ID_NUMBER)
     expect(id.readOnly).toBe(true)
-    expect(($('person-form-phone') as HTMLInputElement).value).toBe(PHONE)
-    expect($('person-form-phone-hint')).toBeNull()
+    expect(($('person-form-phone') as HTMLInputElement).value).toBe('')
+    await click('person-form-submit')
+    expect(sentRequest(fetch).body).toEqual({ version: 9 })
+  })
+
+  it('asks to reload when someone else changed the person (409 on a stale version)', async () => {
+    stubFetch(
+      problemResponse(409, {
+        code: 'conflict',
+        detail: 'person 42 was changed since version 1',
+        errors: [{ field: 'version', reason: 'is stale' }],
+      }),
+    )
+    await mountForm({ person: makePerson() })
+    type('person-form-name', '刘凤英')
+    await click('person-form-submit')
+    expect($('person-form-error')?.textContent).toContain('该人员信息已被他人修改')
+    expect($('person-form-stale')?.textContent).toContain('请重新加载后再编辑')
+    expect($('person-form-unplaced')).toBeNull()
+    expect(wrapper.emitted('saved')).toBeUndefined()
+
+    await click('person-form-reload')
+    expect(wrapper.emitted('reload')).toHaveLength(1)
+    expect(wrapper.emitted('update:modelValue')).toEqual([[false]])
   })
 })
