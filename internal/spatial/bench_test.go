@@ -137,43 +137,11 @@ func BenchmarkLocateRatio(b *testing.B) {
 	}
 }
 
-// BenchmarkLocateLatency records lookup latency: each sample times 64
-// lookups (to beat timer resolution) and the per-lookup p50/p99 of those
-// samples are reported; p99_single_ns times lookups one by one, including
-// the clock's own cost (about 20-40 ns), to show the tail of single queries.
+// BenchmarkLocateLatency records lookup latency with measureLatency.
 func BenchmarkLocateLatency(b *testing.B) {
 	s := newBenchSet(b)
 	for _, q := range s.queries() {
-		b.Run(q.name, func(b *testing.B) {
-			const per = 64
-			samples := make([]time.Duration, 0, b.N)
-			single := make([]time.Duration, 0, b.N)
-			sink := uint32(0)
-			k := 0
-			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				for range per {
-					id, _ := s.ix.Locate(q.pts[k%len(q.pts)])
-					sink += id
-					k++
-				}
-				samples = append(samples, time.Since(t0))
-				t1 := time.Now()
-				id, _ := s.ix.Locate(q.pts[k%len(q.pts)])
-				single = append(single, time.Since(t1))
-				sink += id
-				k++
-			}
-			slices.Sort(samples)
-			slices.Sort(single)
-			pct := func(d []time.Duration, f float64) float64 {
-				return float64(d[min(len(d)-1, int(f*float64(len(d))))].Nanoseconds())
-			}
-			b.ReportMetric(pct(samples, 0.50)/per, "p50_ns")
-			b.ReportMetric(pct(samples, 0.99)/per, "p99_ns")
-			b.ReportMetric(pct(single, 0.99), "p99_single_ns")
-			b.ReportMetric(float64(sink%2), "sink")
-		})
+		b.Run(q.name, func(b *testing.B) { measureLatency(b, s.ix, q.pts) })
 	}
 }
 
@@ -258,4 +226,39 @@ func BenchmarkNearest(b *testing.B) {
 		pi.Nearest(pts[i%len(pts)])
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "lookups/s")
+}
+
+// measureLatency times lookups of pts: each sample times 64 lookups (to beat
+// timer resolution) and the per-lookup p50/p99 of those samples are
+// reported; p99_single_ns times lookups one by one, including the clock's
+// own cost (about 20-40 ns), to show the tail of single queries.
+func measureLatency(b *testing.B, ix *Index, pts []orb.Point) {
+	const per = 64
+	samples := make([]time.Duration, 0, b.N)
+	single := make([]time.Duration, 0, b.N)
+	sink := uint32(0)
+	k := 0
+	for i := 0; i < b.N; i++ {
+		t0 := time.Now()
+		for range per {
+			id, _ := ix.Locate(pts[k%len(pts)])
+			sink += id
+			k++
+		}
+		samples = append(samples, time.Since(t0))
+		t1 := time.Now()
+		id, _ := ix.Locate(pts[k%len(pts)])
+		single = append(single, time.Since(t1))
+		sink += id
+		k++
+	}
+	slices.Sort(samples)
+	slices.Sort(single)
+	pct := func(d []time.Duration, f float64) float64 {
+		return float64(d[min(len(d)-1, int(f*float64(len(d))))].Nanoseconds())
+	}
+	b.ReportMetric(pct(samples, 0.50)/per, "p50_ns")
+	b.ReportMetric(pct(samples, 0.99)/per, "p99_ns")
+	b.ReportMetric(pct(single, 0.99), "p99_single_ns")
+	b.ReportMetric(float64(sink%2), "sink")
 }

@@ -4,7 +4,6 @@ import (
 	"math"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -226,36 +225,7 @@ func b2u(ok bool) uint32 {
 func BenchmarkLocatePresetLatency(b *testing.B) {
 	s := presetBench(b)
 	for _, q := range s.queries() {
-		b.Run(q.name, func(b *testing.B) {
-			const per = 64
-			samples := make([]time.Duration, 0, b.N)
-			single := make([]time.Duration, 0, b.N)
-			sink := uint32(0)
-			k := 0
-			for i := 0; i < b.N; i++ {
-				t0 := time.Now()
-				for range per {
-					id, _ := s.ix.Locate(q.pts[k%len(q.pts)])
-					sink += id
-					k++
-				}
-				samples = append(samples, time.Since(t0))
-				t1 := time.Now()
-				id, _ := s.ix.Locate(q.pts[k%len(q.pts)])
-				single = append(single, time.Since(t1))
-				sink += id
-				k++
-			}
-			slices.Sort(samples)
-			slices.Sort(single)
-			pct := func(d []time.Duration, f float64) float64 {
-				return float64(d[min(len(d)-1, int(f*float64(len(d))))].Nanoseconds())
-			}
-			b.ReportMetric(pct(samples, 0.50)/per, "p50_ns")
-			b.ReportMetric(pct(samples, 0.99)/per, "p99_ns")
-			b.ReportMetric(pct(single, 0.99), "p99_single_ns")
-			b.ReportMetric(float64(sink%2), "sink")
-		})
+		b.Run(q.name, func(b *testing.B) { measureLatency(b, s.ix, q.pts) })
 	}
 }
 
