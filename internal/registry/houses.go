@@ -125,18 +125,12 @@ func (s *Service) saveHouseTx(ctx context.Context, tx *sql.Tx, p auth.Principal,
 			return err
 		}
 		h.regionPath = path
-		var lng, lat any
-		if h.Location != nil {
-			lng, lat = h.Location[0], h.Location[1]
-		}
 		old, err := getHouse(ctx, tx, "code = $1", h.Code)
 		switch {
 		case apperr.Is(err, apperr.NotFound):
 			result = created
-			err = tx.QueryRowContext(ctx, `INSERT INTO houses (code, estate, building, unit, room, address, lng, lat, grid_code, region_path,
-				usage, structure, floor_area_m2, created_at, updated_at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$14) RETURNING id`,
-				h.Code, h.Estate, h.Building, h.Unit, h.Room, h.Address, lng, lat, h.GridCode, path, string(h.Usage), h.Structure,
-				h.FloorAreaM2, now).Scan(&h.ID)
+			err = tx.QueryRowContext(ctx, `INSERT INTO houses (`+houseInsertColumns+`) VALUES `+placeholders(1, 15)+` RETURNING id`,
+				houseArgs(h, now)...).Scan(&h.ID)
 			if db.IsUniqueViolation(err) {
 				return apperr.New(apperr.Conflict, "house %s was created by someone else at the same time; try again", h.Code)
 			}
@@ -149,26 +143,49 @@ func (s *Service) saveHouseTx(ctx context.Context, tx *sql.Tx, p auth.Principal,
 		case err != nil:
 			return err
 		}
-		if !p.User.Scope().Contains(old.regionPath) {
-			return apperr.Field("house_code", fmt.Sprintf("house %s exists outside your area", h.Code))
-		}
-		changed := houseChanges(old, h)
-		h.ID, h.Version = old.ID, old.Version
-		if len(changed) == 0 {
-			return nil
-		}
-		result = updated
-		if _, err := tx.ExecContext(ctx, `UPDATE houses SET estate=$1, building=$2, unit=$3, room=$4, address=$5, lng=$6, lat=$7, grid_code=$8,
-			region_path=$9, usage=$10, structure=$11, floor_area_m2=$12, updated_at=$13, version=version+1 WHERE id=$14`,
-			h.Estate, h.Building, h.Unit, h.Room, h.Address, lng, lat, h.GridCode, path, string(h.Usage), h.Structure, h.FloorAreaM2, now, h.ID); err != nil {
-			return fmt.Errorf("update house %s: %w", h.Code, err)
-		}
-		h.Version++
-		_, err = audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "house.update", TargetType: "house", TargetID: h.Code,
-			Detail: map[string]any{"changed": changed}})
+		h, result, err = s.updateHouse(ctx, tx, p, old, h, now)
 		return err
 	}()
 	return h, result, err
+}
+
+// houseInsertColumns are the columns of a new house, in the order of houseArgs.
+const houseInsertColumns = `code, estate, building, unit, room, address, lng, lat, grid_code, region_path,
+	usage, structure, floor_area_m2, created_at, updated_at`
+
+func houseArgs(h House, now time.Time) []any {
+	var lng, lat any
+	if h.Location != nil {
+		lng, lat = h.Location[0], h.Location[1]
+	}
+	return []any{h.Code, h.Estate, h.Building, h.Unit, h.Room, h.Address, lng, lat, h.GridCode, h.regionPath, string(h.Usage),
+		h.Structure, h.FloorAreaM2, now, now}
+}
+
+// updateHouse stores h over the stored house old (same code) when anything
+// differs, auditing the names of the changed fields.
+func (s *Service) updateHouse(ctx context.Context, tx *sql.Tx, p auth.Principal, old, h House, now time.Time) (House, outcome, error) {
+	if !p.User.Scope().Contains(old.regionPath) {
+		return h, unchanged, apperr.Field("house_code", fmt.Sprintf("house %s exists outside your area", h.Code))
+	}
+	changed := houseChanges(old, h)
+	h.ID, h.Version = old.ID, old.Version
+	if len(changed) == 0 {
+		return h, unchanged, nil
+	}
+	var lng, lat any
+	if h.Location != nil {
+		lng, lat = h.Location[0], h.Location[1]
+	}
+	if _, err := tx.ExecContext(ctx, `UPDATE houses SET estate=$1, building=$2, unit=$3, room=$4, address=$5, lng=$6, lat=$7, grid_code=$8,
+		region_path=$9, usage=$10, structure=$11, floor_area_m2=$12, updated_at=$13, version=version+1 WHERE id=$14`,
+		h.Estate, h.Building, h.Unit, h.Room, h.Address, lng, lat, h.GridCode, h.regionPath, string(h.Usage), h.Structure, h.FloorAreaM2, now, h.ID); err != nil {
+		return h, unchanged, fmt.Errorf("update house %s: %w", h.Code, err)
+	}
+	h.Version++
+	_, err := audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "house.update", TargetType: "house", TargetID: h.Code,
+		Detail: map[string]any{"changed": changed}})
+	return h, updated, err
 }
 
 func houseChanges(a, b House) []string {

@@ -5,10 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"io"
+	"hash/maphash"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/paulmach/orb"
 
@@ -16,7 +15,6 @@ import (
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/geo"
-	"github.com/gridgov/gridgov/internal/pii"
 	"github.com/gridgov/gridgov/internal/tabular"
 )
 
@@ -153,106 +151,20 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 		return ImportReport{}, apperr.Field("file", err.Error())
 	}
 	if opts.BatchRows <= 0 {
-		opts.BatchRows = 500
+		opts.BatchRows = 2000
 	}
-	rep := ImportReport{Rejected: []RowError{}}
-	seen := map[string]int{} // natural key → first row, to catch duplicates inside the file
-	reject := func(row int, field, value, reason string) {
-		field = columnOf(field)
-		if field == "id_number" {
-			value = pii.MaskID(value)
-		} else if field == "phone" {
-			value = pii.MaskPhone(value)
-		}
-		rep.Rejected = append(rep.Rejected, RowError{Row: row, Column: cols.Label(field), Value: value, Reason: reason})
-	}
-	var tx *sql.Tx
-	pending := 0
-	commit := func() error {
-		if tx == nil {
-			return nil
-		}
-		err := tx.Commit()
-		tx, pending = nil, 0
-		if err != nil {
-			return fmt.Errorf("import: commit: %w", err)
-		}
-		return nil
-	}
-	defer func() {
-		if tx != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	now := audit.Canonical(s.now())
-	lastBadRow := 0
-	for {
-		if err := ctx.Err(); err != nil {
-			return ImportReport{}, err
-		}
-		row, err := r.Next()
-		if errors.Is(err, io.EOF) {
-			break
-		}
-		// A malformed row is reported and skipped; an error that repeats
-		// (bad encoding, a damaged workbook) ends the file.
-		var ferr *tabular.FileError
-		if errors.As(err, &ferr) && ferr.Row > 0 && ferr.Row != lastBadRow {
-			lastBadRow = ferr.Row
-			rep.Rows++
-			rep.Rejected = append(rep.Rejected, RowError{Row: ferr.Row, Reason: ferr.Reason})
-			continue
-		}
-		if err != nil {
-			return ImportReport{}, apperr.Field("file", err.Error())
-		}
-		rep.Rows++
-		if opts.Progress != nil && rep.Rows%1000 == 0 {
-			opts.Progress(rep.Rows)
-		}
-		if tx == nil {
-			if tx, err = s.db.BeginWrite(ctx); err != nil {
-				return ImportReport{}, err
-			}
-		}
-		out, field, value, err := s.importRow(ctx, tx, p, kind, cols, row, seen, now)
-		var e *apperr.Error
-		switch {
-		case errors.As(err, &e):
-			reason := e.Message
-			if len(e.Fields) > 0 {
-				field, reason = e.Fields[0].Field, e.Fields[0].Reason
-				value = cellOf(cols, row, field)
-			}
-			reject(row.Number, field, value, reason)
-			continue
-		case err != nil:
-			return ImportReport{}, err
-		}
-		switch out {
-		case created:
-			rep.Created++
-		case updated:
-			rep.Updated++
-		default:
-			rep.Unchanged++
-		}
-		pending++
-		if !opts.AllOrNothing && pending >= opts.BatchRows {
-			if err := commit(); err != nil {
-				return ImportReport{}, err
-			}
-		}
-	}
-	if opts.AllOrNothing && len(rep.Rejected) > 0 {
-		rep.Created, rep.Updated, rep.Unchanged = 0, 0, 0
-		return rep, nil // the deferred rollback drops everything
-	}
-	if err := commit(); err != nil {
+	im := &importer{s: s, p: p, kind: kind, cols: cols, opts: opts, now: audit.Canonical(s.now()), scope: p.User.Scope(),
+		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, seen: map[naturalKey]int32{}, grids: map[string]gridPath{},
+		rep: ImportReport{Rejected: []RowError{}}}
+	rep, err := im.run(ctx, r)
+	if err != nil {
 		return ImportReport{}, err
 	}
+	if opts.AllOrNothing && len(rep.Rejected) > 0 {
+		return rep, nil
+	}
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		_, err := audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "registry.import", TargetType: string(kind),
+		_, err := audit.Append(ctx, tx, im.now, audit.Record{Actor: p.Actor(), Action: "registry.import", TargetType: string(kind),
 			Detail: map[string]any{"source": opts.Source, "rows": rep.Rows, "created": rep.Created, "updated": rep.Updated,
 				"unchanged": rep.Unchanged, "rejected": len(rep.Rejected)}})
 		return err
@@ -261,9 +173,6 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 		return ImportReport{}, err
 	}
 	rep.Stored = true
-	if opts.Progress != nil {
-		opts.Progress(rep.Rows)
-	}
 	return rep, nil
 }
 
@@ -287,55 +196,51 @@ func cellOf(cols tabular.Columns, row tabular.Row, field string) string {
 	return cols.Get(row, columnOf(field))
 }
 
-// importRow stores one row inside tx. A domain refusal comes back as an
-// *apperr.Error naming the field; the field and value are returned for
-// refusals found before validation.
-func (s *Service) importRow(ctx context.Context, tx *sql.Tx, p auth.Principal, kind Kind, cols tabular.Columns, row tabular.Row,
-	seen map[string]int, now time.Time) (outcome, string, string, error) {
+// parseHouseRow reads and checks a house row; a refusal is an
+// *apperr.Error naming the field.
+func (s *Service) parseHouseRow(cols tabular.Columns, row tabular.Row) (House, error) {
 	get := func(f string) string { return strings.TrimSpace(cols.Get(row, f)) }
-	if kind == Houses {
-		h := House{Code: get("house_code"), Address: get("address"), Usage: Usage(code(get("usage"))), Estate: get("estate"),
-			Building: get("building"), Unit: get("unit"), Room: get("room"), GridCode: get("grid_code"), Structure: get("structure")}
-		if first, dup := seen[h.Code]; dup {
-			return 0, "house_code", h.Code, apperr.Field("house_code", fmt.Sprintf("house code repeats row %d", first))
+	h := House{Code: get("house_code"), Address: get("address"), Usage: Usage(code(get("usage"))), Estate: get("estate"),
+		Building: get("building"), Unit: get("unit"), Room: get("room"), GridCode: get("grid_code"), Structure: get("structure")}
+	if a := get("floor_area_m2"); a != "" {
+		v, err := strconv.ParseFloat(a, 64)
+		if err != nil {
+			return House{}, apperr.Field("floor_area_m2", "must be a number of square metres")
 		}
-		seen[h.Code] = row.Number
-		if a := get("floor_area_m2"); a != "" {
-			v, err := strconv.ParseFloat(a, 64)
-			if err != nil {
-				return 0, "", "", apperr.Field("floor_area_m2", "must be a number of square metres")
-			}
-			h.FloorAreaM2 = &v
-		}
-		if lng, lat := get("lng"), get("lat"); lng != "" || lat != "" {
-			crs, err := geo.ParseCRS(orDefault(get("crs"), "wgs84"))
-			if err != nil {
-				return 0, "", "", apperr.Field("crs", err.Error())
-			}
-			x, err1 := strconv.ParseFloat(lng, 64)
-			y, err2 := strconv.ParseFloat(lat, 64)
-			if err1 != nil {
-				return 0, "", "", apperr.Field("lng", "must be a number")
-			}
-			if err2 != nil {
-				return 0, "", "", apperr.Field("lat", "must be a number")
-			}
-			if err := geo.ValidatePoint(x, y, crs); err != nil {
-				return 0, "", "", apperr.Field("lng", err.Error())
-			}
-			g, err := geo.ToWGS84(crs, orb.Point{x, y})
-			if err != nil {
-				return 0, "", "", apperr.Field("lng", err.Error())
-			}
-			pt := g.(orb.Point)
-			h.Location = &pt
-		}
-		if err := s.checkHouse(&h); err != nil {
-			return 0, "", "", err
-		}
-		_, out, err := s.saveHouseTx(ctx, tx, p, h, now)
-		return out, "", "", err
+		h.FloorAreaM2 = &v
 	}
+	if lng, lat := get("lng"), get("lat"); lng != "" || lat != "" {
+		crs, err := geo.ParseCRS(orDefault(get("crs"), "wgs84"))
+		if err != nil {
+			return House{}, apperr.Field("crs", err.Error())
+		}
+		x, err1 := strconv.ParseFloat(lng, 64)
+		y, err2 := strconv.ParseFloat(lat, 64)
+		if err1 != nil {
+			return House{}, apperr.Field("lng", "must be a number")
+		}
+		if err2 != nil {
+			return House{}, apperr.Field("lat", "must be a number")
+		}
+		if err := geo.ValidatePoint(x, y, crs); err != nil {
+			return House{}, apperr.Field("lng", err.Error())
+		}
+		g, err := geo.ToWGS84(crs, orb.Point{x, y})
+		if err != nil {
+			return House{}, apperr.Field("lng", err.Error())
+		}
+		pt := g.(orb.Point)
+		h.Location = &pt
+	}
+	if err := s.checkHouse(&h); err != nil {
+		return House{}, err
+	}
+	return h, nil
+}
+
+// parsePersonRow reads and checks a person row.
+func (s *Service) parsePersonRow(cols tabular.Columns, row tabular.Row) (validated, error) {
+	get := func(f string) string { return strings.TrimSpace(cols.Get(row, f)) }
 	in := PersonInput{Name: get("name"), IDNumber: get("id_number"), Phone: get("phone"),
 		ResidenceType: ResidenceType(code(get("residence_type"))), GridCode: get("grid_code"),
 		HouseholdNo: get("household_no"), Relation: code(get("relation"))}
@@ -345,16 +250,7 @@ func (s *Service) importRow(ctx context.Context, tx *sql.Tx, p auth.Principal, k
 	for _, t := range strings.FieldsFunc(get("tags"), func(r rune) bool { return r == ',' || r == '，' || r == '、' || r == ';' || r == ' ' }) {
 		in.Tags = append(in.Tags, Tag{Tag: code(t)})
 	}
-	v, err := s.validate(in)
-	if err != nil {
-		return 0, "", "", err
-	}
-	if first, dup := seen[v.idIndex]; dup {
-		return 0, "", "", apperr.Field("id_number", fmt.Sprintf("the same ID number is already in row %d", first))
-	}
-	seen[v.idIndex] = row.Number
-	_, out, err := s.savePersonTx(ctx, tx, p, v, now)
-	return out, "", "", err
+	return s.validate(in)
 }
 
 func orDefault(v, def string) string {

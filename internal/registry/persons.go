@@ -63,6 +63,8 @@ type validated struct {
 	id      idcard.Info
 	phone   string
 	idIndex string
+	// regionPath is the path of the person's grid, once placed.
+	regionPath string
 }
 
 func (s *Service) validate(in PersonInput) (validated, error) {
@@ -187,47 +189,75 @@ func (s *Service) savePersonTx(ctx context.Context, tx *sql.Tx, p auth.Principal
 		case err != nil:
 			return err
 		}
-		if !scope.Contains(old.regionPath) {
-			// Say nothing about where the person is registered.
-			return apperr.Field("id_number", "this person is registered outside your area; ask the center to transfer them")
-		}
 		id = old.ID
 		oldLinks, oldTags, err := links(ctx, tx, id)
 		if err != nil {
 			return err
 		}
-		changed := s.personChanges(old, oldLinks, oldTags, v)
-		if len(changed) == 0 {
-			return nil
-		}
-		result = updated
-		if err := s.updatePerson(ctx, tx, id, v, path, now); err != nil {
-			return err
-		}
-		if err := s.replaceLinks(ctx, tx, id, houseIDs, v.in); err != nil {
-			return err
-		}
-		_, err = audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "person.update", TargetType: "person",
-			TargetID: strconv.FormatInt(id, 10), Detail: map[string]any{"changed": changed}})
+		v.regionPath = path
+		result, err = s.updateStoredPerson(ctx, tx, p, old, oldLinks, oldTags, v, houseIDs, now)
 		return err
 	}()
 	return id, result, err
 }
 
-func (s *Service) insertPerson(ctx context.Context, tx *sql.Tx, v validated, path string, now time.Time) (int64, error) {
-	idEnc := s.keys.Seal([]byte(v.id.Number), personContext("id", v.idIndex))
-	var phoneEnc []byte
-	var phoneIndex any
-	if v.phone != "" {
-		phoneEnc = s.keys.Seal([]byte(v.phone), personContext("phone", v.idIndex))
-		phoneIndex = s.keys.Index(indexPhone, v.phone)
+// sealed is a person's numbers as stored: encrypted, blind-indexed, masked.
+type sealed struct {
+	idEnc, phoneEnc   []byte
+	phoneIndex        any // nil without a phone
+	idMask, phoneMask string
+}
+
+func (s *Service) seal(v validated) sealed {
+	out := sealed{
+		idEnc:     s.keys.Seal([]byte(v.id.Number), personContext("id", v.idIndex)),
+		idMask:    pii.MaskID(v.id.Number),
+		phoneMask: maskPhone(v.phone),
 	}
+	if v.phone != "" {
+		out.phoneEnc = s.keys.Seal([]byte(v.phone), personContext("phone", v.idIndex))
+		out.phoneIndex = s.keys.Index(indexPhone, v.phone)
+	}
+	return out
+}
+
+// personInsertColumns are the columns insertPerson and the bulk import fill,
+// in the order of personArgs.
+const personInsertColumns = `name, id_kind, id_number_enc, id_number_index, id_number_mask, birth_date, sex,
+	phone_enc, phone_index, phone_mask, residence_type, household_no, relation, grid_code, region_path, created_at, updated_at`
+
+func personArgs(v validated, n sealed, path string, now time.Time) []any {
+	return []any{v.in.Name, string(v.id.Kind), n.idEnc, v.idIndex, n.idMask, v.id.BirthDate.Format(time.DateOnly), string(v.id.Sex),
+		n.phoneEnc, n.phoneIndex, n.phoneMask, string(v.in.ResidenceType), v.in.HouseholdNo, v.in.Relation, v.in.GridCode, path, now, now}
+}
+
+// updateStoredPerson stores v over the stored person old when anything
+// differs, auditing the names of the changed fields, never the values.
+func (s *Service) updateStoredPerson(ctx context.Context, tx *sql.Tx, p auth.Principal, old person, oldLinks []HouseLink, oldTags []Tag,
+	v validated, houseIDs []int64, now time.Time) (outcome, error) {
+	if !p.User.Scope().Contains(old.regionPath) {
+		// Say nothing about where the person is registered.
+		return unchanged, apperr.Field("id_number", "this person is registered outside your area; ask the center to transfer them")
+	}
+	changed := s.personChanges(old, oldLinks, oldTags, v)
+	if len(changed) == 0 {
+		return unchanged, nil
+	}
+	if err := s.updatePerson(ctx, tx, old.ID, v, v.regionPath, now); err != nil {
+		return unchanged, err
+	}
+	if err := s.replaceLinks(ctx, tx, old.ID, houseIDs, v.in); err != nil {
+		return unchanged, err
+	}
+	_, err := audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "person.update", TargetType: "person",
+		TargetID: strconv.FormatInt(old.ID, 10), Detail: map[string]any{"changed": changed}})
+	return updated, err
+}
+
+func (s *Service) insertPerson(ctx context.Context, tx *sql.Tx, v validated, path string, now time.Time) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO persons (name, id_kind, id_number_enc, id_number_index, id_number_mask, birth_date, sex,
-		phone_enc, phone_index, phone_mask, residence_type, household_no, relation, grid_code, region_path, created_at, updated_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$16) RETURNING id`,
-		v.in.Name, string(v.id.Kind), idEnc, v.idIndex, pii.MaskID(v.id.Number), v.id.BirthDate.Format(time.DateOnly), string(v.id.Sex),
-		phoneEnc, phoneIndex, maskPhone(v.phone), string(v.in.ResidenceType), v.in.HouseholdNo, v.in.Relation, v.in.GridCode, path, now).Scan(&id)
+	err := tx.QueryRowContext(ctx, `INSERT INTO persons (`+personInsertColumns+`) VALUES `+placeholders(1, 17)+` RETURNING id`,
+		personArgs(v, s.seal(v), path, now)...).Scan(&id)
 	if db.IsUniqueViolation(err) {
 		return 0, apperr.New(apperr.Conflict, "this person was registered by someone else at the same time; try again")
 	}

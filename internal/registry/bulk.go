@@ -1,0 +1,784 @@
+package registry
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"hash/maphash"
+	"io"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/audit"
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/pii"
+	"github.com/gridgov/gridgov/internal/region"
+	"github.com/gridgov/gridgov/internal/tabular"
+)
+
+// An import is a pipeline: one goroutine reads the file into chunks of
+// consecutive rows, every core validates, encrypts and locates the rows of a
+// chunk, and one writer stores the chunks in file order, a few statements per
+// chunk (look up the chunk's natural keys at once, insert its new rows in
+// multi-row INSERTs, update only rows that changed). Each chunk commits on
+// its own, so a crash loses at most the chunk in flight and a re-run finds
+// the stored rows unchanged.
+
+// chunkInsertParams bounds the placeholders of one statement, under both
+// engines' limits (SQLite 32,766; PostgreSQL 65,535).
+const chunkInsertParams = 30000
+
+// chunk is a run of consecutive rows of the file.
+type chunk struct {
+	seq  int
+	rows []prepared
+}
+
+// prepared is one row after the parallel stage: refused, a house, or a
+// person with its numbers sealed.
+type prepared struct {
+	raw     tabular.Row
+	refusal *RowError
+	house   House
+	person  validated
+	numbers sealed
+}
+
+// tally counts what one chunk did; it joins the report when the chunk's
+// transaction commits.
+type tally struct {
+	created, updated, unchanged int
+	rejected                    []RowError
+	claims                      map[naturalKey]int32 // natural keys the chunk used → row
+}
+
+// naturalKey is a 128-bit hash of a house code or an ID number's blind
+// index: enough to find duplicates inside a file of millions of rows
+// without keeping the keys themselves.
+type naturalKey [2]uint64
+
+type importer struct {
+	s     *Service
+	p     auth.Principal
+	kind  Kind
+	cols  tabular.Columns
+	opts  ImportOptions
+	now   time.Time
+	scope region.Scope
+
+	seeds [2]maphash.Seed
+	seen  map[naturalKey]int32 // key → first row, across committed chunks
+	grids map[string]gridPath  // grid code → path or refusal, per import
+
+	rep  ImportReport
+	done int // rows stored or refused so far
+}
+
+type gridPath struct {
+	path string
+	err  error
+}
+
+func (im *importer) key(s string) naturalKey {
+	return naturalKey{maphash.String(im.seeds[0], s), maphash.String(im.seeds[1], s)}
+}
+
+// run drives the pipeline and returns the report.
+func (im *importer) run(ctx context.Context, r tabular.Reader) (ImportReport, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	g, gctx := errgroup.WithContext(ctx)
+	raw := make(chan *chunk, 2)
+	ready := make(chan *chunk, 2*runtime.GOMAXPROCS(0))
+	g.Go(func() error {
+		defer close(raw)
+		return im.read(gctx, r, raw)
+	})
+	var workers sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		workers.Add(1)
+		g.Go(func() error {
+			defer workers.Done()
+			for c := range raw {
+				for i := range c.rows {
+					im.prepare(&c.rows[i])
+				}
+				select {
+				case ready <- c:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	}
+	go func() {
+		workers.Wait()
+		close(ready)
+	}()
+
+	werr := im.write(gctx, ready)
+	if werr != nil {
+		cancel()
+	}
+	gerr := g.Wait()
+	switch {
+	case werr != nil && !errors.Is(werr, context.Canceled):
+		return ImportReport{}, werr
+	case gerr != nil:
+		return ImportReport{}, gerr
+	case werr != nil:
+		return ImportReport{}, werr
+	}
+	return im.rep, nil
+}
+
+// read cuts the file into chunks. A malformed row is passed on as a
+// refusal; an error that repeats (bad encoding, a damaged workbook) ends
+// the file.
+func (im *importer) read(ctx context.Context, r tabular.Reader, out chan<- *chunk) error {
+	c := &chunk{}
+	send := func() error {
+		select {
+		case out <- c:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		c = &chunk{seq: c.seq + 1, rows: make([]prepared, 0, im.opts.BatchRows)}
+		return nil
+	}
+	lastBad := 0
+	for {
+		row, err := r.Next()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		var ferr *tabular.FileError
+		switch {
+		case errors.As(err, &ferr) && ferr.Row > 0 && ferr.Row != lastBad:
+			lastBad = ferr.Row
+			c.rows = append(c.rows, prepared{raw: tabular.Row{Number: ferr.Row}, refusal: &RowError{Row: ferr.Row, Reason: ferr.Reason}})
+		case err != nil:
+			return apperr.Field("file", err.Error())
+		default:
+			c.rows = append(c.rows, prepared{raw: row})
+		}
+		if len(c.rows) >= im.opts.BatchRows {
+			if err := send(); err != nil {
+				return err
+			}
+		}
+	}
+	if len(c.rows) == 0 {
+		return nil
+	}
+	return send()
+}
+
+// write stores chunks in file order.
+func (im *importer) write(ctx context.Context, ready <-chan *chunk) error {
+	var tx *sql.Tx // the one transaction of an all-or-nothing import
+	defer func() {
+		if tx != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	waiting := map[int]*chunk{}
+	next := 0
+	for c := range ready {
+		waiting[c.seq] = c
+		for {
+			c, ok := waiting[next]
+			if !ok {
+				break
+			}
+			delete(waiting, next)
+			next++
+			if im.opts.AllOrNothing {
+				if tx == nil {
+					var err error
+					if tx, err = im.s.db.BeginWrite(ctx); err != nil {
+						return err
+					}
+				}
+				t, err := im.store(ctx, tx, c)
+				if err != nil {
+					return err
+				}
+				im.merge(len(c.rows), t)
+			} else if err := im.storeAlone(ctx, c); err != nil {
+				return err
+			}
+			im.done += len(c.rows)
+			if im.opts.Progress != nil {
+				im.opts.Progress(im.done)
+			}
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if !im.opts.AllOrNothing || tx == nil {
+		return nil
+	}
+	if len(im.rep.Rejected) > 0 {
+		im.rep.Created, im.rep.Updated, im.rep.Unchanged = 0, 0, 0
+		return nil // the deferred rollback drops everything
+	}
+	err := tx.Commit()
+	tx = nil
+	if err != nil {
+		return fmt.Errorf("import: commit: %w", err)
+	}
+	return nil
+}
+
+// storeAlone stores a chunk in a transaction of its own. A unique violation
+// means another writer stored one of the rows meanwhile; the chunk is then
+// looked up again and stored anew.
+func (im *importer) storeAlone(ctx context.Context, c *chunk) error {
+	for attempt := 1; ; attempt++ {
+		tx, err := im.s.db.BeginWrite(ctx)
+		if err != nil {
+			return err
+		}
+		t, err := im.store(ctx, tx, c)
+		if err == nil {
+			if err = tx.Commit(); err != nil {
+				return fmt.Errorf("import: commit rows %d-%d: %w", c.rows[0].raw.Number, c.rows[len(c.rows)-1].raw.Number, err)
+			}
+			im.merge(len(c.rows), t)
+			return nil
+		}
+		_ = tx.Rollback()
+		if !db.IsUniqueViolation(err) || attempt == 3 {
+			return err
+		}
+	}
+}
+
+// merge adds a stored chunk to the report and its keys to those seen.
+func (im *importer) merge(rows int, t tally) {
+	im.rep.Rows += rows
+	im.rep.Created += t.created
+	im.rep.Updated += t.updated
+	im.rep.Unchanged += t.unchanged
+	im.rep.Rejected = append(im.rep.Rejected, t.rejected...)
+	for k, row := range t.claims {
+		im.seen[k] = row
+	}
+}
+
+// store writes one chunk inside tx and returns what it did; nothing of it
+// counts until tx commits.
+func (im *importer) store(ctx context.Context, tx *sql.Tx, c *chunk) (tally, error) {
+	t := tally{claims: make(map[naturalKey]int32, len(c.rows))}
+	live := make([]*prepared, 0, len(c.rows))
+	for i := range c.rows {
+		r := &c.rows[i]
+		if r.refusal != nil {
+			t.rejected = append(t.rejected, *r.refusal)
+			continue
+		}
+		live = append(live, r)
+	}
+	var err error
+	if im.kind == Houses {
+		err = im.storeHouses(ctx, tx, live, &t)
+	} else {
+		err = im.storePersons(ctx, tx, live, &t)
+	}
+	if err != nil {
+		return tally{}, err
+	}
+	slices.SortStableFunc(t.rejected, func(a, b RowError) int { return a.Row - b.Row })
+	return t, nil
+}
+
+// claim records that row uses a natural key and reports the earlier row of
+// the file that used it already, if any.
+func (im *importer) claim(t *tally, key string, row int) (int, bool) {
+	k := im.key(key)
+	if first, dup := im.seen[k]; dup {
+		return int(first), true
+	}
+	if first, dup := t.claims[k]; dup {
+		return int(first), true
+	}
+	t.claims[k] = int32(row)
+	return 0, false
+}
+
+// refuse words a refusal for the clerk: the column as the file names it,
+// personal numbers masked.
+func (im *importer) refuse(row int, field, value, reason string) RowError {
+	field = columnOf(field)
+	if field == "id_number" {
+		value = pii.MaskID(value)
+	} else if field == "phone" {
+		value = pii.MaskPhone(value)
+	}
+	return RowError{Row: row, Column: im.cols.Label(field), Value: value, Reason: reason}
+}
+
+// refuseErr turns a domain error about a row into its refusal; other
+// errors are returned as they are.
+func (im *importer) refuseErr(t *tally, r *prepared, err error) error {
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	field, reason := "", e.Message
+	if len(e.Fields) > 0 {
+		field, reason = e.Fields[0].Field, e.Fields[0].Reason
+	}
+	t.rejected = append(t.rejected, im.refuse(r.raw.Number, field, cellOf(im.cols, r.raw, field), reason))
+	return nil
+}
+
+// prepare validates a row, and for a person seals the numbers; it runs on
+// every core, so it touches nothing shared but read-only state.
+func (im *importer) prepare(r *prepared) {
+	if r.refusal != nil {
+		return
+	}
+	var err error
+	if im.kind == Houses {
+		r.house, err = im.s.parseHouseRow(im.cols, r.raw)
+	} else {
+		r.person, err = im.s.parsePersonRow(im.cols, r.raw)
+		if err == nil {
+			r.numbers = im.s.seal(r.person)
+		}
+	}
+	var e *apperr.Error
+	switch {
+	case errors.As(err, &e):
+		field, reason := "", e.Message
+		if len(e.Fields) > 0 {
+			field, reason = e.Fields[0].Field, e.Fields[0].Reason
+		}
+		ref := im.refuse(r.raw.Number, field, cellOf(im.cols, r.raw, field), reason)
+		r.refusal = &ref
+	case err != nil:
+		ref := im.refuse(r.raw.Number, "", "", err.Error())
+		r.refusal = &ref
+	}
+}
+
+// grid checks a grid code against the caller's scope, once per import.
+func (im *importer) grid(ctx context.Context, q db.Querier, code string) (string, error) {
+	if g, ok := im.grids[code]; ok {
+		return g.path, g.err
+	}
+	path, err := gridInScope(ctx, q, im.scope, code, "grid_code")
+	if err != nil && !apperr.Is(err, apperr.Invalid) {
+		return "", err
+	}
+	im.grids[code] = gridPath{path, err}
+	return path, err
+}
+
+func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepared, t *tally) error {
+	live := rows[:0:0]
+	codes := make([]any, 0, len(rows))
+	for _, r := range rows {
+		h := &r.house
+		if first, dup := im.claim(t, h.Code, r.raw.Number); dup {
+			t.rejected = append(t.rejected, im.refuse(r.raw.Number, "house_code", h.Code, fmt.Sprintf("house code repeats row %d", first)))
+			continue
+		}
+		path, err := im.grid(ctx, tx, h.GridCode)
+		if err != nil {
+			if err := im.refuseErr(t, r, err); err != nil {
+				return err
+			}
+			continue
+		}
+		h.regionPath = path
+		live = append(live, r)
+		codes = append(codes, h.Code)
+	}
+	stored := make(map[string]House, len(live))
+	if len(codes) > 0 {
+		rows, err := tx.QueryContext(ctx, `SELECT `+houseColumns+` FROM houses WHERE code IN `+placeholders(1, len(codes)), codes...)
+		if err != nil {
+			return fmt.Errorf("import: look up houses: %w", err)
+		}
+		for rows.Next() {
+			h, err := scanHouse(rows)
+			if err != nil {
+				rows.Close()
+				return fmt.Errorf("import: look up houses: %w", err)
+			}
+			stored[h.Code] = h
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return fmt.Errorf("import: look up houses: %w", err)
+		}
+	}
+	var fresh []*House
+	for _, r := range live {
+		old, ok := stored[r.house.Code]
+		if !ok {
+			fresh = append(fresh, &r.house)
+			continue
+		}
+		_, out, err := im.s.updateHouse(ctx, tx, im.p, old, r.house, im.now)
+		if err != nil {
+			if err := im.refuseErr(t, r, err); err != nil {
+				return err
+			}
+			continue
+		}
+		t.count(out)
+	}
+	if err := insertRows(ctx, tx, "houses", houseInsertColumns, 15, len(fresh), func(i int) []any { return houseArgs(*fresh[i], im.now) }); err != nil {
+		return err
+	}
+	t.created += len(fresh)
+	return im.auditCreated(ctx, tx, "house.import", "house", len(fresh), rows)
+}
+
+func (t *tally) count(o outcome) {
+	switch o {
+	case created:
+		t.created++
+	case updated:
+		t.updated++
+	default:
+		t.unchanged++
+	}
+}
+
+// houseRef is what a person row needs of a house it names.
+type houseRef struct {
+	id         int64
+	grid, path string
+}
+
+func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepared, t *tally) error {
+	codes := map[string]bool{}
+	for _, r := range rows {
+		for _, l := range r.person.in.Houses {
+			codes[l.HouseCode] = true
+		}
+	}
+	houses, err := houseRefs(ctx, tx, codes)
+	if err != nil {
+		return err
+	}
+	live := rows[:0:0]
+	houseIDs := make(map[*prepared][]int64, len(rows))
+	indexes := make([]any, 0, len(rows))
+	for _, r := range rows {
+		v := &r.person
+		if first, dup := im.claim(t, v.idIndex, r.raw.Number); dup {
+			t.rejected = append(t.rejected, im.refuse(r.raw.Number, "id_number", v.in.IDNumber,
+				fmt.Sprintf("the same ID number is already in row %d", first)))
+			continue
+		}
+		ids, err := im.placePerson(ctx, tx, v, houses)
+		if err != nil {
+			if err := im.refuseErr(t, r, err); err != nil {
+				return err
+			}
+			continue
+		}
+		houseIDs[r] = ids
+		live = append(live, r)
+		indexes = append(indexes, v.idIndex)
+	}
+	stored, err := personsByIndex(ctx, tx, indexes)
+	if err != nil {
+		return err
+	}
+	var fresh []*prepared
+	for _, r := range live {
+		old, ok := stored[r.person.idIndex]
+		if !ok {
+			fresh = append(fresh, r)
+			continue
+		}
+		out, err := im.s.updateStoredPerson(ctx, tx, im.p, old.person, old.houses, old.tags, r.person, houseIDs[r], im.now)
+		if err != nil {
+			if err := im.refuseErr(t, r, err); err != nil {
+				return err
+			}
+			continue
+		}
+		t.count(out)
+	}
+	if len(fresh) == 0 {
+		return nil
+	}
+	ids := make(map[string]int64, len(fresh))
+	per := chunkInsertParams / 17
+	for start := 0; start < len(fresh); start += per {
+		part := fresh[start:min(start+per, len(fresh))]
+		args := make([]any, 0, len(part)*17)
+		for _, r := range part {
+			args = append(args, personArgs(r.person, r.numbers, r.person.regionPath, im.now)...)
+		}
+		rs, err := tx.QueryContext(ctx, `INSERT INTO persons (`+personInsertColumns+`) VALUES `+rowPlaceholders(len(part), 17)+
+			` RETURNING id, id_number_index`, args...)
+		if err != nil {
+			return fmt.Errorf("import: insert persons: %w", err)
+		}
+		for rs.Next() {
+			var id int64
+			var idx string
+			if err := rs.Scan(&id, &idx); err != nil {
+				rs.Close()
+				return fmt.Errorf("import: insert persons: %w", err)
+			}
+			ids[idx] = id
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return fmt.Errorf("import: insert persons: %w", err)
+		}
+	}
+	type link struct {
+		person, house int64
+		relation      string
+	}
+	type tag struct {
+		person int64
+		Tag
+	}
+	var links []link
+	var tags []tag
+	for _, r := range fresh {
+		id, ok := ids[r.person.idIndex]
+		if !ok {
+			return fmt.Errorf("import: person of row %d was not stored", r.raw.Number)
+		}
+		for i, h := range houseIDs[r] {
+			links = append(links, link{id, h, r.person.in.Houses[i].Relation})
+		}
+		for _, tg := range r.person.in.Tags {
+			tags = append(tags, tag{id, tg})
+		}
+	}
+	slices.SortFunc(links, func(a, b link) int {
+		if a.person != b.person {
+			return int(a.person - b.person)
+		}
+		if a.house != b.house {
+			return int(a.house - b.house)
+		}
+		return strings.Compare(a.relation, b.relation)
+	})
+	links = slices.CompactFunc(links, func(a, b link) bool { return a == b })
+	if err := insertRows(ctx, tx, "person_houses", "person_id, house_id, relation", 3, len(links), func(i int) []any {
+		return []any{links[i].person, links[i].house, links[i].relation}
+	}); err != nil {
+		return err
+	}
+	if err := insertRows(ctx, tx, "person_tags", "person_id, tag, since, until", 4, len(tags), func(i int) []any {
+		return []any{tags[i].person, tags[i].Tag.Tag, tags[i].Since, tags[i].Until}
+	}); err != nil {
+		return err
+	}
+	t.created += len(fresh)
+	return im.auditCreated(ctx, tx, "person.import", "person", len(fresh), rows)
+}
+
+// placePerson finds the houses a person names, in scope, and the grid the
+// person belongs to; it fills the person's grid and region path.
+func (im *importer) placePerson(ctx context.Context, q db.Querier, v *validated, houses map[string]houseRef) ([]int64, error) {
+	ids := make([]int64, len(v.in.Houses))
+	for i, l := range v.in.Houses {
+		h, ok := houses[l.HouseCode]
+		if !ok || !im.scope.Contains(h.path) {
+			return nil, apperr.Field(fmt.Sprintf("houses[%d].house_code", i), fmt.Sprintf("house %s not found", l.HouseCode))
+		}
+		ids[i] = h.id
+		if v.in.GridCode == "" && (l.Relation == "lives" || len(v.in.Houses) == 1) {
+			v.in.GridCode = h.grid
+		}
+	}
+	if v.in.GridCode == "" {
+		return nil, apperr.Field("grid_code", "give a grid code or a house the person lives at")
+	}
+	path, err := im.grid(ctx, q, v.in.GridCode)
+	if err != nil {
+		return nil, err
+	}
+	v.regionPath = path
+	return ids, nil
+}
+
+// auditCreated records the rows a chunk created in one entry: who, how
+// many, from which file and rows. Changes are audited row by row.
+func (im *importer) auditCreated(ctx context.Context, tx *sql.Tx, action, target string, n int, rows []*prepared) error {
+	if n == 0 {
+		return nil
+	}
+	_, err := audit.Append(ctx, tx, im.now, audit.Record{Actor: im.p.Actor(), Action: action, TargetType: target,
+		Detail: map[string]any{"source": im.opts.Source, "created": n,
+			"rows": strconv.Itoa(rows[0].raw.Number) + "-" + strconv.Itoa(rows[len(rows)-1].raw.Number)}})
+	return err
+}
+
+func houseRefs(ctx context.Context, q db.Querier, codes map[string]bool) (map[string]houseRef, error) {
+	out := make(map[string]houseRef, len(codes))
+	if len(codes) == 0 {
+		return out, nil
+	}
+	args := make([]any, 0, len(codes))
+	for c := range codes {
+		args = append(args, c)
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id, code, grid_code, region_path FROM houses WHERE code IN `+placeholders(1, len(args)), args...)
+	if err != nil {
+		return nil, fmt.Errorf("import: look up houses: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h houseRef
+		var code string
+		if err := rows.Scan(&h.id, &code, &h.grid, &h.path); err != nil {
+			return nil, fmt.Errorf("import: look up houses: %w", err)
+		}
+		out[code] = h
+	}
+	return out, rows.Err()
+}
+
+// storedPerson is a stored person with the links an update compares.
+type storedPerson struct {
+	person person
+	houses []HouseLink
+	tags   []Tag
+}
+
+// personsByIndex loads the stored persons with the given blind indexes.
+func personsByIndex(ctx context.Context, q db.Querier, indexes []any) (map[string]*storedPerson, error) {
+	out := make(map[string]*storedPerson)
+	if len(indexes) == 0 {
+		return out, nil
+	}
+	rows, err := q.QueryContext(ctx, `SELECT id_number_index, `+personColumns+` FROM persons WHERE id_number_index IN `+
+		placeholders(1, len(indexes)), indexes...)
+	if err != nil {
+		return nil, fmt.Errorf("import: look up persons: %w", err)
+	}
+	byID := map[int64]*storedPerson{}
+	for rows.Next() {
+		var idx string
+		p, err := scanPerson(leadingColumn{rows, &idx})
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("import: look up persons: %w", err)
+		}
+		sp := &storedPerson{person: p, houses: []HouseLink{}, tags: []Tag{}}
+		out[idx] = sp
+		byID[p.ID] = sp
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("import: look up persons: %w", err)
+	}
+	if len(byID) == 0 {
+		return out, nil
+	}
+	ids := make([]any, 0, len(byID))
+	for id := range byID {
+		ids = append(ids, id)
+	}
+	rows, err = q.QueryContext(ctx, `SELECT ph.person_id, h.code, ph.relation FROM person_houses ph JOIN houses h ON h.id = ph.house_id
+		WHERE ph.person_id IN `+placeholders(1, len(ids)), ids...)
+	if err != nil {
+		return nil, fmt.Errorf("import: look up links: %w", err)
+	}
+	for rows.Next() {
+		var id int64
+		var l HouseLink
+		if err := rows.Scan(&id, &l.HouseCode, &l.Relation); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("import: look up links: %w", err)
+		}
+		byID[id].houses = append(byID[id].houses, l)
+	}
+	rows.Close()
+	rows, err = q.QueryContext(ctx, `SELECT person_id, tag, since, until FROM person_tags WHERE person_id IN `+placeholders(1, len(ids)), ids...)
+	if err != nil {
+		return nil, fmt.Errorf("import: look up tags: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var tg Tag
+		if err := rows.Scan(&id, &tg.Tag, &tg.Since, &tg.Until); err != nil {
+			return nil, fmt.Errorf("import: look up tags: %w", err)
+		}
+		byID[id].tags = append(byID[id].tags, tg)
+	}
+	return out, rows.Err()
+}
+
+// leadingColumn scans one extra leading column before the ones a scanner expects.
+type leadingColumn struct {
+	rows  *sql.Rows
+	first any
+}
+
+func (p leadingColumn) Scan(dest ...any) error { return p.rows.Scan(append([]any{p.first}, dest...)...) }
+
+// insertRows inserts n rows of cols columns in as few statements as the
+// engines' placeholder limits allow.
+func insertRows(ctx context.Context, tx *sql.Tx, table, columns string, cols, n int, args func(i int) []any) error {
+	per := chunkInsertParams / cols
+	for start := 0; start < n; start += per {
+		end := min(start+per, n)
+		vals := make([]any, 0, (end-start)*cols)
+		for i := start; i < end; i++ {
+			vals = append(vals, args(i)...)
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+columns+`) VALUES `+rowPlaceholders(end-start, cols), vals...); err != nil {
+			return fmt.Errorf("import: insert %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+// placeholders returns "($first,…,$first+n-1)".
+func placeholders(first, n int) string {
+	var b strings.Builder
+	b.Grow(n * 6)
+	b.WriteByte('(')
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteByte('$')
+		b.WriteString(strconv.Itoa(first + i))
+	}
+	b.WriteByte(')')
+	return b.String()
+}
+
+// rowPlaceholders returns the VALUES lists of rows rows of cols columns.
+func rowPlaceholders(rows, cols int) string {
+	var b strings.Builder
+	b.Grow(rows * cols * 7)
+	for r := range rows {
+		if r > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(placeholders(r*cols+1, cols))
+	}
+	return b.String()
+}

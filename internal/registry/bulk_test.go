@@ -1,0 +1,83 @@
+package registry_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/dbtest"
+	"github.com/gridgov/gridgov/internal/registry"
+	"github.com/gridgov/gridgov/internal/tabular"
+)
+
+// A file of many chunks: links and tags of new persons are stored with
+// them, each chunk's creations are audited once, and a second import of the
+// same file running at the same time stores nothing twice.
+func TestImportChunksAndConcurrentImports(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		var houses, persons strings.Builder
+		houses.WriteString("house_code,address,grid_code,usage\n")
+		persons.WriteString("name,id_number,phone,house_code,house_relation,tags\n")
+		const n = 60
+		for i := range n {
+			grid := "990101001001001"
+			if i%3 == 0 {
+				grid = "990101002001001"
+			}
+			fmt.Fprintf(&houses, "B-%03d,路%d号,%s,rented\n", i, i, grid)
+			tags := ""
+			if i%5 == 0 {
+				tags = "disabled,low_income"
+			}
+			fmt.Fprintf(&persons, "人%d,%s,1380000%04d,B-%03d,rents,\"%s\"\n", i, validID("230602", "19800101", i+1), i, i, tags)
+		}
+		run := func(kind registry.Kind, text string) (registry.ImportReport, error) {
+			return f.svc.Import(ctx, f.admin, kind, openText(t, "f.csv", text, tabular.Auto), registry.ImportOptions{BatchRows: 7})
+		}
+		reports := make([]registry.ImportReport, 2)
+		errs := make([]error, 2)
+		for _, kind := range []registry.Kind{registry.Houses, registry.Persons} {
+			text := houses.String()
+			if kind == registry.Persons {
+				text = persons.String()
+			}
+			var wg sync.WaitGroup
+			for i := range 2 {
+				wg.Go(func() { reports[i], errs[i] = run(kind, text) })
+			}
+			wg.Wait()
+			for i := range 2 {
+				if errs[i] != nil {
+					t.Fatalf("%s import %d: %v", kind, i, errs[i])
+				}
+				if r := reports[i]; r.Rows != n || len(r.Rejected) != 0 || r.Updated != 0 || r.Created+r.Unchanged != n {
+					t.Fatalf("%s import %d = %+v", kind, i, r)
+				}
+			}
+			if c := reports[0].Created + reports[1].Created; c != n {
+				t.Fatalf("%s: the two imports created %d rows, want %d", kind, c, n)
+			}
+		}
+		var links, tags int
+		_ = d.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM person_houses WHERE relation = 'rents'`).Scan(&links)
+		_ = d.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM person_tags`).Scan(&tags)
+		if links != n || tags != 2*12 {
+			t.Fatalf("%d links and %d tags stored, want %d and %d", links, tags, n, 2*12)
+		}
+		res, err := f.svc.Search(ctx, f.admin, registry.SearchQuery{IDNumber: validID("230602", "19800101", 4)})
+		if err != nil || len(res.Items) != 1 {
+			t.Fatalf("search = %+v, %v", res, err)
+		}
+		if p := res.Items[0]; p.GridCode != "990101002001001" || len(p.Houses) != 1 || p.Houses[0].HouseCode != "B-003" {
+			t.Fatalf("person placed = %+v", p)
+		}
+		if a := auditCount(t, d, "person.import"); a < n/7 {
+			t.Fatalf("%d chunk audits for persons, want at least %d", a, n/7)
+		}
+	})
+}
