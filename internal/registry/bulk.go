@@ -735,7 +735,9 @@ type leadingColumn struct {
 	first any
 }
 
-func (p leadingColumn) Scan(dest ...any) error { return p.rows.Scan(append([]any{p.first}, dest...)...) }
+func (p leadingColumn) Scan(dest ...any) error {
+	return p.rows.Scan(append([]any{p.first}, dest...)...)
+}
 
 // insertRows inserts n rows of cols columns in as few statements as the
 // engines' placeholder limits allow.
