@@ -694,39 +694,69 @@ func personsByIndex(ctx context.Context, q db.Querier, indexes []any) (map[strin
 	if len(byID) == 0 {
 		return out, nil
 	}
-	ids := make([]any, 0, len(byID))
+	ids := make([]int64, 0, len(byID))
 	for id := range byID {
 		ids = append(ids, id)
 	}
-	rows, err = q.QueryContext(ctx, `SELECT ph.person_id, h.code, ph.relation FROM person_houses ph JOIN houses h ON h.id = ph.house_id
-		WHERE ph.person_id IN `+placeholders(1, len(ids)), ids...)
+	houses, tags, err := linksOf(ctx, q, ids)
 	if err != nil {
-		return nil, fmt.Errorf("import: look up links: %w", err)
+		return nil, err
+	}
+	for id, sp := range byID {
+		if h := houses[id]; h != nil {
+			sp.houses = h
+		}
+		if t := tags[id]; t != nil {
+			sp.tags = t
+		}
+	}
+	return out, nil
+}
+
+// linksOf loads the house links and tags of many persons in two queries.
+func linksOf(ctx context.Context, q db.Querier, ids []int64) (map[int64][]HouseLink, map[int64][]Tag, error) {
+	houses := make(map[int64][]HouseLink, len(ids))
+	tags := make(map[int64][]Tag, len(ids))
+	if len(ids) == 0 {
+		return houses, tags, nil
+	}
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	rows, err := q.QueryContext(ctx, `SELECT ph.person_id, h.code, ph.relation FROM person_houses ph JOIN houses h ON h.id = ph.house_id
+		WHERE ph.person_id IN `+placeholders(1, len(args))+` ORDER BY ph.person_id, h.code, ph.relation`, args...)
+	if err != nil {
+		return nil, nil, fmt.Errorf("person houses: %w", err)
 	}
 	for rows.Next() {
 		var id int64
 		var l HouseLink
 		if err := rows.Scan(&id, &l.HouseCode, &l.Relation); err != nil {
 			rows.Close()
-			return nil, fmt.Errorf("import: look up links: %w", err)
+			return nil, nil, fmt.Errorf("person houses: %w", err)
 		}
-		byID[id].houses = append(byID[id].houses, l)
+		houses[id] = append(houses[id], l)
 	}
 	rows.Close()
-	rows, err = q.QueryContext(ctx, `SELECT person_id, tag, since, until FROM person_tags WHERE person_id IN `+placeholders(1, len(ids)), ids...)
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("person houses: %w", err)
+	}
+	rows, err = q.QueryContext(ctx, `SELECT person_id, tag, since, until FROM person_tags WHERE person_id IN `+placeholders(1, len(args))+
+		` ORDER BY person_id, tag`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("import: look up tags: %w", err)
+		return nil, nil, fmt.Errorf("person tags: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var id int64
-		var tg Tag
-		if err := rows.Scan(&id, &tg.Tag, &tg.Since, &tg.Until); err != nil {
-			return nil, fmt.Errorf("import: look up tags: %w", err)
+		var t Tag
+		if err := rows.Scan(&id, &t.Tag, &t.Since, &t.Until); err != nil {
+			return nil, nil, fmt.Errorf("person tags: %w", err)
 		}
-		byID[id].tags = append(byID[id].tags, tg)
+		tags[id] = append(tags[id], t)
 	}
-	return out, rows.Err()
+	return houses, tags, rows.Err()
 }
 
 // leadingColumn scans one extra leading column before the ones a scanner expects.

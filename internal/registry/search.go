@@ -134,12 +134,23 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q SearchQuery) (
 		found = found[:q.Limit]
 		res.NextAfter = found[len(found)-1].ID
 	}
+	ids := make([]int64, len(found))
+	for i, row := range found {
+		ids[i] = row.ID
+	}
+	houses, tags, err := linksOf(ctx, s.db.Read(), ids)
+	if err != nil {
+		return SearchResult{}, err
+	}
 	for _, row := range found {
-		houses, tags, err := links(ctx, s.db.Read(), row.ID)
-		if err != nil {
-			return SearchResult{}, err
+		h, t := houses[row.ID], tags[row.ID]
+		if h == nil {
+			h = []HouseLink{}
 		}
-		res.Items = append(res.Items, s.view(p, row, houses, tags))
+		if t == nil {
+			t = []Tag{}
+		}
+		res.Items = append(res.Items, s.view(p, row, h, t))
 	}
 	return res, nil
 }
