@@ -414,7 +414,7 @@ func (s *Server) listStations(w http.ResponseWriter, r *http.Request, p auth.Pri
 func uploadError(err error, limit int64) error {
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return apperr.Field("file", fmt.Sprintf("is larger than the limit of %d bytes (%d MB)", limit, limit>>20))
+		return apperr.Field("file", fmt.Sprintf("is larger than the limit of %s", sizeText(limit)))
 	}
 	return apperr.Field("body", "cannot be read: "+err.Error())
 }
@@ -542,4 +542,17 @@ func (s *Server) mapConfig(w http.ResponseWriter, r *http.Request, p auth.Princi
 		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"base_map_url": s.opts.BaseMapURL, "bbox": bbox, "version": s.opts.Map.Locator.Version()})
+}
+
+// sizeText writes a byte count the way a clerk reads it.
+func sizeText(n int64) string {
+	switch {
+	case n >= 1<<30 && n%(1<<30) == 0:
+		return fmt.Sprintf("%d GiB", n>>30)
+	case n >= 1<<20:
+		return fmt.Sprintf("%.4g MiB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.4g KiB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d bytes", n)
 }

@@ -54,6 +54,11 @@ func (c *client) upload(path string, fields map[string]string, file string) resp
 
 func (c *client) uploadNamed(path string, fields map[string]string, name, file string) resp {
 	c.e.t.Helper()
+	return c.uploadWith(path, nil, fields, name, file)
+}
+
+func (c *client) uploadWith(path string, header http.Header, fields map[string]string, name, file string) resp {
+	c.e.t.Helper()
 	var body bytes.Buffer
 	mw := multipart.NewWriter(&body)
 	for k, v := range fields {
@@ -67,6 +72,9 @@ func (c *client) uploadNamed(path string, fields map[string]string, name, file s
 	req, _ := http.NewRequest("POST", c.e.srv.URL+path, &body)
 	req.Header.Set("Content-Type", mw.FormDataContentType())
 	req.Header.Set("X-CSRF-Token", c.csrf)
+	for k, v := range header {
+		req.Header[k] = v
+	}
 	res, err := c.http.Do(req)
 	if err != nil {
 		c.e.t.Fatal(err)

@@ -39,9 +39,18 @@ type Problem struct {
 	Errors []apperr.FieldError `json:"errors,omitempty"`
 }
 
-// writeError answers with the problem for err. Only internal errors are
-// logged with their detail; callers see a safe message.
+// writeError answers with the problem for err.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	p, retryAfter := s.problemOf(r, err)
+	if retryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
+	}
+	writeProblem(w, p)
+}
+
+// problemOf is the problem for err. Only internal errors are logged with
+// their detail; callers see a safe message.
+func (s *Server) problemOf(r *http.Request, err error) (Problem, int) {
 	e, ok := apperr.As(err)
 	if !ok {
 		s.log.LogAttrs(r.Context(), slog.LevelError, "request failed",
@@ -52,13 +61,10 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	if e.RetryAfterSeconds > 0 {
-		w.Header().Set("Retry-After", strconv.Itoa(e.RetryAfterSeconds))
-	}
-	writeProblem(w, Problem{
+	return Problem{
 		Type: "/api/problems/" + string(e.Code), Title: http.StatusText(status), Status: status,
 		Detail: e.Message, Code: e.Code, Errors: e.Fields,
-	})
+	}, e.RetryAfterSeconds
 }
 
 func writeProblem(w http.ResponseWriter, p Problem) {

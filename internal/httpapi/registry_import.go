@@ -2,12 +2,14 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -81,8 +83,13 @@ func (s *Server) importRegistry(w http.ResponseWriter, r *http.Request, p auth.P
 		s.writeError(w, r, fmt.Errorf("import: %w", err))
 		return
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
+	owned := false // true once a background job closes and removes tmp
+	defer func() {
+		if !owned {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
 	var size int64
 	err = readUpload(w, r, s.opts.MaxUploadBytes, map[string]*string{"encoding": &encoding, "all_or_nothing": &allOrNothing},
 		func(part io.Reader, name string) error {
@@ -99,28 +106,88 @@ func (s *Server) importRegistry(w http.ResponseWriter, r *http.Request, p auth.P
 		s.writeError(w, r, apperr.Field("encoding", "must be auto, utf-8 or gbk"))
 		return
 	}
-	tr, err := tabular.Open(tmp, size, fileName, tabular.Options{Encoding: enc})
+	read := &countingReaderAt{r: tmp}
+	tr, err := tabular.Open(read, size, fileName, tabular.Options{Encoding: enc})
 	if err != nil {
 		s.writeError(w, r, apperr.Field("file", err.Error()))
 		return
 	}
-	defer tr.Close()
-	rep, err := s.opts.Registry.Import(r.Context(), p, kind, tr, registry.ImportOptions{
+	opts := registry.ImportOptions{
 		AllOrNothing: allOrNothing == "true" || allOrNothing == "1" || allOrNothing == "on", Source: fileName,
-	})
-	if err != nil {
-		s.writeError(w, r, err)
+	}
+	run := func(ctx context.Context) (importResponse, int, error) {
+		defer tr.Close()
+		rep, err := s.opts.Registry.Import(ctx, p, kind, tr, opts)
+		if err != nil {
+			return importResponse{}, 0, err
+		}
+		resp := importResponse{ImportReport: rep}
+		if len(rep.Rejected) > 0 {
+			resp.ErrorReport = s.errorReports.put(p.User.ID, rep.Rejected)
+		}
+		if !rep.Stored {
+			return resp, http.StatusUnprocessableEntity, nil
+		}
+		return resp, http.StatusOK, nil
+	}
+	if !preferAsync(r) {
+		resp, status, err := run(r.Context())
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, status, resp)
 		return
 	}
-	resp := importResponse{ImportReport: rep}
-	if len(rep.Rejected) > 0 {
-		resp.ErrorReport = s.errorReports.put(p.User.ID, rep.Rejected)
+	// A large file goes on after the answer; the uploader follows the job.
+	job := s.importJobs.start(p.User.ID, string(kind), fileName)
+	job.size = size
+	if !isZip(tmp) {
+		job.read = read
 	}
-	status := http.StatusOK
-	if !rep.Stored {
-		status = http.StatusUnprocessableEntity
+	opts.Progress = func(rows int) { job.rows.Store(int64(rows)) }
+	owned = true
+	go func() {
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		resp, _, err := run(context.WithoutCancel(r.Context()))
+		if err != nil {
+			prob, _ := s.problemOf(r, err)
+			job.finish(nil, &prob)
+			return
+		}
+		job.finish(&resp, nil)
+	}()
+	w.Header().Set("Location", "/api/v1/registry/imports/"+job.id)
+	writeJSON(w, http.StatusAccepted, job.status())
+}
+
+// preferAsync reports whether the client asked to be answered before the
+// work is done (RFC 7240).
+func preferAsync(r *http.Request) bool {
+	for _, v := range r.Header.Values("Prefer") {
+		for _, pref := range strings.Split(v, ",") {
+			if strings.EqualFold(strings.TrimSpace(pref), "respond-async") {
+				return true
+			}
+		}
 	}
-	writeJSON(w, status, resp)
+	return false
+}
+
+func isZip(f io.ReaderAt) bool {
+	head := make([]byte, 4)
+	n, _ := f.ReadAt(head, 0)
+	return n == 4 && string(head) == "PK\x03\x04"
+}
+
+func (s *Server) importStatus(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	job, ok := s.importJobs.get(p.User.ID, r.PathValue("id"))
+	if !ok {
+		s.writeError(w, r, apperr.New(apperr.NotFound, "no such import (finished imports are kept for an hour)"))
+		return
+	}
+	writeJSON(w, http.StatusOK, job.status())
 }
 
 func spreadsheetFormat(raw string) (tabular.Format, error) {

@@ -62,6 +62,7 @@ type Server struct {
 	csp      string
 	// errorReports holds recent import error reports for download.
 	errorReports errorReports
+	importJobs   importJobs
 	handler      http.Handler
 }
 
@@ -141,6 +142,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("PATCH /api/v1/persons/{id}", s.authed(s.updatePerson, 0))
 		mux.Handle("POST /api/v1/persons/{id}/reveal", s.authed(s.revealPerson, 0))
 		mux.Handle("POST /api/v1/registry/import/{kind}", s.authed(s.importRegistry, 0))
+		mux.Handle("GET /api/v1/registry/imports/{id}", s.authed(s.importStatus, 0))
 		mux.Handle("GET /api/v1/registry/import-errors/{token}", s.authed(s.importErrors, 0))
 		mux.Handle("GET /api/v1/registry/templates/{kind}", s.authed(s.importTemplate, 0))
 		mux.Handle("POST /api/v1/sampling/rounds", s.authed(s.startSampling, 0))
