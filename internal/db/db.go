@@ -116,7 +116,9 @@ func openSQLite(path string) (*DB, error) {
 		q.Set("_time_format", "sqlite")
 		return "file:" + path + "?" + q.Encode()
 	}
-	write, err := sql.Open("sqlite", dsn())
+	// The page cache is per connection; the writer's is large because bulk
+	// imports insert into several indexes of tables of millions of rows.
+	write, err := sql.Open("sqlite", dsn("cache_size(-131072)"))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -124,7 +126,7 @@ func openSQLite(path string) (*DB, error) {
 	write.SetMaxIdleConns(1)
 	write.SetConnMaxIdleTime(0)
 	write.SetConnMaxLifetime(0)
-	read, err := sql.Open("sqlite", dsn("query_only(1)"))
+	read, err := sql.Open("sqlite", dsn("query_only(1)", "cache_size(-32768)"))
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("open sqlite: %w", err)

@@ -75,6 +75,7 @@ type importer struct {
 	now   time.Time
 	scope region.Scope
 
+	binds binds
 	seeds [2]maphash.Seed
 	seen  map[naturalKey]int32 // key → first row, across committed chunks
 	grids map[string]gridPath  // grid code → path or refusal, per import
@@ -410,7 +411,7 @@ func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepare
 	}
 	stored := make(map[string]House, len(live))
 	if len(codes) > 0 {
-		rows, err := tx.QueryContext(ctx, `SELECT `+houseColumns+` FROM houses WHERE code IN `+placeholders(1, len(codes)), codes...)
+		rows, err := tx.QueryContext(ctx, `SELECT `+houseColumns+` FROM houses WHERE code IN `+im.binds.list(1, len(codes)), codes...)
 		if err != nil {
 			return fmt.Errorf("import: look up houses: %w", err)
 		}
@@ -443,7 +444,7 @@ func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepare
 		}
 		t.count(out)
 	}
-	if err := insertRows(ctx, tx, "houses", houseInsertColumns, 15, len(fresh), func(i int) []any { return houseArgs(*fresh[i], im.now) }); err != nil {
+	if err := insertRows(ctx, tx, im.binds, "houses", houseInsertColumns, 15, len(fresh), func(i int) []any { return houseArgs(*fresh[i], im.now) }); err != nil {
 		return err
 	}
 	t.created += len(fresh)
@@ -474,7 +475,7 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 			codes[l.HouseCode] = true
 		}
 	}
-	houses, err := houseRefs(ctx, tx, codes)
+	houses, err := houseRefs(ctx, tx, im.binds, codes)
 	if err != nil {
 		return err
 	}
@@ -499,7 +500,7 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 		live = append(live, r)
 		indexes = append(indexes, v.idIndex)
 	}
-	stored, err := personsByIndex(ctx, tx, indexes)
+	stored, err := personsByIndex(ctx, tx, im.binds, indexes)
 	if err != nil {
 		return err
 	}
@@ -530,7 +531,7 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 		for _, r := range part {
 			args = append(args, personArgs(r.person, r.numbers, r.person.regionPath, im.now)...)
 		}
-		rs, err := tx.QueryContext(ctx, `INSERT INTO persons (`+personInsertColumns+`) VALUES `+rowPlaceholders(len(part), 17)+
+		rs, err := tx.QueryContext(ctx, `INSERT INTO persons (`+personInsertColumns+`) VALUES `+im.binds.rows(len(part), 17)+
 			` RETURNING id, id_number_index`, args...)
 		if err != nil {
 			return fmt.Errorf("import: insert persons: %w", err)
@@ -581,12 +582,12 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 		return strings.Compare(a.relation, b.relation)
 	})
 	links = slices.CompactFunc(links, func(a, b link) bool { return a == b })
-	if err := insertRows(ctx, tx, "person_houses", "person_id, house_id, relation", 3, len(links), func(i int) []any {
+	if err := insertRows(ctx, tx, im.binds, "person_houses", "person_id, house_id, relation", 3, len(links), func(i int) []any {
 		return []any{links[i].person, links[i].house, links[i].relation}
 	}); err != nil {
 		return err
 	}
-	if err := insertRows(ctx, tx, "person_tags", "person_id, tag, since, until", 4, len(tags), func(i int) []any {
+	if err := insertRows(ctx, tx, im.binds, "person_tags", "person_id, tag, since, until", 4, len(tags), func(i int) []any {
 		return []any{tags[i].person, tags[i].Tag.Tag, tags[i].Since, tags[i].Until}
 	}); err != nil {
 		return err
@@ -632,7 +633,7 @@ func (im *importer) auditCreated(ctx context.Context, tx *sql.Tx, action, target
 	return err
 }
 
-func houseRefs(ctx context.Context, q db.Querier, codes map[string]bool) (map[string]houseRef, error) {
+func houseRefs(ctx context.Context, q db.Querier, b binds, codes map[string]bool) (map[string]houseRef, error) {
 	out := make(map[string]houseRef, len(codes))
 	if len(codes) == 0 {
 		return out, nil
@@ -641,7 +642,7 @@ func houseRefs(ctx context.Context, q db.Querier, codes map[string]bool) (map[st
 	for c := range codes {
 		args = append(args, c)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT id, code, grid_code, region_path FROM houses WHERE code IN `+placeholders(1, len(args)), args...)
+	rows, err := q.QueryContext(ctx, `SELECT id, code, grid_code, region_path FROM houses WHERE code IN `+b.list(1, len(args)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("import: look up houses: %w", err)
 	}
@@ -665,13 +666,13 @@ type storedPerson struct {
 }
 
 // personsByIndex loads the stored persons with the given blind indexes.
-func personsByIndex(ctx context.Context, q db.Querier, indexes []any) (map[string]*storedPerson, error) {
+func personsByIndex(ctx context.Context, q db.Querier, b binds, indexes []any) (map[string]*storedPerson, error) {
 	out := make(map[string]*storedPerson)
 	if len(indexes) == 0 {
 		return out, nil
 	}
 	rows, err := q.QueryContext(ctx, `SELECT id_number_index, `+personColumns+` FROM persons WHERE id_number_index IN `+
-		placeholders(1, len(indexes)), indexes...)
+		b.list(1, len(indexes)), indexes...)
 	if err != nil {
 		return nil, fmt.Errorf("import: look up persons: %w", err)
 	}
@@ -698,7 +699,7 @@ func personsByIndex(ctx context.Context, q db.Querier, indexes []any) (map[strin
 	for id := range byID {
 		ids = append(ids, id)
 	}
-	houses, tags, err := linksOf(ctx, q, ids)
+	houses, tags, err := linksOf(ctx, q, b, ids)
 	if err != nil {
 		return nil, err
 	}
@@ -714,7 +715,7 @@ func personsByIndex(ctx context.Context, q db.Querier, indexes []any) (map[strin
 }
 
 // linksOf loads the house links and tags of many persons in two queries.
-func linksOf(ctx context.Context, q db.Querier, ids []int64) (map[int64][]HouseLink, map[int64][]Tag, error) {
+func linksOf(ctx context.Context, q db.Querier, b binds, ids []int64) (map[int64][]HouseLink, map[int64][]Tag, error) {
 	houses := make(map[int64][]HouseLink, len(ids))
 	tags := make(map[int64][]Tag, len(ids))
 	if len(ids) == 0 {
@@ -725,7 +726,7 @@ func linksOf(ctx context.Context, q db.Querier, ids []int64) (map[int64][]HouseL
 		args[i] = id
 	}
 	rows, err := q.QueryContext(ctx, `SELECT ph.person_id, h.code, ph.relation FROM person_houses ph JOIN houses h ON h.id = ph.house_id
-		WHERE ph.person_id IN `+placeholders(1, len(args))+` ORDER BY ph.person_id, h.code, ph.relation`, args...)
+		WHERE ph.person_id IN `+b.list(1, len(args))+` ORDER BY ph.person_id, h.code, ph.relation`, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("person houses: %w", err)
 	}
@@ -742,7 +743,7 @@ func linksOf(ctx context.Context, q db.Querier, ids []int64) (map[int64][]HouseL
 	if err := rows.Err(); err != nil {
 		return nil, nil, fmt.Errorf("person houses: %w", err)
 	}
-	rows, err = q.QueryContext(ctx, `SELECT person_id, tag, since, until FROM person_tags WHERE person_id IN `+placeholders(1, len(args))+
+	rows, err = q.QueryContext(ctx, `SELECT person_id, tag, since, until FROM person_tags WHERE person_id IN `+b.list(1, len(args))+
 		` ORDER BY person_id, tag`, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("person tags: %w", err)
@@ -771,7 +772,7 @@ func (p leadingColumn) Scan(dest ...any) error {
 
 // insertRows inserts n rows of cols columns in as few statements as the
 // engines' placeholder limits allow.
-func insertRows(ctx context.Context, tx *sql.Tx, table, columns string, cols, n int, args func(i int) []any) error {
+func insertRows(ctx context.Context, tx *sql.Tx, b binds, table, columns string, cols, n int, args func(i int) []any) error {
 	per := chunkInsertParams / cols
 	for start := 0; start < n; start += per {
 		end := min(start+per, n)
@@ -779,38 +780,50 @@ func insertRows(ctx context.Context, tx *sql.Tx, table, columns string, cols, n 
 		for i := start; i < end; i++ {
 			vals = append(vals, args(i)...)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+columns+`) VALUES `+rowPlaceholders(end-start, cols), vals...); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+columns+`) VALUES `+b.rows(end-start, cols), vals...); err != nil {
 			return fmt.Errorf("import: insert %s: %w", table, err)
 		}
 	}
 	return nil
 }
 
-// placeholders returns "($first,…,$first+n-1)".
-func placeholders(first, n int) string {
-	var b strings.Builder
-	b.Grow(n * 6)
-	b.WriteByte('(')
+// binds writes the bind parameters of generated statements: $n on
+// PostgreSQL, and plain ? on SQLite, which looks every $n up among the
+// statement's earlier names and so takes quadratic time on the thousands of
+// parameters of a multi-row INSERT.
+type binds struct{ positional bool }
+
+func bindsFor(d *db.DB) binds { return binds{positional: d.Engine == db.SQLite} }
+
+// list returns "($first,…,$first+n-1)".
+func (b binds) list(first, n int) string {
+	var sb strings.Builder
+	sb.Grow(n * 6)
+	sb.WriteByte('(')
 	for i := range n {
 		if i > 0 {
-			b.WriteByte(',')
+			sb.WriteByte(',')
 		}
-		b.WriteByte('$')
-		b.WriteString(strconv.Itoa(first + i))
+		if b.positional {
+			sb.WriteByte('?')
+			continue
+		}
+		sb.WriteByte('$')
+		sb.WriteString(strconv.Itoa(first + i))
 	}
-	b.WriteByte(')')
-	return b.String()
+	sb.WriteByte(')')
+	return sb.String()
 }
 
-// rowPlaceholders returns the VALUES lists of rows rows of cols columns.
-func rowPlaceholders(rows, cols int) string {
-	var b strings.Builder
-	b.Grow(rows * cols * 7)
+// rows returns the VALUES lists of rows rows of cols columns.
+func (b binds) rows(rows, cols int) string {
+	var sb strings.Builder
+	sb.Grow(rows * cols * 7)
 	for r := range rows {
 		if r > 0 {
-			b.WriteByte(',')
+			sb.WriteByte(',')
 		}
-		b.WriteString(placeholders(r*cols+1, cols))
+		sb.WriteString(b.list(r*cols+1, cols))
 	}
-	return b.String()
+	return sb.String()
 }

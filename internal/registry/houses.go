@@ -129,7 +129,7 @@ func (s *Service) saveHouseTx(ctx context.Context, tx *sql.Tx, p auth.Principal,
 		switch {
 		case apperr.Is(err, apperr.NotFound):
 			result = created
-			err = tx.QueryRowContext(ctx, `INSERT INTO houses (`+houseInsertColumns+`) VALUES `+placeholders(1, 15)+` RETURNING id`,
+			err = tx.QueryRowContext(ctx, `INSERT INTO houses (`+houseInsertColumns+`) VALUES `+bindsFor(s.db).list(1, 15)+` RETURNING id`,
 				houseArgs(h, now)...).Scan(&h.ID)
 			if db.IsUniqueViolation(err) {
 				return apperr.New(apperr.Conflict, "house %s was created by someone else at the same time; try again", h.Code)

@@ -153,7 +153,7 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 	if opts.BatchRows <= 0 {
 		opts.BatchRows = 2000
 	}
-	im := &importer{s: s, p: p, kind: kind, cols: cols, opts: opts, now: audit.Canonical(s.now()), scope: p.User.Scope(),
+	im := &importer{s: s, p: p, kind: kind, cols: cols, opts: opts, now: audit.Canonical(s.now()), scope: p.User.Scope(), binds: bindsFor(s.db),
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, seen: map[naturalKey]int32{}, grids: map[string]gridPath{},
 		rep: ImportReport{Rejected: []RowError{}}}
 	rep, err := im.run(ctx, r)

@@ -256,7 +256,7 @@ func (s *Service) updateStoredPerson(ctx context.Context, tx *sql.Tx, p auth.Pri
 
 func (s *Service) insertPerson(ctx context.Context, tx *sql.Tx, v validated, path string, now time.Time) (int64, error) {
 	var id int64
-	err := tx.QueryRowContext(ctx, `INSERT INTO persons (`+personInsertColumns+`) VALUES `+placeholders(1, 17)+` RETURNING id`,
+	err := tx.QueryRowContext(ctx, `INSERT INTO persons (`+personInsertColumns+`) VALUES `+bindsFor(s.db).list(1, 17)+` RETURNING id`,
 		personArgs(v, s.seal(v), path, now)...).Scan(&id)
 	if db.IsUniqueViolation(err) {
 		return 0, apperr.New(apperr.Conflict, "this person was registered by someone else at the same time; try again")

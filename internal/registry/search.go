@@ -138,7 +138,7 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q SearchQuery) (
 	for i, row := range found {
 		ids[i] = row.ID
 	}
-	houses, tags, err := linksOf(ctx, s.db.Read(), ids)
+	houses, tags, err := linksOf(ctx, s.db.Read(), bindsFor(s.db), ids)
 	if err != nil {
 		return SearchResult{}, err
 	}
