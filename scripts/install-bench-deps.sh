@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the benchmarks need and the machine lacks: a PostgreSQL
-# server (as scripts/install-test-deps.sh does) and PostGIS for it, so that
+# Installs what the benchmarks need and the machine lacks: the sqlite3 shell
+# (BenchmarkImport's raw-loader route), a PostgreSQL server (as
+# scripts/install-test-deps.sh does) and PostGIS for it, so that
 # BenchmarkLocatePostGIS can compare ST_Contains with the spatial index. The
 # PostGIS package is the one matching the newest installed PostgreSQL major
 # version, the server scripts/with-postgres.sh runs.
@@ -31,6 +32,11 @@ pg_major() {
     if [ -x "$d/initdb" ]; then basename "$(dirname "$d")"; return; fi
   done
 }
+
+# The sqlite3 shell is BenchmarkImport's raw loader (.import).
+if ! command -v sqlite3 >/dev/null; then
+  install sqlite3
+fi
 
 major=$(pg_major)
 if [ -z "$major" ]; then

@@ -8,10 +8,15 @@ import (
 	"time"
 
 	"github.com/gridgov/gridgov/internal/audit"
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/demo"
 	"github.com/gridgov/gridgov/internal/geo"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/region"
+	"github.com/gridgov/gridgov/internal/registry"
+	"github.com/gridgov/gridgov/internal/secret"
+	"github.com/gridgov/gridgov/internal/tabular"
 )
 
 func runDemo(ctx context.Context, e *env, args []string) error {
@@ -23,6 +28,8 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	boundaries := fs.String("boundaries", "", "GeoJSON file of real county outlines to subdivide instead of generated ones")
 	crsName := fs.String("crs", "wgs84", "coordinate system of --boundaries: wgs84 or gcj02")
 	cityName := fs.String("city-name", "", "name of the city with --boundaries (default: the code)")
+	withRegistry := fs.Bool("registry", true, "also fill the person and house registry (daqing: 1.33M houses, 2.147M persons)")
+	exportCSV := fs.String("export-csv", "", "write the registry as houses.csv and persons.csv into this directory instead of importing it")
 	if err := parse(fs, e, args); err != nil {
 		return err
 	}
@@ -48,16 +55,52 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if city == "" {
 		city = demo.CityCode
 	}
+	start := time.Now()
+	var c *demo.City
+	generate := func() (*demo.City, error) {
+		if c == nil {
+			fmt.Fprintf(e.stderr, "生成演示城市 generating the %s demo city…\n", preset.Name)
+			g, err := demo.Generate(preset, opts)
+			if err != nil {
+				return nil, err
+			}
+			c = &g
+		}
+		return c, nil
+	}
 	if _, err := region.Lookup(ctx, d.Read(), city); err == nil {
-		fmt.Fprintf(e.stdout, "demo city %s already present; nothing to do\n", city)
+		fmt.Fprintf(e.stdout, "demo city %s already present\n", city)
+	} else {
+		if _, err := generate(); err != nil {
+			return err
+		}
+		if err := loadMap(ctx, e, svc, preset, c); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "demo city %s (%s preset): %d regions, %d overlay polygons, %d stations in %s\n",
+			city, preset.Name, len(c.Regions), len(c.Overlays), len(c.Stations), time.Since(start).Round(100*time.Millisecond))
+	}
+	if !*withRegistry || preset.Population.Persons+preset.Population.Houses == 0 {
 		return nil
 	}
-	start := time.Now()
-	fmt.Fprintf(e.stderr, "生成演示城市 generating the %s demo city…\n", preset.Name)
-	c, err := demo.Generate(preset, opts)
-	if err != nil {
-		return err
+	if *exportCSV != "" {
+		if _, err := generate(); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(*exportCSV, 0o750); err != nil {
+			return err
+		}
+		if err := demo.NewRegistry(*c, preset, opts).WriteCSV(ctx, *exportCSV); err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "registry written to %s (houses.csv, persons.csv); import them with `gridgov import houses|persons FILE`\n", *exportCSV)
+		return nil
 	}
+	return loadRegistry(ctx, e, &st, d, preset, opts, generate)
+}
+
+// loadMap stores a generated city's regions, overlays and stations.
+func loadMap(ctx context.Context, e *env, svc *gridmap.Service, preset demo.Preset, c *demo.City) error {
 	items := make([]gridmap.Item, len(c.Regions))
 	for i, r := range c.Regions {
 		items[i] = gridmap.Item{Index: i, Region: r}
@@ -83,8 +126,60 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	} else if !res.Stored {
 		return fmt.Errorf("demo stations refused: %v", res.Rejected[0])
 	}
-	fmt.Fprintf(e.stdout, "demo city %s (%s preset): %d regions, %d overlay polygons, %d stations in %s\n",
-		city, preset.Name, len(c.Regions), len(c.Overlays), len(c.Stations), time.Since(start).Round(100*time.Millisecond))
+	return nil
+}
+
+// loadRegistry imports the demo city's houses and persons through the same
+// path as a user's files. It is skipped when the registry is already full,
+// and an interrupted load resumes: stored rows come back unchanged.
+func loadRegistry(ctx context.Context, e *env, st *storage, d *db.DB, preset demo.Preset, opts demo.Options,
+	generate func() (*demo.City, error)) error {
+	var persons int
+	if err := d.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM persons`).Scan(&persons); err != nil {
+		return fmt.Errorf("count persons: %w", err)
+	}
+	if persons >= preset.Population.Persons {
+		fmt.Fprintf(e.stdout, "demo registry already present (%d persons)\n", persons)
+		return nil
+	}
+	c, err := generate()
+	if err != nil {
+		return err
+	}
+	keys, err := secret.LoadOrCreate(e.getenv("GRIDGOV_DATA_KEY"), st.dataDir)
+	if err != nil {
+		return err
+	}
+	loc := gridmap.NewLocator(d, st.logger(e.stderr))
+	if err := loc.Refresh(ctx); err != nil {
+		return err
+	}
+	svc := registry.NewService(d, keys, loc, time.Now)
+	reg := demo.NewRegistry(*c, preset, opts)
+	start := time.Now()
+	for _, part := range []struct {
+		kind  registry.Kind
+		total int
+		label string
+		rows  func() tabular.Reader
+	}{
+		{registry.Houses, preset.Population.Houses, "房屋 houses  ", reg.Houses},
+		{registry.Persons, preset.Population.Persons, "人口 persons ", reg.Persons},
+	} {
+		bar := newBar(e.stderr, part.total, part.label)
+		r := part.rows()
+		rep, err := svc.Import(ctx, auth.System("demo"), part.kind, r, registry.ImportOptions{Source: "demo " + preset.Name,
+			Progress: func(rows int) { bar(rows, part.total) }})
+		r.Close()
+		if err != nil {
+			return err
+		}
+		if len(rep.Rejected) > 0 {
+			return fmt.Errorf("demo %s refused: row %d: %s", part.kind, rep.Rejected[0].Row, rep.Rejected[0].Reason)
+		}
+	}
+	fmt.Fprintf(e.stdout, "demo registry: %d houses, %d persons in %s\n", preset.Population.Houses, preset.Population.Persons,
+		time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
 

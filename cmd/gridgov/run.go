@@ -39,6 +39,7 @@ func commands() []command {
 		{"import", "import GeoJSON: import regions|overlays|stations FILE.geojson", runImport},
 		{"export", "export boundaries: export regions [CODE]", runExport},
 		{"regions", "check coverage: regions check [CODE]", runRegions},
+		{"sampling", "monthly registry checks: sampling start | sampling list", runSampling},
 		{"version", "print the version", runVersion},
 	}
 }

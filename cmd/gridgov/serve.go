@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/department"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/httpapi"
 	"github.com/gridgov/gridgov/internal/region"
@@ -36,6 +38,8 @@ type serveConfig struct {
 	tlsKey         string
 	bootstrapAdmin string
 	baseMapURL     string
+	// samplingPerGrid > 0 runs the monthly sampling job drawing that many records per grid.
+	samplingPerGrid int
 
 	roles   []auth.Role
 	proxies []netip.Prefix
@@ -53,6 +57,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file")
 	fs.StringVar(&c.bootstrapAdmin, "bootstrap-admin", "admin", "on a database without accounts, create this administrator with a one-time password")
 	fs.StringVar(&c.baseMapURL, "base-map-url", "", "XYZ tile URL template for a base map under the grids, e.g. a Tianditu or in-house tile server (default none)")
+	fs.IntVar(&c.samplingPerGrid, "sampling-per-grid", 0, "start each city's monthly registry sampling check on the first days of the month, drawing this many persons and houses per grid (0: off)")
 }
 
 func (c *serveConfig) validate() error {
@@ -88,6 +93,9 @@ func (c *serveConfig) validate() error {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || !strings.Contains(c.baseMapURL, "{z}") {
 			errs = append(errs, errors.New("--base-map-url must be an http(s) URL template with {z}, {x} and {y}"))
 		}
+	}
+	if c.samplingPerGrid < 0 || c.samplingPerGrid > registry.MaxPerGrid {
+		errs = append(errs, fmt.Errorf("--sampling-per-grid must be between 0 (off) and %d", registry.MaxPerGrid))
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
@@ -152,11 +160,32 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	go locator.Watch(ctx, 5*time.Second)
 
+	registrySvc := registry.NewService(d, keys, locator, time.Now)
+	if cfg.samplingPerGrid > 0 {
+		job, err := registry.NewSamplingJob(registrySvc, registry.SamplingJobConfig{PerGrid: cfg.samplingPerGrid}, time.Now, log)
+		if err != nil {
+			return err
+		}
+		go job.Run(ctx, time.Hour)
+	}
+	// The event catalog: a new installation gets the default category tree;
+	// categories and routing rules are held in memory and reloaded on change.
+	categories := category.NewService(d, log, time.Now)
+	if _, err := categories.Seed(ctx); err != nil {
+		return fmt.Errorf("seed categories: %w", err)
+	}
+	departments := department.NewService(d, categories, log, time.Now)
+	if err := departments.Refresh(ctx); err != nil {
+		return fmt.Errorf("load routing rules: %w", err)
+	}
+	go categories.Watch(ctx, 5*time.Second)
+	go departments.Watch(ctx, 5*time.Second)
 	srv := httpapi.New(httpapi.Options{
 		DB: d, Auth: authSvc, Regions: region.NewStore(d, time.Now), Log: log, UI: web.Dist(),
 		Map: gridmap.NewService(d, locator, time.Now), BaseMapURL: cfg.baseMapURL,
-		Registry:     registry.NewService(d, keys, locator, time.Now),
+		Registry:     registrySvc,
 		CookieSecure: cfg.cookieSecure, TrustedProxies: cfg.proxies, Version: version,
+		Departments: departments, Categories: categories,
 	})
 	if web.Dist() == nil {
 		log.Warn("the web console was not built; serving the API only (run make run)")

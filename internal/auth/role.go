@@ -75,12 +75,14 @@ const (
 	PermRegistryWrite Permission = "registry:write"
 	PermTagsRead      Permission = "registry:tags"
 	PermPIIReveal     Permission = "pii:reveal"
+	// The event catalog: departments, the category tree and routing rules.
+	PermCatalogManage Permission = "catalog:manage"
 )
 
 var permissions = map[Role][]Permission{
 	RoleAdmin: {PermUsersManage, PermRegionsManage, PermRegionsRead, PermAuditRead,
-		PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal},
-	RoleCenter:     {PermRegionsRead, PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal},
+		PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal, PermCatalogManage},
+	RoleCenter:     {PermRegionsRead, PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal, PermCatalogManage},
 	RoleDepartment: {PermRegionsRead},
 	RoleWorker:     {PermRegionsRead, PermRegistryRead, PermRegistryWrite, PermTagsRead},
 	RoleLeader:     {PermRegionsRead},

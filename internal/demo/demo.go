@@ -45,27 +45,36 @@ type Preset struct {
 	// average comprehensive grid holds about this many. It is what decides
 	// how many vertices an outline gets (about 80 for a grid at 110 cells).
 	CellsPerGrid int
+	// Population sizes the registry NewRegistry draws for the city.
+	Population Population
 }
 
 // presets are the sizes `gridgov demo --preset` knows. The ratios of
 // overlays, exclusive grids and stations to grids are Daqing's (87 exclusive,
 // 1,047 police and 731 mediation polygons and 3,350 stations for 4,967
-// grids); zhangjiakou scales them to its 17,422 grids.
+// grids); zhangjiakou scales them to its 17,422 grids. The registries are
+// Daqing's 1.33 million houses and 2.147 million persons; Zhangjiakou has
+// about 4.1 million people, and 1.6 million houses gives it the larger
+// households of a more rural city (about 2.9 persons per occupied house
+// against Daqing's 1.8). small keeps Daqing's ratio at test size.
 var presets = map[string]Preset{
 	"small": {
 		Name: "small", Counties: 4, Districts: 2, Townships: 16, Villages: 60,
 		Grids: 200, Exclusive: 6, Police: 42, Mediation: 30, Stations: 140,
 		AreaKm2: 1200, Bound: orb.Bound{Min: orb.Point{124.7, 46.0}, Max: orb.Point{125.1, 46.4}}, CellsPerGrid: 100,
+		Population: Population{Houses: 2_000, Persons: 3_300},
 	},
 	"daqing": {
 		Name: "daqing", Counties: 9, Districts: 5, Townships: 100, Villages: 1200,
 		Grids: 4880, Exclusive: 87, Police: 1047, Mediation: 731, Stations: 3350,
 		AreaKm2: 21000, Bound: orb.Bound{Min: orb.Point{124.2, 45.4}, Max: orb.Point{125.5, 46.9}}, CellsPerGrid: 110,
+		Population: Population{Houses: 1_330_000, Persons: 2_147_000},
 	},
 	"zhangjiakou": {
 		Name: "zhangjiakou", Counties: 16, Districts: 6, Townships: 230, Villages: 4200,
 		Grids: 17117, Exclusive: 305, Police: 3672, Mediation: 2564, Stations: 11750,
 		AreaKm2: 36800, Bound: orb.Bound{Min: orb.Point{113.8, 39.5}, Max: orb.Point{116.5, 42.2}}, CellsPerGrid: 110,
+		Population: Population{Houses: 1_600_000, Persons: 4_100_000},
 	},
 }
 

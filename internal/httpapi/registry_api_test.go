@@ -115,7 +115,7 @@ func TestRegistryAPI(t *testing.T) {
 			t.Fatalf("check: %d %s", r.status, r.body)
 		}
 		acc := admin.do("GET", fmt.Sprintf("/api/v1/sampling/rounds/%d/accuracy?region=230602", rid), "").json(t)["items"].([]any)
-		if acc[0].(map[string]any)["checked"] != float64(1) || acc[0].(map[string]any)["accuracy"] != float64(1) {
+		if acc[0].(map[string]any)["checked"] != float64(1) || acc[0].(map[string]any)["accuracy"] != 0.25 {
 			t.Fatalf("accuracy = %v", acc)
 		}
 

@@ -16,7 +16,9 @@ import (
 
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/department"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/registry"
@@ -34,6 +36,10 @@ type Options struct {
 	Map *gridmap.Service
 	// Registry is the person and house registry; optional like Map.
 	Registry *registry.Service
+	// Departments (with routing rules) and Categories are the event
+	// catalog; each is optional like Map.
+	Departments *department.Service
+	Categories  *category.Service
 	// BaseMapURL is an XYZ tile URL template for a base map under the grids
 	// (empty: none, for offline government networks).
 	BaseMapURL string
@@ -146,10 +152,14 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET /api/v1/registry/import-errors/{token}", s.authed(s.importErrors, 0))
 		mux.Handle("GET /api/v1/registry/templates/{kind}", s.authed(s.importTemplate, 0))
 		mux.Handle("POST /api/v1/sampling/rounds", s.authed(s.startSampling, 0))
+		mux.Handle("GET /api/v1/sampling/rounds", s.authed(s.listSamplingRounds, 0))
 		mux.Handle("GET /api/v1/sampling/rounds/{id}/accuracy", s.authed(s.samplingAccuracy, 0))
 		mux.Handle("GET /api/v1/sampling/items", s.authed(s.pendingSamples, 0))
+		mux.Handle("GET /api/v1/sampling/items/{id}", s.authed(s.getSample, 0))
 		mux.Handle("POST /api/v1/sampling/items/{id}", s.authed(s.checkSample, 0))
 	}
+
+	s.catalogRoutes(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))

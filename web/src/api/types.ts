@@ -478,3 +478,109 @@ export interface Saved<T> {
   item: T
   created: boolean
 }
+
+// --- Sampling checks (抽检) ----------------------------------------------------
+
+/** The roles that start sampling rounds (the governance center and admins). */
+export const SAMPLING_START_ROLES: readonly Role[] = ['admin', 'center']
+
+export const SAMPLE_RESULTS = ['correct', 'incorrect'] as const
+export type SampleResult = (typeof SAMPLE_RESULTS)[number]
+
+export const SAMPLE_RECORD_TYPES = ['person', 'house'] as const
+export type SampleRecordType = (typeof SAMPLE_RECORD_TYPES)[number]
+
+/**
+ * How far the checks of a round have come under one region. accuracy is
+ * correct ÷ sampled (an unchecked record counts against it until confirmed);
+ * null when nothing was sampled.
+ */
+export interface SamplingProgress {
+  sampled: number
+  checked: number
+  correct: number
+  accuracy: number | null
+}
+
+/** A month's sampling round over a region; the counts are of the caller's scope. */
+export interface SamplingRound extends SamplingProgress {
+  id: number
+  /** YYYY-MM */
+  month: string
+  region_code: string
+  region_name: string
+  per_grid: number
+  /** The draw's seed: the same month, region and seed draw the same records. */
+  seed: number
+  created_at: string
+}
+
+/** The body of POST /api/v1/sampling/rounds. */
+export interface SamplingStart {
+  month: string
+  region_code: string
+  per_grid: number
+  seed?: number
+}
+
+export interface SamplingRoundQuery {
+  month?: string
+  region?: string
+  /** Continues a list (newest first) after the round with this id. */
+  before?: number
+  limit?: number
+}
+
+/** GET /api/v1/sampling/rounds/{id}/accuracy: the region first, then its children. */
+export interface SamplingAccuracy extends SamplingProgress {
+  code: string
+  name: string
+  level: RegionLevel
+}
+
+/** One record a worker confirms or corrects. */
+export interface SamplingItem {
+  id: number
+  round_id: number
+  month: string
+  record_type: SampleRecordType
+  record_id: number
+  /** A person's name, or a house's code. */
+  record_label: string
+  /** A person's masked ID number, or a house's address. */
+  record_detail: string
+  grid_code: string
+  grid_name: string
+  assigned_to: number | null
+  status: 'pending' | SampleResult
+  note: string
+  /** The fields a correction changed. */
+  corrected: string[]
+  version: number
+}
+
+export interface SamplingItemQuery {
+  round?: number
+  /** Only the items assigned to the caller. */
+  mine?: boolean
+  after?: number
+  limit?: number
+}
+
+/** GET /api/v1/sampling/items/{id}: the item and its record as it stands (masked). */
+export interface SamplingItemDetail extends SamplingItem {
+  person?: Person
+  house?: House
+}
+
+/** The house fields a correction may change, each optional, and the version read. */
+export type HouseCorrection = Partial<Omit<HouseInput, 'house_code'>> & { version: number }
+
+/** The body of POST /api/v1/sampling/items/{id}. */
+export interface SampleCheck {
+  result: SampleResult
+  note?: string
+  /** For an incorrect person: the fields of PATCH /api/v1/persons/{id}. */
+  person?: PersonPatch
+  house?: HouseCorrection
+}

@@ -45,7 +45,7 @@ describe('NavMenu', () => {
 
   it('names them in English', async () => {
     i18n.global.locale.value = 'en'
-    expect(await menuFor('admin')).toEqual(['Home', 'Grid map', 'Persons & houses', 'My account'])
+    expect(await menuFor('admin')).toEqual(['Home', 'Grid map', 'Persons & houses', 'Event catalog', 'My account'])
   })
 
   it('marks the registry entry on its pages', async () => {

@@ -9,6 +9,7 @@ import {
   PERSON_TAGS,
   RESIDENCE_TYPES,
   ROLES,
+  SAMPLE_RECORD_TYPES,
   SCOPE_KINDS,
   SEXES,
 } from '../api/types'
@@ -63,6 +64,7 @@ describe('locale messages', () => {
       ...HOUSE_USAGES.map((c) => `houseUsages.${c}`),
       ...SEXES.map((c) => `sexes.${c}`),
       ...ID_KINDS.map((c) => `idKinds.${c}`),
+      ...SAMPLE_RECORD_TYPES.map((c) => `sampling.recordTypes.${c}`),
     ]
     for (const [name, tree] of Object.entries(locales)) {
       expect(wanted.filter((k) => lookup(tree, k) === undefined), `missing in ${name}`).toEqual([])

@@ -36,6 +36,8 @@ export function useLabels() {
     houseLink: (relation: string): string => known('houseLinks', relation),
     /** 自住, 出租, 空置, … */
     houseUsage: (usage: string): string => known('houseUsages', usage),
+    /** 人员 or 房屋: what a sampled record is. */
+    sampleRecordType: (type: string): string => known('sampling.recordTypes', type),
     sex: (sex: string): string => known('sexes', sex),
     idKind: (kind: string): string => known('idKinds', kind),
   }

@@ -1,6 +1,7 @@
 import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
-import { House, MapLocation, OfficeBuilding, User } from '@element-plus/icons-vue'
+import { Collection, House, MapLocation, OfficeBuilding, User } from '@element-plus/icons-vue'
+import { CATALOG_ROLES } from '../api/catalog'
 import { REGISTRY_ROLES, STAFF_ROLES, type Role } from '../api/types'
 import { ROUTE } from './guard'
 
@@ -59,6 +60,25 @@ export const consoleRoutes: RouteRecordRaw[] = [
         component: () => import('../pages/registry/HousePage.vue'),
         props: true,
       },
+      {
+        // 抽检: the monthly sampling checks of the records above.
+        path: 'sampling',
+        name: 'registry-sampling',
+        component: () => import('../pages/registry/SamplingPage.vue'),
+      },
+    ],
+  },
+  {
+    // 事件目录: event categories, departments and routing rules, under tabs.
+    path: 'catalog',
+    name: 'catalog',
+    component: () => import('../pages/catalog/CatalogPage.vue'),
+    redirect: { name: 'catalog-categories' },
+    meta: { nav: { label: 'catalog.nav', icon: Collection }, roles: CATALOG_ROLES },
+    children: [
+      { path: 'categories', name: 'catalog-categories', component: () => import('../pages/catalog/CategoriesPage.vue') },
+      { path: 'departments', name: 'catalog-departments', component: () => import('../pages/catalog/DepartmentsPage.vue') },
+      { path: 'rules', name: 'catalog-rules', component: () => import('../pages/catalog/RoutingRulesPage.vue') },
     ],
   },
   {

@@ -55,3 +55,38 @@ export function makeMe(overrides: Partial<Me> = {}): Me {
     ...overrides,
   }
 }
+
+export interface SentCall {
+  method: string
+  url: string
+  body: unknown
+}
+
+/**
+ * Replaces fetch with one that answers by method and path ("GET
+ * /api/v1/sampling/rounds", the query left out): a Response, a body for 200,
+ * or a function of the request; a list answers with its entries in turn,
+ * the last one again and again. Every request is kept in calls.
+ */
+export function routeFetch(routes: Record<string, unknown>): { mock: Mock<typeof fetch>; calls: SentCall[] } {
+  const calls: SentCall[] = []
+  const served = new Map<string, number>()
+  const mock = vi.fn<typeof fetch>(async (input, init = {}) => {
+    const url = String(input)
+    const method = init.method ?? 'GET'
+    const body: unknown = typeof init.body === 'string' ? JSON.parse(init.body) : undefined
+    calls.push({ method, url, body })
+    const key = `${method} ${url.split('?')[0]}`
+    if (!(key in routes)) throw new Error(`unexpected request ${method} ${url}`)
+    let answer = routes[key]
+    if (Array.isArray(answer)) {
+      const n = served.get(key) ?? 0
+      served.set(key, n + 1)
+      answer = answer[Math.min(n, answer.length - 1)]
+    }
+    if (typeof answer === 'function') answer = (answer as (c: SentCall) => unknown)({ method, url, body })
+    return answer instanceof Response ? answer.clone() : jsonResponse(200, answer)
+  })
+  vi.stubGlobal('fetch', mock)
+  return { mock, calls }
+}

@@ -1,7 +1,7 @@
 // Example answers of the registry endpoints, and a router for pages that link to registry routes.
 import { defineComponent, h } from 'vue'
 import { createMemoryHistory, createRouter, type Router } from 'vue-router'
-import type { House, HouseDetail, Person } from '../api/types'
+import type { House, HouseDetail, Person, SamplingItem, SamplingRound } from '../api/types'
 
 /** A valid 18-character ID (GB 11643 check digit) and its masked form. */
 export const ID_NUMBER = '23060219560412003X'
@@ -97,4 +97,41 @@ export function type(testid: string, value: string): void {
 export function itemError(testid: string): string {
   const item = $(testid)?.closest('.el-form-item')
   return item?.querySelector('.el-form-item__error')?.textContent?.trim() ?? ''
+}
+
+export function makeRound(overrides: Partial<SamplingRound> = {}): SamplingRound {
+  return {
+    id: 3,
+    month: '2026-06',
+    region_code: '990101',
+    region_name: '东区',
+    per_grid: 5,
+    seed: 42,
+    created_at: '2026-06-01T01:00:00Z',
+    sampled: 5,
+    checked: 4,
+    correct: 3,
+    accuracy: 0.6,
+    ...overrides,
+  }
+}
+
+export function makeSample(overrides: Partial<SamplingItem> = {}): SamplingItem {
+  return {
+    id: 11,
+    round_id: 3,
+    month: '2026-06',
+    record_type: 'person',
+    record_id: 42,
+    record_label: '刘凤芝',
+    record_detail: MASKED_ID,
+    grid_code: '990101001001001',
+    grid_name: '友谊一网格',
+    assigned_to: 7,
+    status: 'pending',
+    note: '',
+    corrected: [],
+    version: 1,
+    ...overrides,
+  }
 }
