@@ -118,7 +118,7 @@ func openSQLite(path string) (*DB, error) {
 	}
 	// The page cache is per connection; the writer's is large because bulk
 	// imports insert into several indexes of tables of millions of rows.
-	write, err := sql.Open("sqlite", dsn("cache_size(-131072)"))
+	write, err := sql.Open("sqlite", dsn("cache_size(-1048576)", "wal_autocheckpoint(50000)", "temp_store(MEMORY)"))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}

@@ -523,6 +523,9 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	if len(fresh) == 0 {
 		return nil
 	}
+	// In the order of the unique index on ID numbers, whose keys are random:
+	// each statement then walks that index once from left to right.
+	slices.SortFunc(fresh, func(a, b *prepared) int { return strings.Compare(a.person.idIndex, b.person.idIndex) })
 	ids := make(map[string]int64, len(fresh))
 	per := chunkInsertParams / 17
 	for start := 0; start < len(fresh); start += per {

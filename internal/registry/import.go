@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/maphash"
+	"log/slog"
 	"strconv"
 	"strings"
 
@@ -151,11 +152,28 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 		return ImportReport{}, apperr.Field("file", err.Error())
 	}
 	if opts.BatchRows <= 0 {
-		opts.BatchRows = 2000
+		opts.BatchRows = 10000
 	}
 	im := &importer{s: s, p: p, kind: kind, cols: cols, opts: opts, now: audit.Canonical(s.now()), scope: p.User.Scope(), binds: bindsFor(s.db),
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, seen: map[naturalKey]int32{}, grids: map[string]gridPath{},
 		rep: ImportReport{Rejected: []RowError{}}}
+	if kind == Persons && !opts.AllOrNothing {
+		dropped, err := s.dropDeferredIndexes(ctx)
+		if dropped {
+			// Built again however the import ends; a crash leaves it to
+			// EnsureIndexes at the next start.
+			defer func() {
+				if err := s.EnsureIndexes(context.WithoutCancel(ctx)); err != nil {
+					slog.Default().LogAttrs(ctx, slog.LevelError, "rebuilding the persons indexes failed", slog.Any("err", err))
+				}
+			}()
+		}
+		if err != nil {
+			return ImportReport{}, err
+		}
+	} else if err := s.EnsureIndexes(ctx); err != nil {
+		return ImportReport{}, err
+	}
 	rep, err := im.run(ctx, r)
 	if err != nil {
 		return ImportReport{}, err

@@ -78,6 +78,7 @@ func BenchmarkImport(b *testing.B) {
 					start := time.Now()
 					b.StartTimer()
 					for _, f := range files {
+						fileStart := time.Now()
 						var err error
 						switch route {
 						case "raw":
@@ -90,6 +91,7 @@ func BenchmarkImport(b *testing.B) {
 						if err != nil {
 							b.Fatal(err)
 						}
+						b.Logf("%s %s: %s", route, f.kind, time.Since(fileStart).Round(100*time.Millisecond))
 					}
 					b.StopTimer()
 					elapsed += time.Since(start)
