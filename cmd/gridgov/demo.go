@@ -9,8 +9,10 @@ import (
 
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/demo"
+	"github.com/gridgov/gridgov/internal/department"
 	"github.com/gridgov/gridgov/internal/geo"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/region"
@@ -80,6 +82,9 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "demo city %s (%s preset): %d regions, %d overlay polygons, %d stations in %s\n",
 			city, preset.Name, len(c.Regions), len(c.Overlays), len(c.Stations), time.Since(start).Round(100*time.Millisecond))
 	}
+	if err := loadCatalog(ctx, e, &st, d, preset, generate); err != nil {
+		return err
+	}
 	if !*withRegistry || preset.Population.Persons+preset.Population.Houses == 0 {
 		return nil
 	}
@@ -126,6 +131,33 @@ func loadMap(ctx context.Context, e *env, svc *gridmap.Service, preset demo.Pres
 	} else if !res.Stored {
 		return fmt.Errorf("demo stations refused: %v", res.Rejected[0])
 	}
+	return nil
+}
+
+// loadCatalog seeds the default category tree and the city's departments
+// and routing rules, unless the city has departments already.
+func loadCatalog(ctx context.Context, e *env, st *storage, d *db.DB, preset demo.Preset, generate func() (*demo.City, error)) error {
+	log := st.logger(e.stderr)
+	categories := category.NewService(d, log, time.Now)
+	if _, err := categories.Seed(ctx); err != nil {
+		return fmt.Errorf("seed categories: %w", err)
+	}
+	var n int
+	if err := d.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM departments`).Scan(&n); err != nil {
+		return fmt.Errorf("count departments: %w", err)
+	}
+	if n > 0 {
+		return nil
+	}
+	c, err := generate()
+	if err != nil {
+		return err
+	}
+	depts, rules := demo.Departments(*c, preset), demo.RoutingRules(*c, preset)
+	if _, err := department.NewService(d, categories, log, time.Now).Import(ctx, auth.System("demo"), depts, rules); err != nil {
+		return fmt.Errorf("demo departments: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "demo departments: %d departments, %d routing rules\n", len(depts), len(rules))
 	return nil
 }
 
