@@ -18,6 +18,7 @@ import (
 	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/department"
+	"github.com/gridgov/gridgov/internal/event"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/httpapi"
 	"github.com/gridgov/gridgov/internal/region"
@@ -161,6 +162,9 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	go locator.Watch(ctx, 5*time.Second)
 
 	registrySvc := registry.NewService(d, keys, locator, time.Now)
+	if err := registrySvc.EnsureIndexes(ctx); err != nil {
+		return err
+	}
 	if cfg.samplingPerGrid > 0 {
 		job, err := registry.NewSamplingJob(registrySvc, registry.SamplingJobConfig{PerGrid: cfg.samplingPerGrid}, time.Now, log)
 		if err != nil {
@@ -186,6 +190,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Registry:     registrySvc,
 		CookieSecure: cfg.cookieSecure, TrustedProxies: cfg.proxies, Version: version,
 		Departments: departments, Categories: categories,
+		Events: event.NewService(event.Config{DB: d, Keys: keys, Locator: locator, Catalog: categories, Router: departments, Log: log}),
 	})
 	if web.Dist() == nil {
 		log.Warn("the web console was not built; serving the API only (run make run)")

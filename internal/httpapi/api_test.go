@@ -17,8 +17,11 @@ import (
 
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/dbtest"
+	"github.com/gridgov/gridgov/internal/department"
+	"github.com/gridgov/gridgov/internal/event"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/httpapi"
 	"github.com/gridgov/gridgov/internal/region"
@@ -40,6 +43,8 @@ type options struct {
 	totpRequired []auth.Role
 	ui           httpapi.Options
 	withMap      bool
+	// withEvents also serves the event catalog and the closed loop.
+	withEvents bool
 }
 
 func newEnv(t *testing.T, d *db.DB, o options) *env {
@@ -75,6 +80,16 @@ func newEnv(t *testing.T, d *db.DB, o options) *env {
 		}
 		opts.Map = gridmap.NewService(d, loc, time.Now)
 		opts.Registry = registry.NewService(d, keys, loc, time.Now)
+		if o.withEvents {
+			log := slog.New(slog.DiscardHandler)
+			opts.Categories = category.NewService(d, log, time.Now)
+			if _, err := opts.Categories.Seed(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			opts.Departments = department.NewService(d, opts.Categories, log, time.Now)
+			opts.Events = event.NewService(event.Config{DB: d, Keys: keys, Locator: loc, Catalog: opts.Categories,
+				Router: opts.Departments, Log: log})
+		}
 	}
 	opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	opts.MaxBodyBytes = 4096

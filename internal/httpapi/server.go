@@ -19,6 +19,7 @@ import (
 	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/department"
+	"github.com/gridgov/gridgov/internal/event"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/registry"
@@ -40,6 +41,8 @@ type Options struct {
 	// catalog; each is optional like Map.
 	Departments *department.Service
 	Categories  *category.Service
+	// Events is the closed loop of events; optional like Map.
+	Events *event.Service
 	// BaseMapURL is an XYZ tile URL template for a base map under the grids
 	// (empty: none, for offline government networks).
 	BaseMapURL string
@@ -160,6 +163,7 @@ func (s *Server) routes() http.Handler {
 	}
 
 	s.catalogRoutes(mux)
+	s.eventRoutes(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))

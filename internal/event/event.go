@@ -1,0 +1,158 @@
+// Package event is the closed loop of events (事件): residents, grid
+// workers, hotlines and other systems report; a governance center
+// registers, dispatches, self-handles or escalates (吹哨); departments sign
+// for, handle and feed back; the center verifies and closes; the reporter
+// rates. The loop is a table (machine.go) checked on every action; the
+// current state is a projection of the append-only history, and a version
+// guards every transition, so that of two concurrent actions one wins and
+// the other gets a conflict. Each step runs against a time limit of the
+// event's category counted in working time (internal/workcal); leaving a
+// step freezes whether it was on time, and the measures of DESIGN.md are
+// counters updated in the same transaction (measures.go).
+package event
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridgov/gridgov/internal/category"
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/department"
+	"github.com/gridgov/gridgov/internal/secret"
+	"github.com/gridgov/gridgov/internal/workcal"
+)
+
+// Source says through which channel an event came in.
+type Source string
+
+const (
+	FromResident   Source = "resident"
+	FromWorker     Source = "worker"
+	FromHotline    Source = "hotline"
+	FromDepartment Source = "department"
+	FromAPI        Source = "api"
+	FromSensor     Source = "sensor"
+)
+
+var sources = []Source{FromResident, FromWorker, FromHotline, FromDepartment, FromAPI, FromSensor}
+
+// Event is an event as the API shows it. The reporter's phone is masked.
+type Event struct {
+	ID             int64            `json:"id"`
+	Code           string           `json:"code"`
+	Source         Source           `json:"source"`
+	CategoryCode   string           `json:"category_code"`
+	Title          string           `json:"title"`
+	Description    string           `json:"description"`
+	Urgency        category.Urgency `json:"urgency"`
+	State          State            `json:"state"`
+	Level          string           `json:"level"`
+	RegionCode     string           `json:"region_code"`
+	GridCode       string           `json:"grid_code"`
+	Location       *orb.Point       `json:"location,omitempty"`
+	Address        string           `json:"address"`
+	ReporterName   string           `json:"reporter_name,omitempty"`
+	ReporterPhone  string           `json:"reporter_phone,omitempty"`
+	LeadDepartment string           `json:"lead_department,omitempty"`
+	Assisting      []string         `json:"assisting,omitempty"`
+	DuplicateOf    *int64           `json:"duplicate_of,omitempty"`
+	SelfHandled    bool             `json:"self_handled"`
+	Supervised     bool             `json:"supervised"`
+	SuperviseDue   *time.Time       `json:"supervise_due,omitempty"`
+	// Step is the timed step under way, StepDue its deadline and Warning
+	// "", "yellow" or "red" as of the answer.
+	Step          category.Step `json:"step,omitempty"`
+	StepStartedAt *time.Time    `json:"step_started_at,omitempty"`
+	StepDue       *time.Time    `json:"step_due,omitempty"`
+	Warning       string        `json:"warning"`
+	ReworkCount   int           `json:"rework_count"`
+	Extended      bool          `json:"extended"`
+	Rating        string        `json:"rating,omitempty"`
+	CreatedAt     time.Time     `json:"created_at"`
+	UpdatedAt     time.Time     `json:"updated_at"`
+	ClosedAt      *time.Time    `json:"closed_at,omitempty"`
+	Version       int           `json:"version"`
+	// Actions are what the caller may do now.
+	Actions []Action `json:"actions"`
+
+	regionPath string
+	reporterID *int64
+	measures   flags
+	token      string
+}
+
+// Entry is one line of an event's history.
+type Entry struct {
+	ID         int64          `json:"id"`
+	Action     string         `json:"action"`
+	ActorName  string         `json:"actor_name"`
+	Role       string         `json:"role"`
+	Department string         `json:"department,omitempty"`
+	From       State          `json:"from"`
+	To         State          `json:"to"`
+	Note       string         `json:"note,omitempty"`
+	Detail     map[string]any `json:"detail,omitempty"`
+	Step       category.Step  `json:"step,omitempty"`
+	StepOnTime *bool          `json:"step_on_time,omitempty"`
+	At         time.Time      `json:"at"`
+}
+
+// Locator places a WGS-84 point in its grid.
+type Locator interface {
+	GridAt(p orb.Point) (code, path string, ok bool)
+}
+
+// Catalog gives the category an event is filed under.
+type Catalog interface {
+	Get(ctx context.Context, code string) (category.Category, error)
+}
+
+// Router chooses the lead department for a category at a region path.
+type Router interface {
+	Route(ctx context.Context, categoryCode, regionPath string) (department.Route, bool, error)
+}
+
+// Service runs the closed loop.
+type Service struct {
+	db     *db.DB
+	keys   *secret.Keyring
+	loc    Locator
+	cats   Catalog
+	router Router
+	cal    *workcal.Calendar
+	now    func() time.Time
+	log    *slog.Logger
+}
+
+// Config gathers what the service uses.
+type Config struct {
+	DB       *db.DB
+	Keys     *secret.Keyring
+	Locator  Locator
+	Catalog  Catalog
+	Router   Router
+	Calendar *workcal.Calendar // nil: workcal.Default()
+	Now      func() time.Time  // nil: time.Now
+	Log      *slog.Logger      // nil: slog.Default()
+}
+
+// NewService returns the event service.
+func NewService(c Config) *Service {
+	s := &Service{db: c.DB, keys: c.Keys, loc: c.Locator, cats: c.Catalog, router: c.Router, cal: c.Calendar, now: c.Now, log: c.Log}
+	if s.cal == nil {
+		s.cal = workcal.Default()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.log == nil {
+		s.log = slog.Default()
+	}
+	return s
+}
+
+var errNotYours = errors.New("not yours")

@@ -1,0 +1,402 @@
+package event_test
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/audit"
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/category"
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/dbtest"
+	"github.com/gridgov/gridgov/internal/department"
+	"github.com/gridgov/gridgov/internal/event"
+	"github.com/gridgov/gridgov/internal/region"
+	"github.com/gridgov/gridgov/internal/secret"
+)
+
+const (
+	grid1 = "990101001001001"
+	path1 = "/990100/990101/990101001/990101001001/990101001001001/"
+)
+
+type fakeLocator struct{}
+
+// GridAt puts everything between 125.0°E and 125.2°E in grid 1.
+func (fakeLocator) GridAt(p orb.Point) (string, string, bool) {
+	if p[0] < 125 || p[0] > 125.2 {
+		return "", "", false
+	}
+	return grid1, path1, true
+}
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) Add(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
+
+type fixture struct {
+	d     *db.DB
+	svc   *event.Service
+	clock *clock
+	// principals
+	city, township, otherTownship, worker, police, water, resident auth.Principal
+}
+
+func principal(id int64, role auth.Role, path, dept string) auth.Principal {
+	u := auth.User{ID: id, Username: fmt.Sprintf("u%d", id), DisplayName: fmt.Sprintf("用户%d", id), Role: role, ScopeDepartment: dept}
+	if path != "" {
+		u = auth.TestUserScopedTo(u, path)
+	}
+	return auth.Principal{User: u}
+}
+
+func newFixture(t *testing.T, d *db.DB) *fixture {
+	t.Helper()
+	ctx := context.Background()
+	// Monday 2026-06-01 09:00 in Beijing.
+	c := &clock{t: time.Date(2026, 6, 1, 1, 0, 0, 0, time.UTC)}
+	store := region.NewStore(d, c.Now)
+	for _, r := range []region.Region{
+		{Code: "990100", Name: "示范市", Level: region.City},
+		{Code: "990101", Name: "东区", Level: region.County, ParentCode: "990100"},
+		{Code: "990101001", Name: "东风街道", Level: region.Township, ParentCode: "990101"},
+		{Code: "990101002", Name: "红旗街道", Level: region.Township, ParentCode: "990101"},
+		{Code: "990101001001", Name: "友谊社区", Level: region.Village, ParentCode: "990101001"},
+		{Code: grid1, Name: "友谊一网格", Level: region.Grid, ParentCode: "990101001001"},
+	} {
+		if _, err := store.Create(ctx, audit.System("test"), region.All(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	log := slog.New(slog.DiscardHandler)
+	cats := category.NewService(d, log, c.Now)
+	if _, err := cats.Seed(ctx); err != nil {
+		t.Fatal(err)
+	}
+	depts := department.NewService(d, cats, log, c.Now)
+	_, err := depts.Import(ctx, auth.System("test"), []department.Department{
+		{Code: "D-CG", Name: "城管局", Level: region.City, RegionCode: "990100", Active: true},
+		{Code: "D-WATER", Name: "水务局", Level: region.City, RegionCode: "990100", Active: true},
+		{Code: "D-POLICE", Name: "公安局", Level: region.City, RegionCode: "990100", Active: true},
+	}, []department.Rule{
+		{CategoryCode: "city_appearance", RegionCode: "990100", LeadDepartment: "D-CG", Assisting: []string{"D-WATER"}},
+		{CategoryCode: "safety", RegionCode: "990100", LeadDepartment: "D-POLICE"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, _ := secret.NewKeyring(secret.Key{ID: "k1", Bytes: make([]byte, 32)})
+	svc := event.NewService(event.Config{DB: d, Keys: keys, Locator: fakeLocator{}, Catalog: cats, Router: depts, Now: c.Now, Log: log})
+	return &fixture{d: d, svc: svc, clock: c,
+		city:          principal(1, auth.RoleCenter, "/990100/", ""),
+		township:      principal(2, auth.RoleCenter, "/990100/990101/990101001/", ""),
+		otherTownship: principal(3, auth.RoleCenter, "/990100/990101/990101002/", ""),
+		worker:        principal(4, auth.RoleWorker, path1, ""),
+		police:        principal(5, auth.RoleDepartment, "", "D-POLICE"),
+		water:         principal(6, auth.RoleDepartment, "", "D-WATER"),
+		resident:      principal(7, auth.RoleResident, "", ""),
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+func (f *fixture) report(t *testing.T, p auth.Principal, in event.ReportInput) event.Event {
+	t.Helper()
+	out, err := f.svc.Report(context.Background(), p, in)
+	if err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	return out.Event
+}
+
+func (f *fixture) act(t *testing.T, p auth.Principal, e event.Event, in event.ActInput) event.Event {
+	t.Helper()
+	in.Version = e.Version
+	got, err := f.svc.Act(context.Background(), p, e.ID, in)
+	if err != nil {
+		t.Fatalf("%s: %v", in.Action, err)
+	}
+	return got
+}
+
+func wantCode(t *testing.T, err error, code apperr.Code, field string) {
+	t.Helper()
+	e, ok := apperr.As(err)
+	if !ok || e.Code != code {
+		t.Fatalf("error = %v, want %s", err, code)
+	}
+	if field != "" && (len(e.Fields) == 0 || e.Fields[0].Field != field) {
+		t.Fatalf("error fields = %+v, want %s", e.Fields, field)
+	}
+}
+
+// A resident's report goes all the way round: registered, dispatched by the
+// routing rules, signed for, handled, verified, rated; each step's deadline
+// runs in working time and the measures follow.
+func TestClosedLoop(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		e := f.report(t, f.resident, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "路边垃圾堆积",
+			Description: "友谊路口有一堆垃圾", Lng: ptr(125.05), Lat: ptr(46.0), ReporterPhone: "13812345678"})
+		if e.State != event.Reported || e.GridCode != grid1 || e.RegionCode != "990101001" || e.Level != "township" ||
+			e.Source != event.FromResident || !strings.HasPrefix(e.Code, "20260601990101") || e.ReporterPhone != "138****5678" {
+			t.Fatalf("reported = %+v", e)
+		}
+		if e.StepDue == nil || e.Step != category.Register {
+			t.Fatalf("no registration deadline: %+v", e)
+		}
+		// The other township's center does not see it at all.
+		if _, err := f.svc.Act(ctx, f.otherTownship, e.ID, event.ActInput{Action: event.Register, Version: e.Version}); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("other township = %v", err)
+		}
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Register})
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Dispatch})
+		if e.State != event.Dispatched || e.LeadDepartment != "D-CG" || len(e.Assisting) != 1 {
+			t.Fatalf("dispatched = %+v", e)
+		}
+		// Police is not on the event; water assists but does not sign.
+		if _, err := f.svc.Act(ctx, f.police, e.ID, event.ActInput{Action: event.Accept, Version: e.Version}); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("police = %v", err)
+		}
+		_, err := f.svc.Act(ctx, f.water, e.ID, event.ActInput{Action: event.Accept, Version: e.Version})
+		wantCode(t, err, apperr.Forbidden, "")
+		cg := principal(8, auth.RoleDepartment, "", "D-CG")
+		e = f.act(t, cg, e, event.ActInput{Action: event.Accept})
+		handleDue := *e.StepDue
+		// Four working hours from Monday 09:00 Beijing time: 14:30 after lunch.
+		if got := handleDue.In(time.FixedZone("CST", 8*3600)).Format("15:04"); e.Step != category.Handle || got != "14:30" {
+			t.Fatalf("handle step %s due %s, want handle at 14:30", e.Step, got)
+		}
+		f.clock.Add(2 * time.Hour)
+		e = f.act(t, cg, e, event.ActInput{Action: event.Feedback, Note: "已清运"})
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Rework, Note: "现场仍有残留"})
+		e = f.act(t, cg, e, event.ActInput{Action: event.Feedback, Note: "已彻底清理"})
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Verify})
+		if e.State != event.Closed || e.ClosedAt == nil || e.ReworkCount != 1 {
+			t.Fatalf("closed = %+v", e)
+		}
+		e = f.act(t, f.resident, e, event.ActInput{Action: event.Rate, Rating: "satisfied"})
+		_, err = f.svc.Act(ctx, f.resident, e.ID, event.ActInput{Action: event.Rate, Rating: "satisfied", Version: e.Version})
+		wantCode(t, err, apperr.Conflict, "")
+
+		det, err := f.svc.Get(ctx, f.city, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var actions []string
+		for _, h := range det.History {
+			actions = append(actions, h.Action)
+		}
+		if got := strings.Join(actions, ","); got != "report,register,dispatch,accept,feedback,rework,feedback,verify,rate" {
+			t.Fatalf("history = %s", got)
+		}
+		if h := det.History[4]; h.Step != category.Handle || h.StepOnTime == nil || !*h.StepOnTime {
+			t.Fatalf("the handling step was not frozen on time: %+v", h)
+		}
+
+		st, err := f.svc.Stats(ctx, f.city, "990101", "2026-06", "", "city_appearance")
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := st.Counts
+		if c["reported"] != 1 || c["closed"] != 1 || c["dispatched"] != 1 || c["reworked"] != 1 || c["satisfied"] != 1 || c["responded"] != 1 {
+			t.Fatalf("counts = %v", c)
+		}
+		if r := st.Rates["closure"]; r == nil || *r != 1 {
+			t.Fatalf("closure rate = %v", r)
+		}
+		if r := st.Rates["rework"]; r == nil || *r != 1 {
+			t.Fatalf("rework rate = %v", r)
+		}
+		other, _ := f.svc.Stats(ctx, f.city, "990101", "2026-06", "", "safety")
+		if other.Counts["reported"] != 0 {
+			t.Fatalf("a safety count moved: %v", other.Counts)
+		}
+	})
+}
+
+// Every action outside the machine, out of role or scope, or on a stale
+// version is refused and changes nothing.
+func TestRefusals(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		for _, tc := range []struct {
+			name  string
+			in    event.ReportInput
+			field string
+		}{
+			{"unknown category", event.ReportInput{CategoryCode: "nope", Title: "x", GridCode: grid1}, "category_code"},
+			{"a group, not a leaf", event.ReportInput{CategoryCode: "city_appearance", Title: "x", GridCode: grid1}, "category_code"},
+			{"no title", event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", GridCode: grid1}, "title"},
+			{"script in the description", event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "x", GridCode: grid1,
+				Description: `看这里<script>alert(1)</script>`}, "description"},
+			{"outside every grid", event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "x", Lng: ptr(110.0), Lat: ptr(40.0)}, "lng"},
+			{"half a location", event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "x", Lng: ptr(125.1)}, "lng"},
+			{"no place", event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "x"}, "lng"},
+			{"bad urgency", event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "x", GridCode: grid1, Urgency: "asap"}, "urgency"},
+			{"bad phone", event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "x", GridCode: grid1, ReporterPhone: "12"}, "reporter_phone"},
+			{"bad source", event.ReportInput{Source: "fax", CategoryCode: "city_appearance.exposed_garbage", Title: "x", GridCode: grid1}, "source"},
+		} {
+			_, err := f.svc.Report(ctx, f.city, tc.in)
+			if e, ok := apperr.As(err); !ok || e.Code != apperr.Invalid || len(e.Fields) == 0 || e.Fields[0].Field != tc.field {
+				t.Errorf("%s: %v, want invalid %s", tc.name, err, tc.field)
+			}
+		}
+		e := f.report(t, f.worker, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "垃圾"})
+		if e.GridCode != grid1 || e.Source != event.FromWorker {
+			t.Fatalf("worker report = %+v", e)
+		}
+		_, err := f.svc.Act(ctx, f.township, e.ID, event.ActInput{Action: event.Verify, Version: e.Version})
+		wantCode(t, err, apperr.Conflict, "action")
+		_, err = f.svc.Act(ctx, f.worker, e.ID, event.ActInput{Action: event.Register, Version: e.Version})
+		wantCode(t, err, apperr.Forbidden, "")
+		_, err = f.svc.Act(ctx, f.township, e.ID, event.ActInput{Action: event.Register, Version: e.Version + 1})
+		wantCode(t, err, apperr.Conflict, "version")
+		_, err = f.svc.Act(ctx, f.township, e.ID, event.ActInput{Action: event.Reject, Version: e.Version})
+		wantCode(t, err, apperr.Invalid, "note")
+		_, err = f.svc.Act(ctx, f.township, e.ID, event.ActInput{Action: "explode", Version: e.Version})
+		wantCode(t, err, apperr.Invalid, "action")
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Register})
+		_, err = f.svc.Act(ctx, f.township, e.ID, event.ActInput{Action: event.Dispatch, Department: "D-NONE", Version: e.Version})
+		wantCode(t, err, apperr.Invalid, "department")
+		det, _ := f.svc.Get(ctx, f.township, e.ID)
+		if det.State != event.Registered || len(det.History) != 2 {
+			t.Fatalf("a refusal changed the event: %+v", det)
+		}
+	})
+}
+
+// Of two actions on the same version, exactly one wins.
+func TestConcurrentActions(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		e := f.report(t, f.resident, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "垃圾", GridCode: grid1})
+		var wg sync.WaitGroup
+		errs := make([]error, 8)
+		for i := range errs {
+			wg.Go(func() {
+				_, errs[i] = f.svc.Act(context.Background(), f.township, e.ID, event.ActInput{Action: event.Register, Version: e.Version})
+			})
+		}
+		wg.Wait()
+		won := 0
+		for _, err := range errs {
+			switch {
+			case err == nil:
+				won++
+			case !apperr.Is(err, apperr.Conflict):
+				t.Fatalf("loser got %v, want a conflict", err)
+			}
+		}
+		if won != 1 {
+			t.Fatalf("%d actions won, want 1", won)
+		}
+	})
+}
+
+// Escalation moves an event up the levels until the city; a grid worker
+// self-handles; park, unpark, void, supervise, extensions and duplicates.
+func TestEscalateSelfHandleAndTheRest(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		e := f.report(t, f.worker, event.ReportInput{CategoryCode: "dispute.neighbour", Title: "邻里噪音纠纷"})
+		// The grid whistles by reporting; escalating further is the centers' call.
+		_, err := f.svc.Act(ctx, f.worker, e.ID, event.ActInput{Action: event.Escalate, Note: "上报", Version: e.Version})
+		wantCode(t, err, apperr.Forbidden, "")
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Escalate, Note: "需区里协调"})
+		if e.Level != "county" || e.RegionCode != "990101" || e.State != event.Registered {
+			t.Fatalf("escalated = %+v", e)
+		}
+		// The township no longer holds it.
+		_, err = f.svc.Act(ctx, f.township, e.ID, event.ActInput{Action: event.Escalate, Note: "x", Version: e.Version})
+		wantCode(t, err, apperr.Forbidden, "")
+		e = f.act(t, f.city, e, event.ActInput{Action: event.Escalate, Note: "市级协调"})
+		_, err = f.svc.Act(ctx, f.city, e.ID, event.ActInput{Action: event.Escalate, Note: "x", Version: e.Version})
+		wantCode(t, err, apperr.Invalid, "action")
+
+		s := f.report(t, f.worker, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "垃圾", Lng: ptr(125.1), Lat: ptr(46.0)})
+		s = f.act(t, f.township, s, event.ActInput{Action: event.Register})
+		s = f.act(t, f.worker, s, event.ActInput{Action: event.SelfHandle})
+		s = f.act(t, f.worker, s, event.ActInput{Action: event.RequestExtension, Note: "需等清运车", Extension: &category.Amount{Amount: 1, Unit: category.Days}})
+		due := *s.StepDue
+		s = f.act(t, f.township, s, event.ActInput{Action: event.ApproveExtension})
+		if !s.Extended || !s.StepDue.After(due) {
+			t.Fatalf("extension = %+v", s)
+		}
+		_, err = f.svc.Act(ctx, f.township, s.ID, event.ActInput{Action: event.ApproveExtension, Version: s.Version})
+		wantCode(t, err, apperr.Conflict, "action")
+		s = f.act(t, f.township, s, event.ActInput{Action: event.Supervise, Note: "限期办结", Card: "red"})
+		if !s.Supervised || s.Warning != "red" || s.SuperviseDue == nil {
+			t.Fatalf("supervised = %+v", s)
+		}
+		s = f.act(t, f.worker, s, event.ActInput{Action: event.Feedback, Note: "已清理"})
+		s = f.act(t, f.township, s, event.ActInput{Action: event.Verify})
+
+		// A second report nearby of the same category is suggested as a
+		// duplicate and merged.
+		a := f.report(t, f.resident, event.ReportInput{CategoryCode: "city_appearance.overflowing_bins", Title: "垃圾桶满了", Lng: ptr(125.1), Lat: ptr(46.0)})
+		out, err := f.svc.Report(ctx, f.resident, event.ReportInput{CategoryCode: "city_appearance.overflowing_bins", Title: "垃圾桶满溢",
+			Lng: ptr(125.1005), Lat: ptr(46.0005)})
+		if err != nil || len(out.Similar) != 1 || out.Similar[0].ID != a.ID {
+			t.Fatalf("similar = %+v, %v", out.Similar, err)
+		}
+		b := f.act(t, f.township, out.Event, event.ActInput{Action: event.Merge, DuplicateOf: a.ID})
+		if b.State != event.Duplicate || b.DuplicateOf == nil || *b.DuplicateOf != a.ID {
+			t.Fatalf("merged = %+v", b)
+		}
+		a = f.act(t, f.township, a, event.ActInput{Action: event.Register})
+		a = f.act(t, f.township, a, event.ActInput{Action: event.Park, Note: "待专项整治"})
+		a = f.act(t, f.township, a, event.ActInput{Action: event.Unpark})
+		a = f.act(t, f.township, a, event.ActInput{Action: event.Void, Note: "重复录入"})
+		if a.State != event.Voided {
+			t.Fatalf("voided = %+v", a)
+		}
+		st, _ := f.svc.Stats(ctx, f.city, "", "2026-06", "", "")
+		if st.Counts["self_closed"] != 1 || st.Counts["escalated"] != 1 || st.Counts["duplicate"] != 1 || st.Counts["voided"] != 1 ||
+			st.Counts["parked"] != 0 || st.Counts["extended"] != 1 || st.Counts["supervised"] != 1 {
+			t.Fatalf("counts = %v", st.Counts)
+		}
+		// Queues.
+		page, err := f.svc.List(ctx, f.township, event.Query{Queue: "closed"})
+		if err != nil || len(page.Items) != 1 || page.Items[0].ID != s.ID {
+			t.Fatalf("closed queue = %+v, %v", page, err)
+		}
+		mine, _ := f.svc.List(ctx, f.resident, event.Query{})
+		if len(mine.Items) != 2 {
+			t.Fatalf("resident sees %d events, want their 2", len(mine.Items))
+		}
+		if _, err := f.svc.List(ctx, f.township, event.Query{Queue: "lost"}); !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("bad queue = %v", err)
+		}
+	})
+}
+
+// An emergency is registered and dispatched on report.
+func TestEmergencyFastPath(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		e := f.report(t, f.resident, event.ReportInput{CategoryCode: "safety.gas", Title: "闻到燃气味", GridCode: grid1})
+		if e.Urgency != category.Emergency || e.State != event.Dispatched || e.LeadDepartment != "D-POLICE" {
+			t.Fatalf("emergency = %+v", e)
+		}
+	})
+}

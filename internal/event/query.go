@@ -1,0 +1,328 @@
+package event
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"strings"
+
+	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/category"
+	"github.com/gridgov/gridgov/internal/region"
+)
+
+// Detail is an event with its history.
+type Detail struct {
+	Event
+	History []Entry `json:"history"`
+}
+
+// Get returns an event the caller may see, with its history.
+func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (Detail, error) {
+	e, err := loadEvent(ctx, s.db.Read(), id)
+	if err != nil {
+		return Detail{}, err
+	}
+	parties := s.parties(ctx, p, &e)
+	if len(parties) == 0 {
+		return Detail{}, apperr.New(apperr.NotFound, "event not found")
+	}
+	e.Actions = Allowed(e.State, parties)
+	s.warn(&e)
+	d := Detail{Event: e, History: []Entry{}}
+	if e.LeadDepartment != "" {
+		rows, err := s.db.Read().QueryContext(ctx, `SELECT department FROM event_departments WHERE event_id = $1 AND role = 'assist' ORDER BY department`, id)
+		if err != nil {
+			return Detail{}, fmt.Errorf("event departments: %w", err)
+		}
+		for rows.Next() {
+			var code string
+			if err := rows.Scan(&code); err != nil {
+				rows.Close()
+				return Detail{}, err
+			}
+			d.Assisting = append(d.Assisting, code)
+		}
+		rows.Close()
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, action, actor_name, role, department, from_state, to_state, note, detail, step,
+		step_on_time, at FROM event_actions WHERE event_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return Detail{}, fmt.Errorf("event history: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var en Entry
+		var from, to, detail, step string
+		var onTime sql.NullInt64
+		if err := rows.Scan(&en.ID, &en.Action, &en.ActorName, &en.Role, &en.Department, &from, &to, &en.Note, &detail, &step, &onTime, &en.At); err != nil {
+			return Detail{}, fmt.Errorf("event history: %w", err)
+		}
+		en.From, en.To, en.Step = State(from), State(to), category.Step(step)
+		if onTime.Valid {
+			ok := onTime.Int64 == 1
+			en.StepOnTime = &ok
+		}
+		if detail != "{}" {
+			_ = json.Unmarshal([]byte(detail), &en.Detail)
+		}
+		d.History = append(d.History, en)
+	}
+	return d, rows.Err()
+}
+
+// warn sets the deadline colour of an open step as of now.
+func (s *Service) warn(e *Event) {
+	if e.Warning == "red" || e.StepDue == nil || e.StepStartedAt == nil || !e.State.Open() {
+		return
+	}
+	switch f := s.cal.Progress(*e.StepStartedAt, *e.StepDue, s.now()); {
+	case s.now().After(*e.StepDue):
+		e.Warning = "red"
+	case f >= 0.8 && e.Warning == "":
+		e.Warning = "yellow"
+	}
+}
+
+// Query filters a list of events.
+type Query struct {
+	// Queue picks a work queue: to_register, to_dispatch, to_accept,
+	// handling, to_verify, overdue, supervised, mine (reported by the
+	// caller); empty for all.
+	Queue      string `json:"queue"`
+	State      State  `json:"state"`
+	Category   string `json:"category"`
+	Region     string `json:"region"`
+	Department string `json:"department"`
+	Text       string `json:"q"`
+	After      int64  `json:"after"`
+	Limit      int    `json:"limit"`
+}
+
+// Page is one page of events, newest first; NextAfter continues it.
+type Page struct {
+	Items     []Event `json:"items"`
+	NextAfter int64   `json:"next_after,omitempty"`
+}
+
+var queues = map[string]string{
+	"to_register": "state = 'reported'",
+	"to_dispatch": "state = 'registered'",
+	"to_accept":   "state = 'dispatched'",
+	"handling":    "state = 'handling'",
+	"to_verify":   "state = 'handled'",
+	"overdue":     "state NOT IN ('closed', 'rejected', 'duplicate', 'voided', 'parked') AND step_due < $NOW",
+	"supervised":  "supervised = 1 AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided')",
+	"parked":      "state = 'parked'",
+	"closed":      "state = 'closed'",
+}
+
+// List returns the events the caller may see, filtered.
+func (s *Service) List(ctx context.Context, p auth.Principal, q Query) (Page, error) {
+	var fs apperr.Fields
+	var where []string
+	var args []any
+	arg := func(v any) string {
+		args = append(args, v)
+		return fmt.Sprintf("$%d", len(args))
+	}
+	if q.Queue != "" {
+		cond, ok := queues[q.Queue]
+		switch {
+		case q.Queue == "mine":
+			where = append(where, "reporter_id = "+arg(p.User.ID))
+		case !ok:
+			fs.Add("queue", "must be one of to_register, to_dispatch, to_accept, handling, to_verify, overdue, supervised, parked, closed, mine")
+		case strings.Contains(cond, "$NOW"):
+			where = append(where, strings.ReplaceAll(cond, "$NOW", arg(s.now().UTC())))
+		default:
+			where = append(where, cond)
+		}
+	}
+	if q.State != "" {
+		if _, ok := stateNames[q.State]; !ok {
+			fs.Add("state", fmt.Sprintf("unknown state %q", q.State))
+		}
+		where = append(where, "state = "+arg(string(q.State)))
+	}
+	if q.Category != "" {
+		where = append(where, "(category_code = "+arg(q.Category)+" OR category_code LIKE "+arg(q.Category+".%")+")")
+	}
+	if q.Limit <= 0 {
+		q.Limit = 50
+	}
+	q.Limit = min(q.Limit, 200)
+	scope := p.User.Scope()
+	if q.Region != "" {
+		r, err := region.Lookup(ctx, s.db.Read(), q.Region)
+		if apperr.Is(err, apperr.NotFound) || (err == nil && !scope.Contains(r.Path) && !strings.HasPrefix(scope.Path(), r.Path)) {
+			fs.Add("region", fmt.Sprintf("region %s not found", q.Region))
+		} else if err != nil {
+			return Page{}, err
+		} else {
+			scope = scope.Narrow(r.Path)
+		}
+	}
+	if t := strings.TrimSpace(q.Text); t != "" {
+		if len([]rune(t)) > 50 {
+			fs.Add("q", "must be at most 50 characters")
+		}
+		like := "%" + strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(t) + "%"
+		where = append(where, "(title LIKE "+arg(like)+" ESCAPE '\\' OR code = "+arg(t)+")")
+	}
+	if err := fs.Err(); err != nil {
+		return Page{}, err
+	}
+	switch p.User.Role {
+	case auth.RoleDepartment:
+		dept := p.User.ScopeDepartment
+		if q.Department != "" && q.Department != dept {
+			return Page{}, apperr.Field("department", "you see your own department's events only")
+		}
+		where = append(where, "id IN (SELECT event_id FROM event_departments WHERE department = "+arg(dept)+")")
+	case auth.RoleResident:
+		where = append(where, "reporter_id = "+arg(p.User.ID))
+	default:
+		if !scope.IsAll() {
+			lo, hi := scope.Range()
+			where = append(where, "region_path >= "+arg(lo)+" AND region_path < "+arg(hi))
+		}
+		if q.Department != "" {
+			where = append(where, "id IN (SELECT event_id FROM event_departments WHERE department = "+arg(q.Department)+")")
+		}
+	}
+	if q.After > 0 {
+		where = append(where, "id < "+arg(q.After))
+	}
+	query := `SELECT ` + eventColumns + ` FROM events`
+	if len(where) > 0 {
+		query += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	query += ` ORDER BY id DESC LIMIT ` + arg(q.Limit+1)
+	rows, err := s.db.Read().QueryContext(ctx, query, args...)
+	if err != nil {
+		return Page{}, fmt.Errorf("list events: %w", err)
+	}
+	defer rows.Close()
+	page := Page{Items: []Event{}}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return Page{}, fmt.Errorf("list events: %w", err)
+		}
+		s.warn(&e)
+		page.Items = append(page.Items, e)
+	}
+	if len(page.Items) > q.Limit {
+		page.Items = page.Items[:q.Limit]
+		page.NextAfter = page.Items[len(page.Items)-1].ID
+	}
+	return page, rows.Err()
+}
+
+var stateNames = map[State]bool{Reported: true, Registered: true, Dispatched: true, Handling: true, Handled: true, Closed: true,
+	Rejected: true, Duplicate: true, Parked: true, Voided: true}
+
+// Stats are the measures of one region, month range and category.
+type Stats struct {
+	Region   string              `json:"region"`
+	From     string              `json:"from"`
+	To       string              `json:"to"`
+	Category string              `json:"category"`
+	Counts   map[string]int64    `json:"counts"`
+	Rates    map[string]*float64 `json:"rates"`
+}
+
+var monthPattern = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+
+// Stats sums the counters of a region (and everything under it) for the
+// months from..to (YYYY-MM, inclusive) and a category (a leaf, a group or
+// "*"), and works out the rates of DESIGN.md.
+func (s *Service) Stats(ctx context.Context, p auth.Principal, regionCode, from, to, cat string) (Stats, error) {
+	var fs apperr.Fields
+	if !monthPattern.MatchString(from) {
+		fs.Add("from", "must be a month as YYYY-MM")
+	}
+	if to == "" {
+		to = from
+	}
+	if !monthPattern.MatchString(to) {
+		fs.Add("to", "must be a month as YYYY-MM")
+	} else if to < from {
+		fs.Add("to", "must not be before from")
+	}
+	if cat == "" {
+		cat = "*"
+	}
+	if err := fs.Err(); err != nil {
+		return Stats{}, err
+	}
+	if regionCode == "" {
+		sc := p.User.Scope()
+		if sc.IsAll() {
+			var city string
+			if err := s.db.Read().QueryRowContext(ctx, `SELECT code FROM regions WHERE level = 1 ORDER BY code LIMIT 1`).Scan(&city); err != nil {
+				return Stats{}, apperr.Field("region", "give a region code")
+			}
+			regionCode = city
+		} else {
+			regionCode = lastCode(sc.Path())
+		}
+	}
+	r, err := region.Lookup(ctx, s.db.Read(), regionCode)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && !p.User.Scope().Contains(r.Path)) {
+		return Stats{}, apperr.Field("region", fmt.Sprintf("region %s not found", regionCode))
+	}
+	if err != nil {
+		return Stats{}, err
+	}
+	rows, err := s.db.Read().QueryContext(ctx, `SELECT measure, SUM(n) FROM event_counters WHERE region_code = $1 AND month >= $2 AND month <= $3
+		AND category_code = $4 GROUP BY measure`, r.Code, from, to, cat)
+	if err != nil {
+		return Stats{}, fmt.Errorf("event stats: %w", err)
+	}
+	defer rows.Close()
+	st := Stats{Region: r.Code, From: from, To: to, Category: cat, Counts: map[string]int64{}}
+	for _, m := range flagNames {
+		st.Counts[m] = 0
+	}
+	for rows.Next() {
+		var m string
+		var n int64
+		if err := rows.Scan(&m, &n); err != nil {
+			return Stats{}, fmt.Errorf("event stats: %w", err)
+		}
+		st.Counts[m] = n
+	}
+	if err := rows.Err(); err != nil {
+		return Stats{}, err
+	}
+	st.Rates = rates(st.Counts)
+	return st, nil
+}
+
+// rates are the measures of DESIGN.md from the counts; a rate without a
+// denominator is null.
+func rates(c map[string]int64) map[string]*float64 {
+	ratio := func(a, b int64) *float64 {
+		if b == 0 {
+			return nil
+		}
+		v := float64(a) / float64(b)
+		return &v
+	}
+	return map[string]*float64{
+		"closure":          ratio(c["closed"], c["should_close"]),
+		"on_time_closure":  ratio(c["closed_on_time"], c["should_close"]),
+		"disposal":         ratio(c["disposed"], c["dispose_base"]),
+		"on_time_disposal": ratio(c["disposed_on_time"], c["dispose_base"]),
+		"rework":           ratio(c["reworked"], c["should_close"]),
+		"extension":        ratio(c["extended"], c["dispose_base"]),
+		"response":         ratio(c["responded"], c["dispatched"]),
+		"satisfaction":     ratio(c["satisfied"], c["rated"]),
+		"self_handled":     ratio(c["self_closed"], c["closed"]),
+	}
+}

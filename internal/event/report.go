@@ -1,0 +1,332 @@
+package event
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"fmt"
+	"math"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/paulmach/orb"
+
+	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/audit"
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/category"
+	"github.com/gridgov/gridgov/internal/geo"
+	"github.com/gridgov/gridgov/internal/pii"
+	"github.com/gridgov/gridgov/internal/region"
+)
+
+// ReportInput is a new event as a reporter gives it.
+type ReportInput struct {
+	Source       Source           `json:"source"`
+	CategoryCode string           `json:"category_code"`
+	Title        string           `json:"title"`
+	Description  string           `json:"description"`
+	Urgency      category.Urgency `json:"urgency"`
+	// A location (in CRS, WGS-84 by default) places the event in its grid;
+	// without one the grid is given, or is the reporting worker's grid.
+	Lng      *float64 `json:"lng"`
+	Lat      *float64 `json:"lat"`
+	CRS      string   `json:"crs"`
+	GridCode string   `json:"grid_code"`
+	Address  string   `json:"address"`
+	// The reporter's name and phone, for a resident reporting through a
+	// hotline or an API client; a signed-in resident is the reporter.
+	ReporterName  string `json:"reporter_name"`
+	ReporterPhone string `json:"reporter_phone"`
+}
+
+// Filed is what Report answers: the event and open events that look
+// like it (same category within 200 m and 72 h), for the center to merge.
+type Filed struct {
+	Event   Event   `json:"event"`
+	Similar []Event `json:"similar"`
+}
+
+// Similar events: the same category, open, within this distance and time.
+const (
+	similarMeters = 200
+	similarWithin = 72 * time.Hour
+)
+
+// markup catches HTML tags, which reports never need and which would only
+// ever be there to be rendered somewhere.
+var markup = regexp.MustCompile(`<\s*/?\s*[A-Za-z!][^>]*>`)
+
+func checkText(fs *apperr.Fields, field, v string, max int, required bool) {
+	switch n := utf8.RuneCountInString(v); {
+	case required && n == 0:
+		fs.Add(field, "is required")
+	case n > max:
+		fs.Add(field, fmt.Sprintf("must be at most %d characters", max))
+	case !utf8.ValidString(v):
+		fs.Add(field, "must be UTF-8 text")
+	case markup.MatchString(v):
+		fs.Add(field, "must be plain text; HTML tags are not accepted")
+	}
+}
+
+// Report files a new event. An emergency takes the fast path: it is
+// registered and dispatched at once by the routing rules.
+func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) (Filed, error) {
+	now := audit.Canonical(s.now())
+	in.Title, in.Description, in.Address = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description), strings.TrimSpace(in.Address)
+	var fs apperr.Fields
+	if in.Source == "" {
+		in.Source = sourceOf(p)
+	}
+	if !slices.Contains(sources, in.Source) {
+		fs.Add("source", "must be one of resident, worker, hotline, department, api, sensor")
+	}
+	checkText(&fs, "title", in.Title, 100, true)
+	checkText(&fs, "description", in.Description, 2000, false)
+	checkText(&fs, "address", in.Address, 200, false)
+	checkText(&fs, "reporter_name", in.ReporterName, 50, false)
+	cat, err := s.cats.Get(ctx, in.CategoryCode)
+	switch {
+	case in.CategoryCode == "":
+		fs.Add("category_code", "is required")
+	case apperr.Is(err, apperr.NotFound) || (err == nil && (!cat.Leaf || !cat.Active)):
+		fs.Add("category_code", fmt.Sprintf("unknown category %q; use a leaf of the category tree", in.CategoryCode))
+	case err != nil:
+		return Filed{}, err
+	}
+	if in.Urgency == "" {
+		in.Urgency = cat.DefaultUrgency
+		if in.Urgency == "" {
+			in.Urgency = category.Normal
+		}
+	}
+	if !in.Urgency.Valid() {
+		fs.Add("urgency", "must be normal, urgent or emergency")
+	}
+	var phone string
+	if strings.TrimSpace(in.ReporterPhone) != "" {
+		if phone, err = pii.NormalizePhone(in.ReporterPhone); err != nil {
+			fs.Add("reporter_phone", err.Error())
+		}
+	}
+	var point *orb.Point
+	if in.Lng != nil || in.Lat != nil {
+		switch pt, err := toWGS84(in.Lng, in.Lat, in.CRS); {
+		case err != nil:
+			fs.Add("lng", err.Error())
+		default:
+			point = &pt
+		}
+	}
+	if err := fs.Err(); err != nil {
+		return Filed{}, err
+	}
+	grid, path, err := s.place(ctx, p, point, in.GridCode)
+	if err != nil {
+		return Filed{}, err
+	}
+	e := Event{Source: in.Source, CategoryCode: in.CategoryCode, Title: in.Title, Description: in.Description, Urgency: in.Urgency,
+		State: Reported, GridCode: grid, Location: point, Address: in.Address, ReporterName: in.ReporterName,
+		CreatedAt: now, UpdatedAt: now, Version: 1, regionPath: path, token: randomHex(12)}
+	if p.User.ID != 0 {
+		id := p.User.ID
+		e.reporterID = &id
+		if e.ReporterName == "" {
+			e.ReporterName = p.User.DisplayName
+		}
+	}
+	e.Level, e.RegionCode = holder(path, region.Township)
+	var out Filed
+	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if e.Code, err = s.nextCode(ctx, tx, path, now); err != nil {
+			return err
+		}
+		s.startStep(&e, cat, now)
+		var phoneEnc []byte
+		if phone != "" {
+			phoneEnc = s.keys.Seal([]byte(phone), "event.reporter_phone:"+e.token)
+			e.ReporterPhone = pii.MaskPhone(phone)
+		}
+		var lng, lat any
+		if point != nil {
+			lng, lat = point[0], point[1]
+		}
+		e.measures = derive(fReported)
+		err := tx.QueryRowContext(ctx, `INSERT INTO events (code, source, category_code, title, description, urgency, state, level, region_code,
+			grid_code, region_path, lng, lat, address, reporter_id, reporter_name, reporter_phone_enc, reporter_phone_mask, step,
+			step_started_at, step_due, token, measures, created_at, updated_at)
+			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$24) RETURNING id`,
+			e.Code, string(e.Source), e.CategoryCode, e.Title, e.Description, string(e.Urgency), string(e.State), e.Level, e.RegionCode,
+			e.GridCode, path, lng, lat, e.Address, e.reporterID, e.ReporterName, phoneEnc, e.ReporterPhone, string(e.Step),
+			e.StepStartedAt, e.StepDue, e.token, int(e.measures), now).Scan(&e.ID)
+		if err != nil {
+			return fmt.Errorf("insert event: %w", err)
+		}
+		if err := s.record(ctx, tx, &e, p, partyOf(p, e), "report", "", Reported, "", nil, "", nil, now); err != nil {
+			return err
+		}
+		if err := s.moveCounters(ctx, tx, &e, 0, e.measures); err != nil {
+			return err
+		}
+		if e.Urgency == category.Emergency {
+			// 急要件: no waiting in a queue for anyone.
+			sys := auth.System("emergency")
+			if err := s.apply(ctx, tx, &e, sys, []Party{Center}, ActInput{Action: Register, Version: e.Version, Note: "urgent: registered on report"}, cat, now); err != nil {
+				return err
+			}
+			if err := s.apply(ctx, tx, &e, sys, []Party{Center}, ActInput{Action: Dispatch, Version: e.Version, Note: "urgent: dispatched by the routing rules"}, cat, now); err != nil && !apperr.Is(err, apperr.Invalid) {
+				return err
+			}
+		}
+		out.Similar, err = s.similar(ctx, tx, e)
+		return err
+	})
+	if err != nil {
+		return Filed{}, err
+	}
+	e.Actions = Allowed(e.State, s.parties(ctx, p, &e))
+	out.Event = e
+	return out, nil
+}
+
+func sourceOf(p auth.Principal) Source {
+	switch p.User.Role {
+	case auth.RoleResident:
+		return FromResident
+	case auth.RoleWorker:
+		return FromWorker
+	case auth.RoleDepartment:
+		return FromDepartment
+	}
+	return FromHotline
+}
+
+func toWGS84(lng, lat *float64, crsName string) (orb.Point, error) {
+	if lng == nil || lat == nil {
+		return orb.Point{}, fmt.Errorf("give both lng and lat")
+	}
+	crs, err := geo.ParseCRS(orDefault(crsName, "wgs84"))
+	if err != nil {
+		return orb.Point{}, err
+	}
+	if err := geo.ValidatePoint(*lng, *lat, crs); err != nil {
+		return orb.Point{}, err
+	}
+	g, err := geo.ToWGS84(crs, orb.Point{*lng, *lat})
+	if err != nil {
+		return orb.Point{}, err
+	}
+	return g.(orb.Point), nil
+}
+
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// place finds the event's grid: the one holding the point, else the grid
+// given, else the reporting worker's own grid.
+func (s *Service) place(ctx context.Context, p auth.Principal, point *orb.Point, gridCode string) (string, string, error) {
+	if point != nil {
+		code, path, ok := s.loc.GridAt(*point)
+		if !ok {
+			return "", "", apperr.Field("lng", "the location is not inside any grid of this city")
+		}
+		return code, path, nil
+	}
+	if gridCode == "" && p.User.Role == auth.RoleWorker {
+		if sc := p.User.Scope(); !sc.IsAll() && strings.Count(sc.Path(), "/") == 6 {
+			gridCode = lastCode(sc.Path())
+		}
+	}
+	if gridCode == "" {
+		return "", "", apperr.Field("lng", "give the location (lng, lat) or the grid (grid_code) of the event")
+	}
+	r, err := region.Lookup(ctx, s.db.Read(), gridCode)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && r.Level != region.Grid) {
+		return "", "", apperr.Field("grid_code", fmt.Sprintf("grid %s not found", gridCode))
+	}
+	if err != nil {
+		return "", "", err
+	}
+	return r.Code, r.Path, nil
+}
+
+func lastCode(path string) string {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	return parts[len(parts)-1]
+}
+
+// holder is the region at a level on a grid's path: the center that holds
+// an event there.
+func holder(path string, level region.Level) (string, string) {
+	parts := strings.Split(strings.Trim(path, "/"), "/")
+	i := min(int(level), len(parts)) - 1
+	return region.Level(i + 1).String(), parts[i]
+}
+
+// pathOf cuts a grid's path at a region code on it.
+func pathOf(gridPath, code string) string {
+	i := strings.Index(gridPath, "/"+code+"/")
+	if i < 0 {
+		return gridPath
+	}
+	return gridPath[:i+len(code)+2]
+}
+
+// nextCode gives a readable code: the day, the county and a serial.
+func (s *Service) nextCode(ctx context.Context, tx *sql.Tx, path string, now time.Time) (string, error) {
+	day := now.In(s.cal.Location()).Format("20060102")
+	_, county := holder(path, region.County)
+	var n int
+	err := tx.QueryRowContext(ctx, `INSERT INTO event_serials (day, county, last) VALUES ($1, $2, 1)
+		ON CONFLICT (day, county) DO UPDATE SET last = event_serials.last + 1 RETURNING last`, day, county).Scan(&n)
+	if err != nil {
+		return "", fmt.Errorf("event code: %w", err)
+	}
+	return fmt.Sprintf("%s%s%05d", day, county, n), nil
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// similar finds open events of the same category near the new one.
+func (s *Service) similar(ctx context.Context, q interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}, e Event) ([]Event, error) {
+	out := []Event{}
+	if e.Location == nil {
+		return out, nil
+	}
+	// A box of ±similarMeters around the point, then the exact distance.
+	dLat := similarMeters / 111_320.0
+	dLng := dLat / math.Cos(e.Location[1]*math.Pi/180)
+	rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE category_code = $1 AND id <> $2 AND created_at >= $3
+		AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided') AND lng BETWEEN $4 AND $5 AND lat BETWEEN $6 AND $7
+		ORDER BY id DESC LIMIT 20`,
+		e.CategoryCode, e.ID, e.CreatedAt.Add(-similarWithin), e.Location[0]-dLng, e.Location[0]+dLng, e.Location[1]-dLat, e.Location[1]+dLat)
+	if err != nil {
+		return nil, fmt.Errorf("similar events: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		o, err := scanEvent(rows)
+		if err != nil {
+			return nil, err
+		}
+		if o.Location != nil && geo.DistanceM(*o.Location, *e.Location) <= similarMeters {
+			out = append(out, o)
+		}
+	}
+	return out, rows.Err()
+}

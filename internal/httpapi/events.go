@@ -1,0 +1,98 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+
+	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/event"
+)
+
+// eventRoutes serves the closed loop of events when its service is set.
+func (s *Server) eventRoutes(mux *http.ServeMux) {
+	if s.opts.Events == nil {
+		return
+	}
+	mux.Handle("POST /api/v1/events", s.authed(s.reportEvent, 0))
+	mux.Handle("GET /api/v1/events", s.authed(s.listEvents, 0))
+	mux.Handle("GET /api/v1/events/{id}", s.authed(s.getEvent, 0))
+	mux.Handle("POST /api/v1/events/{id}/actions", s.authed(s.actOnEvent, 0))
+	mux.Handle("GET /api/v1/stats/events", s.authed(s.eventStats, 0))
+}
+
+func (s *Server) reportEvent(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	var in event.ReportInput
+	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	out, err := s.opts.Events.Report(r.Context(), p, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("Location", "/api/v1/events/"+strconv.FormatInt(out.Event.ID, 10))
+	writeJSON(w, http.StatusCreated, out)
+}
+
+func (s *Server) listEvents(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	q := r.URL.Query()
+	var fs apperr.Fields
+	in := event.Query{Queue: q.Get("queue"), State: event.State(q.Get("state")), Category: q.Get("category"), Region: q.Get("region"),
+		Department: q.Get("department"), Text: q.Get("q"), After: int64(intParam(q.Get("after"), 0, "after", &fs)),
+		Limit: intParam(q.Get("limit"), 50, "limit", &fs)}
+	if err := fs.Err(); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	page, err := s.opts.Events.List(r.Context(), p, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, page)
+}
+
+func (s *Server) getEvent(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	d, err := s.opts.Events.Get(r.Context(), p, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, d)
+}
+
+func (s *Server) actOnEvent(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var in event.ActInput
+	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &in); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	e, err := s.opts.Events.Act(r.Context(), p, id, in)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, e)
+}
+
+func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	q := r.URL.Query()
+	st, err := s.opts.Events.Stats(r.Context(), p, q.Get("region"), q.Get("from"), q.Get("to"), q.Get("category"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, st)
+}

@@ -1,0 +1,91 @@
+package httpapi_test
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/dbtest"
+)
+
+// A resident's report through the API: located in its grid, registered,
+// dispatched by the routing rules, handled, verified, rated; the measures
+// answer at the district; refusals per the API's conventions.
+func TestEventsAPI(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, options{withMap: true, withEvents: true})
+		e.user("admin1", auth.RoleAdmin, "")
+		e.user("center1", auth.RoleCenter, "230602001")
+		e.user("tieren", auth.RoleCenter, "230602002")
+		e.user("resident1", auth.RoleResident, "")
+		e.user("urban1", auth.RoleDepartment, "230602-urban")
+		admin := e.loggedIn("admin1")
+		if r := admin.upload("/api/v1/regions/import", nil, mapFile()); r.status != 200 {
+			t.Fatalf("map: %d %s", r.status, r.body)
+		}
+		if r := admin.do("POST", "/api/v1/departments", `{"code":"230602-urban","name":"萨尔图区城市管理综合执法局","region_code":"230602"}`); r.status != 201 {
+			t.Fatalf("department: %d %s", r.status, r.body)
+		}
+		if r := admin.do("POST", "/api/v1/routing-rules", `{"category_code":"city_appearance","region_code":"230602","lead_department":"230602-urban"}`); r.status != 201 {
+			t.Fatalf("rule: %d %s", r.status, r.body)
+		}
+		center, resident, urban := e.loggedIn("center1"), e.loggedIn("resident1"), e.loggedIn("urban1")
+
+		r := resident.do("POST", "/api/v1/events", `{"category_code":"city_appearance.exposed_garbage","title":"路口垃圾","lng":124.9,"lat":46.5,"reporter_phone":"13612345678"}`)
+		if r.status != 201 || !strings.HasPrefix(r.header.Get("Location"), "/api/v1/events/") {
+			t.Fatalf("report: %d %s", r.status, r.body)
+		}
+		ev := r.json(t)["event"].(map[string]any)
+		id := int(ev["id"].(float64))
+		if ev["grid_code"] != "230602001001001" || ev["state"] != "reported" || strings.Contains(string(r.body), "13612345678") {
+			t.Fatalf("reported: %s", r.body)
+		}
+		act := func(c *client, body string) resp {
+			t.Helper()
+			cur := c.do("GET", fmt.Sprintf("/api/v1/events/%d", id), "").json(t)
+			return c.do("POST", fmt.Sprintf("/api/v1/events/%d/actions", id), strings.Replace(body, "{", fmt.Sprintf(`{"version":%v,`, cur["version"]), 1))
+		}
+		wantProblem(t, e.loggedIn("tieren").do("GET", fmt.Sprintf("/api/v1/events/%d", id), ""), 404, "not_found", "")
+		wantProblem(t, act(resident, `{"action":"register"}`), 403, "forbidden", "")
+		for _, step := range []struct {
+			who   *client
+			body  string
+			state string
+		}{
+			{center, `{"action":"register"}`, "registered"},
+			{center, `{"action":"dispatch"}`, "dispatched"},
+			{urban, `{"action":"accept"}`, "handling"},
+			{urban, `{"action":"feedback","note":"已清运"}`, "handled"},
+			{center, `{"action":"verify"}`, "closed"},
+			{resident, `{"action":"rate","rating":"basic"}`, "closed"},
+		} {
+			r := act(step.who, step.body)
+			if r.status != 200 || r.json(t)["state"] != step.state {
+				t.Fatalf("%s: %d %s", step.body, r.status, r.body)
+			}
+		}
+		wantProblem(t, act(center, `{"action":"verify"}`), 409, "conflict", "action")
+		wantProblem(t, center.do("POST", fmt.Sprintf("/api/v1/events/%d/actions", id), `{"action":"reopen","note":"x","version":1}`), 409, "conflict", "version")
+		wantProblem(t, center.do("POST", "/api/v1/events", `{"category_code":"nope","title":"x","grid_code":"230602001001001"}`), 400, "invalid", "category_code")
+		wantProblem(t, center.do("POST", "/api/v1/events", `{"category_code":"city_appearance.exposed_garbage","title":"<b>x</b>","grid_code":"230602001001001"}`), 400, "invalid", "title")
+		wantProblem(t, center.do("GET", "/api/v1/events?queue=someday", ""), 400, "invalid", "queue")
+
+		det := center.do("GET", fmt.Sprintf("/api/v1/events/%d", id), "").json(t)
+		if h := det["history"].([]any); len(h) != 7 {
+			t.Fatalf("history = %v", h)
+		}
+		inbox := urban.do("GET", "/api/v1/events", "").json(t)["items"].([]any)
+		if len(inbox) != 1 {
+			t.Fatalf("department inbox = %v", inbox)
+		}
+		st := admin.do("GET", "/api/v1/stats/events?region=230602&from=2000-01&to=2100-12", "")
+		body := st.json(t)
+		counts, rates := body["counts"].(map[string]any), body["rates"].(map[string]any)
+		if st.status != 200 || counts["closed"] != float64(1) || rates["satisfaction"] != float64(1) || rates["closure"] != float64(1) {
+			t.Fatalf("stats: %d %s", st.status, st.body)
+		}
+		wantProblem(t, admin.do("GET", "/api/v1/stats/events?region=230602&from=June", ""), 400, "invalid", "from")
+	})
+}
