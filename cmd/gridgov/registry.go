@@ -5,12 +5,11 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
-
-	"github.com/schollz/progressbar/v3"
 
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/gridmap"
@@ -69,12 +68,11 @@ func runImportRegistry(ctx context.Context, e *env, kind registry.Kind, args []s
 		return err
 	}
 	svc := registry.NewService(d, keys, loc, time.Now)
-	bar := progressbar.NewOptions(-1, progressbar.OptionSetWriter(e.stderr), progressbar.OptionSetDescription("导入 importing rows"),
-		progressbar.OptionShowCount(), progressbar.OptionThrottle(100*time.Millisecond), progressbar.OptionOnCompletion(func() { fmt.Fprintln(e.stderr) }))
+	progress := newRowCounter(e.stderr, "导入 importing")
 	rep, err := svc.Import(ctx, auth.System("cli"), kind, r, registry.ImportOptions{
-		AllOrNothing: *allOrNothing, Source: fs.Arg(0), Progress: func(rows int) { _ = bar.Set(rows) },
+		AllOrNothing: *allOrNothing, Source: fs.Arg(0), Progress: progress.set,
 	})
-	_ = bar.Finish()
+	progress.done()
 	if err != nil {
 		return err
 	}
@@ -111,4 +109,38 @@ func writeRowErrors(path string, rows []registry.RowError) error {
 	}
 	err = registry.WriteRowErrors(w, rows)
 	return errors.Join(err, w.Close(), f.Close())
+}
+
+// rowCounter shows how many rows an import has read, on one line, at most
+// a few times a second. The number of rows of a file is not known before
+// the end, so it counts rather than draws a bar.
+type rowCounter struct {
+	w     io.Writer
+	label string
+	start time.Time
+	last  time.Time
+	rows  int
+}
+
+func newRowCounter(w io.Writer, label string) *rowCounter {
+	return &rowCounter{w: w, label: label, start: time.Now()}
+}
+
+func (c *rowCounter) set(rows int) {
+	c.rows = rows
+	if now := time.Now(); now.Sub(c.last) >= 200*time.Millisecond {
+		c.last = now
+		c.print()
+	}
+}
+
+func (c *rowCounter) print() {
+	elapsed := time.Since(c.start)
+	rate := float64(c.rows) / max(elapsed.Seconds(), 1e-3)
+	fmt.Fprintf(c.w, "\r%s: %d rows, %s, %.0f rows/s ", c.label, c.rows, elapsed.Round(time.Second), rate)
+}
+
+func (c *rowCounter) done() {
+	c.print()
+	fmt.Fprintln(c.w)
 }

@@ -56,7 +56,14 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q SearchQuery) (
 	if lo == "" {
 		return SearchResult{Items: []PersonView{}}, nil
 	}
-	where = append(where, "p.region_path >= "+arg(lo), "p.region_path < "+arg(hi), "p.id > "+arg(q.After))
+	// With a name, the name index is the selective one; the unary + keeps
+	// SQLite's planner, which cannot see how wide the bound scope range is,
+	// from walking the region index instead.
+	regionCol := "p.region_path"
+	if strings.TrimSpace(q.Name) != "" && s.db.Engine == db.SQLite {
+		regionCol = "+p.region_path"
+	}
+	where = append(where, regionCol+" >= "+arg(lo), regionCol+" < "+arg(hi), "p.id > "+arg(q.After))
 	if q.IDNumber != "" {
 		info, err := idcard.Parse(q.IDNumber, s.now())
 		if err != nil {
@@ -73,6 +80,11 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q SearchQuery) (
 	}
 	if name := strings.TrimSpace(q.Name); name != "" {
 		where = append(where, "p.name LIKE "+arg(db.Like(name)+"%")+` ESCAPE '\'`)
+		if s.db.Engine == db.SQLite {
+			// SQLite's LIKE ignores case and so never uses an index; a
+			// range of the same prefix does (byte order is UTF-8 order).
+			where = append(where, "p.name >= "+arg(name), "p.name < "+arg(name+"\U0010FFFF"))
+		}
 	}
 	if q.HouseCode != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM person_houses ph JOIN houses h ON h.id = ph.house_id WHERE ph.person_id = p.id AND h.code = "+arg(q.HouseCode)+")")
