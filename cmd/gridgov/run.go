@@ -40,6 +40,7 @@ func commands() []command {
 		{"export", "export boundaries: export regions [CODE]", runExport},
 		{"regions", "check coverage: regions check [CODE]", runRegions},
 		{"sampling", "monthly registry checks: sampling start | sampling list", runSampling},
+		{"apikey", "keys of API clients (Open311): apikey add --name NAME | list | revoke ID", runAPIKey},
 		{"version", "print the version", runVersion},
 	}
 }

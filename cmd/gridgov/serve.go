@@ -11,9 +11,12 @@ import (
 	"net/http"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"strings"
 	"time"
 
+	"github.com/gridgov/gridgov/internal/apikey"
+	"github.com/gridgov/gridgov/internal/attach"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
@@ -21,6 +24,7 @@ import (
 	"github.com/gridgov/gridgov/internal/event"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/httpapi"
+	"github.com/gridgov/gridgov/internal/jobs"
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/registry"
 	"github.com/gridgov/gridgov/internal/secret"
@@ -41,6 +45,12 @@ type serveConfig struct {
 	baseMapURL     string
 	// samplingPerGrid > 0 runs the monthly sampling job drawing that many records per grid.
 	samplingPerGrid int
+	// webhookURL (comma-separated) receives deadline warnings signed with
+	// webhookSecret; autoEscalateRed escalates events left undispatched at
+	// a township past their red card.
+	webhookURL      string
+	webhookSecret   string
+	autoEscalateRed bool
 
 	roles   []auth.Role
 	proxies []netip.Prefix
@@ -58,6 +68,9 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.tlsKey, "tls-key", "", "TLS private key file")
 	fs.StringVar(&c.bootstrapAdmin, "bootstrap-admin", "admin", "on a database without accounts, create this administrator with a one-time password")
 	fs.StringVar(&c.baseMapURL, "base-map-url", "", "XYZ tile URL template for a base map under the grids, e.g. a Tianditu or in-house tile server (default none)")
+	fs.StringVar(&c.webhookURL, "webhook-url", "", "comma-separated http(s) URLs that receive deadline warnings as signed JSON POSTs (default none)")
+	fs.StringVar(&c.webhookSecret, "webhook-secret", "", "HMAC-SHA256 key signing webhook requests, at least 16 characters; prefer GRIDGOV_WEBHOOK_SECRET")
+	fs.BoolVar(&c.autoEscalateRed, "auto-escalate-red", false, "escalate an event registered at a township to the county when its dispatch step turns red")
 	fs.IntVar(&c.samplingPerGrid, "sampling-per-grid", 0, "start each city's monthly registry sampling check on the first days of the month, drawing this many persons and houses per grid (0: off)")
 }
 
@@ -97,6 +110,14 @@ func (c *serveConfig) validate() error {
 	}
 	if c.samplingPerGrid < 0 || c.samplingPerGrid > registry.MaxPerGrid {
 		errs = append(errs, fmt.Errorf("--sampling-per-grid must be between 0 (off) and %d", registry.MaxPerGrid))
+	}
+	for _, u := range splitList(c.webhookURL) {
+		if err := jobs.ValidateEndpoint(u); err != nil {
+			errs = append(errs, fmt.Errorf("--webhook-url: %w", err))
+		}
+	}
+	if len(splitList(c.webhookURL)) > 0 && len(c.webhookSecret) < jobs.MinSecretLen {
+		errs = append(errs, fmt.Errorf("--webhook-url needs --webhook-secret (or GRIDGOV_WEBHOOK_SECRET) of at least %d characters", jobs.MinSecretLen))
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
@@ -184,20 +205,39 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	go categories.Watch(ctx, 5*time.Second)
 	go departments.Watch(ctx, 5*time.Second)
+	// Photos and files on events, content-addressed under the data directory.
+	files, err := attach.NewDiskStore(filepath.Join(cfg.dataDir, "files"))
+	if err != nil {
+		return err
+	}
+	eventSvc := event.NewService(event.Config{DB: d, Keys: keys, Locator: locator, Catalog: categories, Router: departments, Log: log})
+	// Background jobs (deadline warnings, webhooks), each run by one server
+	// of several at a time; stopped and awaited before the database closes.
+	runner, err := jobs.ForServe(jobs.ServeConfig{DB: d, Events: eventSvc, AutoEscalateRed: cfg.autoEscalateRed, Log: log,
+		Webhooks: jobs.WebhookConfig{Endpoints: splitList(cfg.webhookURL), Secret: cfg.webhookSecret}})
+	if err != nil {
+		return err
+	}
+	jobsCtx, stopJobs := context.WithCancel(ctx)
+	jobsDone := make(chan struct{})
+	go func() { defer close(jobsDone); runner.Run(jobsCtx) }()
+	defer func() { stopJobs(); <-jobsDone }()
 	srv := httpapi.New(httpapi.Options{
 		DB: d, Auth: authSvc, Regions: region.NewStore(d, time.Now), Log: log, UI: web.Dist(),
 		Map: gridmap.NewService(d, locator, time.Now), BaseMapURL: cfg.baseMapURL,
 		Registry:     registrySvc,
 		CookieSecure: cfg.cookieSecure, TrustedProxies: cfg.proxies, Version: version,
 		Departments: departments, Categories: categories,
-		Events: event.NewService(event.Config{DB: d, Keys: keys, Locator: locator, Catalog: categories, Router: departments, Log: log}),
+		Events:      eventSvc,
+		APIKeys:     apikey.NewService(d, time.Now),
+		Attachments: attach.NewService(files, attach.Options{}),
 	})
 	if web.Dist() == nil {
 		log.Warn("the web console was not built; serving the API only (run make run)")
 	}
 	httpSrv := &http.Server{
 		Addr: cfg.addr, Handler: srv,
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second,
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 15 * time.Minute, // uploads of photos and registry files from slow links IdleTimeout: 120 * time.Second,
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}

@@ -77,11 +77,13 @@ const (
 	PermPIIReveal     Permission = "pii:reveal"
 	// The event catalog: departments, the category tree and routing rules.
 	PermCatalogManage Permission = "catalog:manage"
+	// Keys of API clients such as Open311 apps (deployment-wide admins only).
+	PermAPIKeysManage Permission = "apikeys:manage"
 )
 
 var permissions = map[Role][]Permission{
 	RoleAdmin: {PermUsersManage, PermRegionsManage, PermRegionsRead, PermAuditRead,
-		PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal, PermCatalogManage},
+		PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal, PermCatalogManage, PermAPIKeysManage},
 	RoleCenter:     {PermRegionsRead, PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal, PermCatalogManage},
 	RoleDepartment: {PermRegionsRead},
 	RoleWorker:     {PermRegionsRead, PermRegistryRead, PermRegistryWrite, PermTagsRead},

@@ -305,6 +305,10 @@ func (s *Service) addLimit(from time.Time, amount float64, unit category.Unit) t
 // limit at the level that holds the event.
 func (s *Service) startStep(e *Event, cat category.Category, now time.Time) {
 	e.Step, e.StepStartedAt, e.StepDue = stepOf(e.State), nil, nil
+	// A new step starts uncoloured; a supervision card stays until the end.
+	if !e.Supervised {
+		e.Warning = ""
+	}
 	if e.Step == "" {
 		return
 	}

@@ -39,7 +39,7 @@ const (
 	fSupervised                       // supervised (督办)
 	// Derived from the others by derive, so that the rates need no
 	// intersections of counters.
-	fShouldClose // 应结案: disposed or overdue, and not parked, voided, merged or rejected
+	fShouldClose // 应结案: registered, disposed or overdue, and not parked, voided, merged or rejected
 	fDisposeBase // 应处置 without the parked, voided and merged
 	fSelfClosed  // closed and self-handled
 	numFlags     = iota
@@ -55,7 +55,7 @@ var flagNames = [numFlags]string{
 func derive(f flags) flags {
 	f &^= fShouldClose | fDisposeBase | fSelfClosed
 	out := f&(fParked|fVoided|fDuplicate|fRejected) != 0
-	if f&(fDisposed|fOverdue|fClosed) != 0 && !out {
+	if f&(fDisposed|fOverdue|fClosed) != 0 && f&fNeedDispose != 0 && !out {
 		f |= fShouldClose
 	}
 	if f&fNeedDispose != 0 && !out {

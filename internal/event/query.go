@@ -74,16 +74,12 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (Detail, 
 	return d, rows.Err()
 }
 
-// warn sets the deadline colour of an open step as of now.
+// warn shows an open step past its deadline as red at once; the deadline
+// sweep (deadlines.go) stores the yellow and red warnings by the category's
+// thresholds, which is what the event carries otherwise.
 func (s *Service) warn(e *Event) {
-	if e.Warning == "red" || e.StepDue == nil || e.StepStartedAt == nil || !e.State.Open() {
-		return
-	}
-	switch f := s.cal.Progress(*e.StepStartedAt, *e.StepDue, s.now()); {
-	case s.now().After(*e.StepDue):
+	if e.StepDue != nil && e.State.Open() && s.now().After(*e.StepDue) {
 		e.Warning = "red"
-	case f >= 0.8 && e.Warning == "":
-		e.Warning = "yellow"
 	}
 }
 

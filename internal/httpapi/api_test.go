@@ -15,6 +15,7 @@ import (
 	"testing/fstest"
 	"time"
 
+	"github.com/gridgov/gridgov/internal/attach"
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/category"
@@ -37,6 +38,8 @@ type env struct {
 	auth *auth.Service
 	srv  *httptest.Server
 	now  time.Time
+	// files is the attachment store when the env serves events.
+	files *attach.DiskStore
 }
 
 type options struct {
@@ -89,6 +92,12 @@ func newEnv(t *testing.T, d *db.DB, o options) *env {
 			opts.Departments = department.NewService(d, opts.Categories, log, time.Now)
 			opts.Events = event.NewService(event.Config{DB: d, Keys: keys, Locator: loc, Catalog: opts.Categories,
 				Router: opts.Departments, Log: log})
+			files, err := attach.NewDiskStore(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			e.files = files
+			opts.Attachments = attach.NewService(files, attach.Options{MaxDecodes: 1})
 		}
 	}
 	opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))

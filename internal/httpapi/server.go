@@ -14,7 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/gridgov/gridgov/internal/apikey"
 	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/attach"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
@@ -43,6 +45,12 @@ type Options struct {
 	Categories  *category.Service
 	// Events is the closed loop of events; optional like Map.
 	Events *event.Service
+	// APIKeys checks the keys of API clients (Open311 posts) and lets
+	// administrators manage them; without it nothing can be posted.
+	APIKeys *apikey.Service
+	// Attachments keeps the photos and files on events; without it (or
+	// without Events) the attachment endpoints are not served.
+	Attachments *attach.Service
 	// BaseMapURL is an XYZ tile URL template for a base map under the grids
 	// (empty: none, for offline government networks).
 	BaseMapURL string
@@ -164,6 +172,9 @@ func (s *Server) routes() http.Handler {
 
 	s.catalogRoutes(mux)
 	s.eventRoutes(mux)
+	s.notificationRoutes(mux)
+	s.open311Routes(mux)
+	s.attachmentRoutes(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))
@@ -176,6 +187,8 @@ func (s *Server) routes() http.Handler {
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.Forbidden, "cross-origin request refused"))
 	}))
+	// Open311 clients on other sites post with an API key, never a cookie.
+	csrf.AddInsecureBypassPattern("POST /open311/")
 	return s.observe(csrf.Handler(mux))
 }
 
