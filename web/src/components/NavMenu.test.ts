@@ -28,15 +28,15 @@ afterEach(() => wrapper.unmount())
 
 describe('NavMenu', () => {
   it('shows the grid map and the registry to grid workers', async () => {
-    expect(await menuFor('worker')).toEqual(['首页', '网格地图', '人口房屋', '我的'])
+    expect(await menuFor('worker')).toEqual(['首页', '事件工作台', '网格地图', '人口房屋', '我的'])
   })
 
   it('shows the registry only to the roles that keep it', async () => {
     expect(await menuFor('center')).toContain('人口房屋')
     wrapper.unmount()
-    expect(await menuFor('department')).toEqual(['首页', '网格地图', '我的'])
+    expect(await menuFor('department')).toEqual(['首页', '事件工作台', '网格地图', '我的'])
     wrapper.unmount()
-    expect(await menuFor('leader')).toEqual(['首页', '网格地图', '我的'])
+    expect(await menuFor('leader')).toEqual(['首页', '事件工作台', '网格地图', '我的'])
   })
 
   it('hides them from residents', async () => {
@@ -45,7 +45,15 @@ describe('NavMenu', () => {
 
   it('names them in English', async () => {
     i18n.global.locale.value = 'en'
-    expect(await menuFor('admin')).toEqual(['Home', 'Grid map', 'Persons & houses', 'Event catalog', 'My account'])
+    expect(await menuFor('admin')).toEqual([
+      'Home',
+      'Events',
+      'Grid map',
+      'Persons & houses',
+      'Event catalog',
+      'API keys',
+      'My account',
+    ])
   })
 
   it('marks the registry entry on its pages', async () => {

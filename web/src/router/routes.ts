@@ -1,7 +1,9 @@
 import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
-import { Collection, House, MapLocation, OfficeBuilding, User } from '@element-plus/icons-vue'
+import { Collection, House, Key, MapLocation, OfficeBuilding, Tickets, User } from '@element-plus/icons-vue'
+import { APIKEY_ROLES } from '../api/apikeys'
 import { CATALOG_ROLES } from '../api/catalog'
+import { EVENT_ROLES } from '../api/events'
 import { REGISTRY_ROLES, STAFF_ROLES, type Role } from '../api/types'
 import { ROUTE } from './guard'
 
@@ -23,6 +25,24 @@ export const consoleRoutes: RouteRecordRaw[] = [
     name: ROUTE.home,
     component: () => import('../pages/HomePage.vue'),
     meta: { nav: { label: 'nav.home', icon: House } },
+  },
+  {
+    // 事件: the dispatch workbench (a department's inbox), one event, and the report form.
+    path: 'events',
+    name: 'events',
+    component: () => import('../pages/events/EventsPage.vue'),
+    redirect: { name: 'events-workbench' },
+    meta: { nav: { label: 'events.nav', icon: Tickets }, roles: EVENT_ROLES },
+    children: [
+      { path: 'workbench', name: 'events-workbench', component: () => import('../pages/events/WorkbenchPage.vue') },
+      { path: 'report', name: 'events-report', component: () => import('../pages/events/ReportPage.vue') },
+      {
+        path: ':id(\\d+)',
+        name: 'event',
+        component: () => import('../pages/events/EventPage.vue'),
+        props: (route) => ({ id: Number(route.params.id) }),
+      },
+    ],
   },
   {
     path: 'map',
@@ -80,6 +100,13 @@ export const consoleRoutes: RouteRecordRaw[] = [
       { path: 'departments', name: 'catalog-departments', component: () => import('../pages/catalog/DepartmentsPage.vue') },
       { path: 'rules', name: 'catalog-rules', component: () => import('../pages/catalog/RoutingRulesPage.vue') },
     ],
+  },
+  {
+    // 接口密钥: keys of API clients such as Open311 apps; deployment-wide admins only.
+    path: 'admin/api-keys',
+    name: 'admin-api-keys',
+    component: () => import('../pages/admin/ApiKeysPage.vue'),
+    meta: { nav: { label: 'apiKeys.nav', icon: Key }, roles: APIKEY_ROLES },
   },
   {
     path: 'me',

@@ -1,5 +1,6 @@
 import type { MessageSchema } from './zh-CN'
 import { catalogMessages } from '../../pages/catalog/messages'
+import { eventsMessages } from '../../pages/events/messages'
 
 const en: MessageSchema = {
   app: {
@@ -520,6 +521,34 @@ const en: MessageSchema = {
     residence_permit: 'HK/Macau/Taiwan residence permit',
   },
   catalog: catalogMessages.en,
+  events: eventsMessages.en,
+  apiKeys: {
+    nav: 'API keys',
+    title: 'API keys',
+    intro:
+      'Other systems (Open311 apps, the 12345 hotline platform, …) report events through the Open311 interface with a key, one per client. A key is shown once, when it is created; only its hash is kept. Revoke a key that leaked or is no longer used.',
+    discovery: 'Open311 discovery',
+    name: 'Client name',
+    namePlaceholder: 'e.g. 12345 hotline',
+    create: 'Create key',
+    createdTitle: 'Key created for "{name}"',
+    createdHint: 'Copy it now and hand it over: it cannot be shown again once closed.',
+    copy: 'Copy',
+    copied: 'Copied',
+    dismiss: 'I have saved it',
+    prefix: 'Key starts with',
+    createdAt: 'Created · by',
+    lastUsed: 'Last used',
+    never: 'Never',
+    status: 'Status',
+    active: 'Active',
+    revokedAt: 'Revoked {at}',
+    actions: 'Actions',
+    revoke: 'Revoke',
+    confirmRevoke: 'Confirm revoke',
+    cancel: 'Cancel',
+    empty: 'No keys issued yet',
+  },
   notFound: {
     title: 'Page not found',
     back: 'Back to home',

@@ -1,4 +1,5 @@
 import { catalogMessages } from '../../pages/catalog/messages'
+import { eventsMessages } from '../../pages/events/messages'
 
 const zhCN = {
   app: {
@@ -518,6 +519,34 @@ const zhCN = {
     residence_permit: '港澳台居民居住证',
   },
   catalog: catalogMessages['zh-CN'],
+  events: eventsMessages['zh-CN'],
+  apiKeys: {
+    nav: '接口密钥',
+    title: '接口密钥',
+    intro:
+      '其他系统（Open311 应用、12345 热线平台等）凭密钥通过 Open311 接口上报事件，每个客户端一个密钥。密钥只在生成时显示一次，系统只保存其摘要；泄露或不再使用时请吊销。',
+    discovery: 'Open311 服务发现地址',
+    name: '客户端名称',
+    namePlaceholder: '如 12345热线',
+    create: '生成密钥',
+    createdTitle: '已为「{name}」生成密钥',
+    createdHint: '请立即复制并交给对方：关闭后无法再次查看。',
+    copy: '复制',
+    copied: '已复制',
+    dismiss: '我已保存',
+    prefix: '密钥开头',
+    createdAt: '生成时间 · 生成人',
+    lastUsed: '最近使用',
+    never: '从未使用',
+    status: '状态',
+    active: '有效',
+    revokedAt: '已吊销 {at}',
+    actions: '操作',
+    revoke: '吊销',
+    confirmRevoke: '确认吊销',
+    cancel: '取消',
+    empty: '尚未发放密钥',
+  },
   notFound: {
     title: '页面不存在',
     back: '返回首页',
