@@ -8,7 +8,10 @@
 #   3. demo city generation on all cores (BenchmarkGenerate), and the wall
 #      time of `gridgov demo --preset P` loading each preset into SQLite in a
 #      fresh data directory.
-# `make bench` runs it; about 3 minutes on 2 cores (6–7 with COUNT=3).
+# Before step 2 it loads the daqing demo (map and registry) and exports its
+# registry files, for BenchmarkImport (three loaders on SQLite and
+# PostgreSQL, about 20 minutes) and BenchmarkPersonSearch.
+# `make bench` runs it; about 35 minutes on 2 cores.
 #
 # Environment: GO (go), BENCHTIME (-benchtime of step 2, 1s), COUNT (-count
 # of step 2, 1; docs/BENCHMARKS.md quotes medians of COUNT=3), BENCH (-bench
@@ -43,6 +46,17 @@ echo "load:    $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown) (1, 
 step "machine anchors (internal/benchenv)"
 $GO test -run '^$' -bench . -cpu 1 ./internal/benchenv/ || status=1
 
+tmp=$(mktemp -d -t gridgov-bench.XXXXXX)
+trap 'rm -rf "$tmp"' EXIT
+$GO build -o "$tmp/gridgov" ./cmd/gridgov
+
+step "registry for BenchmarkImport and BenchmarkPersonSearch: the daqing demo, loaded and exported"
+export GRIDGOV_BENCH_DATA_DIR="$tmp/data-registry" GRIDGOV_BENCH_REGISTRY_DIR="$tmp/registry"
+"$tmp/gridgov" demo --preset daqing --data-dir "$GRIDGOV_BENCH_DATA_DIR" --log-level warn 2>/dev/null
+"$tmp/gridgov" demo --preset daqing --data-dir "$GRIDGOV_BENCH_DATA_DIR" --export-csv "$GRIDGOV_BENCH_REGISTRY_DIR" --log-level warn 2>/dev/null
+"$tmp/gridgov" export regions --data-dir "$GRIDGOV_BENCH_DATA_DIR" --out "$GRIDGOV_BENCH_REGISTRY_DIR/regions.geojson" --log-level warn
+ls -l "$GRIDGOV_BENCH_REGISTRY_DIR"
+
 step "benchmarks, one core (-cpu 1 -benchtime $BENCHTIME -count $COUNT)"
 mapfile -t pkgs < <($GO list ./... | grep -v '/internal/benchenv$')
 $GO test -run '^$' -bench "$BENCH" -benchmem -cpu 1 -benchtime "$BENCHTIME" -count "$COUNT" -timeout 60m "${pkgs[@]}" || status=1
@@ -51,9 +65,6 @@ step "demo city generation alone, all $(nproc) cores (BenchmarkGenerate, 3 runs)
 $GO test -run '^$' -bench '^BenchmarkGenerate$' -benchtime 1x -count 3 -cpu "$(nproc)" ./internal/demo/ || status=1
 
 step "gridgov demo --preset P: generation and full load into SQLite, wall time"
-tmp=$(mktemp -d -t gridgov-bench.XXXXXX)
-trap 'rm -rf "$tmp"' EXIT
-$GO build -o "$tmp/gridgov" ./cmd/gridgov
 timer=()
 if [ -x /usr/bin/time ]; then timer=(/usr/bin/time -f '%U %S %M' -o "$tmp/usage"); fi # GNU time: CPU, peak RSS
 for p in $DEMO_PRESETS; do

@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -79,5 +83,128 @@ func TestImportResumesAfterKill(t *testing.T) {
 		if after := count(); after != n {
 			t.Fatalf("%d houses after the re-run, want %d", after, n)
 		}
+	})
+}
+
+// A server killed with SIGKILL while reports pour in loses none it
+// acknowledged: every 201 names an event that is in the database after.
+func TestAcknowledgedEventsSurviveKill(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		engine := d.Engine
+		d.Close()
+		c := newCLI(t, engine)
+		if code, _, errOut := c.run("", "demo", "--registry=false"); code != 0 {
+			t.Fatalf("demo: %s", errOut)
+		}
+		const password = "Kill-Test-2026-pw"
+		if code, _, errOut := c.run(password+"\n", "user", "add", "--username", "ops", "--role", "admin", "--password-stdin"); code != 0 {
+			t.Fatalf("user add: %s", errOut)
+		}
+		var out syncBuffer
+		child := exec.Command(os.Args[0], "serve", "--addr", "127.0.0.1:0")
+		child.Env = append(os.Environ(), "GRIDGOV_TEST_RUN_MAIN=1", "GRIDGOV_DATA_DIR="+c.dataDir, "GRIDGOV_DATABASE_URL="+c.dbURL,
+			"GRIDGOV_LOG_LEVEL=warn")
+		child.Stdout, child.Stderr = &out, &out
+		if err := child.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer child.Process.Kill()
+		addrRe := regexp.MustCompile(`serving on (http://\S+)`)
+		var base string
+		for deadline := time.Now().Add(30 * time.Second); base == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			if m := addrRe.FindStringSubmatch(out.String()); m != nil {
+				base = m[1]
+			}
+		}
+		if base == "" {
+			t.Fatalf("server did not start: %s", out.String())
+		}
+		res, err := http.Post(base+"/api/v1/auth/login", "application/json", strings.NewReader(`{"username":"ops","password":"`+password+`"}`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var login struct {
+			Token string `json:"token"`
+		}
+		_ = json.NewDecoder(res.Body).Decode(&login)
+		res.Body.Close()
+		if login.Token == "" {
+			t.Fatalf("login: %d", res.StatusCode)
+		}
+		grid := func() string {
+			var code string
+			if err := c.open().Read().QueryRowContext(context.Background(), `SELECT code FROM regions WHERE level = 5 ORDER BY code LIMIT 1`).Scan(&code); err != nil {
+				t.Fatal(err)
+			}
+			return code
+		}()
+		var mu sync.Mutex
+		var acked []int64
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		client := &http.Client{Timeout: 5 * time.Second}
+		for w := range 16 {
+			wg.Go(func() {
+				for i := 0; ; i++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					body := fmt.Sprintf(`{"category_code":"city_appearance.exposed_garbage","title":"压测 %d-%d","grid_code":%q}`, w, i, grid)
+					req, _ := http.NewRequest("POST", base+"/api/v1/events", strings.NewReader(body))
+					req.Header.Set("Content-Type", "application/json")
+					req.Header.Set("Authorization", "Bearer "+login.Token)
+					res, err := client.Do(req)
+					if err != nil {
+						return // the server is gone
+					}
+					var filed struct {
+						Event struct {
+							ID int64 `json:"id"`
+						} `json:"event"`
+					}
+					_ = json.NewDecoder(res.Body).Decode(&filed)
+					res.Body.Close()
+					if res.StatusCode == http.StatusCreated {
+						mu.Lock()
+						acked = append(acked, filed.Event.ID)
+						mu.Unlock()
+					}
+				}
+			})
+		}
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+			mu.Lock()
+			n := len(acked)
+			mu.Unlock()
+			if n >= 300 {
+				break
+			}
+		}
+		if err := child.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = child.Wait()
+		close(stop)
+		wg.Wait()
+		if len(acked) < 300 {
+			t.Fatalf("only %d reports acknowledged before the kill", len(acked))
+		}
+		store := c.open()
+		missing := 0
+		for _, id := range acked {
+			var n int
+			if err := store.Read().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM events WHERE id = $1`, id).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			if n != 1 {
+				missing++
+			}
+		}
+		if missing > 0 {
+			t.Fatalf("%d of %d acknowledged events are missing after the kill", missing, len(acked))
+		}
+		t.Logf("%d acknowledged events, all stored", len(acked))
 	})
 }

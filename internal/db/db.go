@@ -104,9 +104,11 @@ func openSQLite(path string) (*DB, error) {
 	}
 	// WAL lets readers run beside the writer; IMMEDIATE transactions take the
 	// write lock at BEGIN so two writers queue on busy_timeout instead of one
-	// failing at its first write. synchronous=NORMAL in WAL mode survives a
-	// process crash; only a power cut can lose the last commits.
-	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"}
+	// failing at its first write. synchronous=FULL fsyncs the WAL at every
+	// commit, so what was acknowledged survives a power cut too; writers
+	// that commit often batch their work instead (group commit of events,
+	// chunks of imports).
+	pragmas := []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(FULL)"}
 	dsn := func(extra ...string) string {
 		q := url.Values{}
 		for _, p := range append(pragmas, extra...) {

@@ -59,7 +59,7 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, in ActInp
 	}
 	now := audit.Canonical(s.now())
 	var e Event
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
 		if e, err = loadEvent(ctx, tx, id); err != nil {
 			return err

@@ -15,6 +15,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -126,6 +127,10 @@ type Service struct {
 	cal    *workcal.Calendar
 	now    func() time.Time
 	log    *slog.Logger
+
+	commits committer
+	// counters holds the counter moves of each open write, by transaction.
+	counters sync.Map
 }
 
 // Config gathers what the service uses.

@@ -229,6 +229,7 @@ func TestClosedLoop(t *testing.T) {
 		if other.Counts["reported"] != 0 {
 			t.Fatalf("a safety count moved: %v", other.Counts)
 		}
+		assertCountersMatchRecount(t, d)
 	})
 }
 
@@ -387,6 +388,7 @@ func TestEscalateSelfHandleAndTheRest(t *testing.T) {
 		if _, err := f.svc.List(ctx, f.township, event.Query{Queue: "lost"}); !apperr.Is(err, apperr.Invalid) {
 			t.Fatalf("bad queue = %v", err)
 		}
+		assertCountersMatchRecount(t, d)
 	})
 }
 
@@ -398,5 +400,182 @@ func TestEmergencyFastPath(t *testing.T) {
 		if e.Urgency != category.Emergency || e.State != event.Dispatched || e.LeadDepartment != "D-POLICE" {
 			t.Fatalf("emergency = %+v", e)
 		}
+	})
+}
+
+// Under group commit, many concurrent reports and actions are all stored,
+// each exactly once, a refused one changes nothing, and the counters match
+// a recount of the events' stored facts.
+func TestGroupCommitAndRecount(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		done := make(chan struct{})
+		go func() { f.svc.Run(ctx); close(done) }()
+		time.Sleep(10 * time.Millisecond)
+		const n = 120
+		var wg sync.WaitGroup
+		errs := make([]error, n)
+		ids := make([]int64, n)
+		for i := range n {
+			wg.Go(func() {
+				in := event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: fmt.Sprintf("垃圾%d", i), GridCode: grid1}
+				if i%10 == 0 {
+					in.CategoryCode = "dispute.neighbour"
+				}
+				if i%40 == 7 {
+					in.Title = "<b>坏</b>"
+				}
+				out, err := f.svc.Report(context.Background(), f.resident, in)
+				errs[i], ids[i] = err, out.Event.ID
+				if err == nil && i%3 == 0 && i%10 != 0 {
+					e := out.Event
+					if e, err = f.svc.Act(context.Background(), f.township, e.ID, event.ActInput{Action: event.Register, Version: e.Version}); err == nil {
+						_, err = f.svc.Act(context.Background(), f.township, e.ID, event.ActInput{Action: event.Dispatch, Version: e.Version})
+					}
+					errs[i] = err
+				}
+			})
+		}
+		wg.Wait()
+		stored := 0
+		for i, err := range errs {
+			switch {
+			case i%40 == 7:
+				if !apperr.Is(err, apperr.Invalid) {
+					t.Fatalf("report %d: %v, want invalid", i, err)
+				}
+			case err != nil:
+				t.Fatalf("report %d: %v", i, err)
+			default:
+				stored++
+			}
+		}
+		var events, codes int
+		_ = d.Read().QueryRowContext(context.Background(), `SELECT COUNT(*), COUNT(DISTINCT code) FROM events`).Scan(&events, &codes)
+		if events != stored || codes != stored {
+			t.Fatalf("%d events with %d codes stored, want %d", events, codes, stored)
+		}
+		assertCountersMatchRecount(t, d)
+		cancel()
+		<-done
+	})
+}
+
+// assertCountersMatchRecount recounts every measure from the events' stored
+// facts and compares it with the counters, row by row.
+func assertCountersMatchRecount(t *testing.T, d *db.DB) {
+	t.Helper()
+	ctx := context.Background()
+	rows, err := d.Read().QueryContext(ctx, `SELECT region_path, category_code, created_at, measures FROM events`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]int64{}
+	names := event.Measures()
+	for rows.Next() {
+		var path, cat string
+		var at time.Time
+		var m int64
+		if err := rows.Scan(&path, &cat, &at, &m); err != nil {
+			t.Fatal(err)
+		}
+		month := at.In(time.FixedZone("CST", 8*3600)).Format("2006-01")
+		cats := []string{"*"}
+		for i := range cat {
+			if cat[i] == '.' {
+				cats = append(cats, cat[:i])
+			}
+		}
+		cats = append(cats, cat)
+		for bit, name := range names {
+			if m&(1<<bit) == 0 {
+				continue
+			}
+			for _, r := range strings.Split(strings.Trim(path, "/"), "/") {
+				for _, c := range cats {
+					want[r+"|"+month+"|"+c+"|"+name]++
+				}
+			}
+		}
+	}
+	rows.Close()
+	rows, err = d.Read().QueryContext(ctx, `SELECT region_code, month, category_code, measure, n FROM event_counters WHERE n <> 0`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	got := map[string]int64{}
+	for rows.Next() {
+		var r, month, c, m string
+		var n int64
+		if err := rows.Scan(&r, &month, &c, &m, &n); err != nil {
+			t.Fatal(err)
+		}
+		got[r+"|"+month+"|"+c+"|"+m] = n
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d counter rows, a recount gives %d", len(got), len(want))
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Fatalf("counter %s = %d, a recount gives %d", k, got[k], v)
+		}
+	}
+}
+
+// Replay stores scripted lives through the state machine in time order: a
+// merge finds its original still open, a step the machine refuses leaves
+// the event as it was, and the moments are the script's.
+func TestReplay(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		t0 := time.Date(2026, 3, 2, 1, 0, 0, 0, time.UTC) // Monday 09:00 in Beijing
+		at := func(h float64) time.Time { return t0.Add(time.Duration(h * float64(time.Hour))) }
+		garbage := event.ReportInput{Source: event.FromWorker, CategoryCode: "city_appearance.exposed_garbage", Title: "垃圾", Lng: ptr(125.1), Lat: ptr(46.0)}
+		scripts := []event.Script{
+			{At: at(0), Report: garbage, Steps: []event.Step{
+				{At: at(0.5), By: event.Center, Input: event.ActInput{Action: event.Register}},
+				{At: at(1), By: event.Worker, Input: event.ActInput{Action: event.SelfHandle}},
+				{At: at(3), By: event.Worker, Input: event.ActInput{Action: event.Feedback, Note: "已清理"}},
+				{At: at(5), By: event.Center, Input: event.ActInput{Action: event.Verify}},
+				{At: at(6), By: event.Center, Input: event.ActInput{Action: event.Rate, Rating: "satisfied"}},
+			}},
+			{At: at(1.5), Report: garbage, Steps: []event.Step{
+				{At: at(2), By: event.Center, Input: event.ActInput{Action: event.Merge}, DuplicateOf: 0},
+			}},
+			{At: at(2.5), Report: event.ReportInput{CategoryCode: "dispute.neighbour", Title: "噪音", GridCode: grid1}, Steps: []event.Step{
+				{At: at(2.6), By: event.Center, Input: event.ActInput{Action: event.Verify}},
+				{At: at(2.7), By: event.Center, Input: event.ActInput{Action: event.Register}},
+			}},
+		}
+		got, err := f.svc.Replay(ctx, func(yield func(event.Script) bool) {
+			for _, s := range scripts {
+				if !yield(s) {
+					return
+				}
+			}
+		}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Events != 3 || got.Actions != 6 || got.Refused != 1 {
+			t.Fatalf("replayed = %+v", got)
+		}
+		page, _ := f.svc.List(ctx, f.city, event.Query{})
+		states := map[string]event.State{}
+		for _, e := range page.Items {
+			states[e.Title] = e.State
+		}
+		if len(page.Items) != 3 || page.Items[0].State != event.Reported || page.Items[1].State != event.Duplicate || page.Items[2].State != event.Closed {
+			t.Fatalf("states = %+v", page.Items)
+		}
+		det, _ := f.svc.Get(ctx, f.city, page.Items[2].ID)
+		if last := det.History[len(det.History)-1]; !last.At.Equal(at(6)) || last.Action != "rate" {
+			t.Fatalf("last action = %+v", last)
+		}
+		assertCountersMatchRecount(t, d)
 	})
 }

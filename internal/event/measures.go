@@ -3,7 +3,6 @@ package event
 import (
 	"context"
 	"database/sql"
-	"fmt"
 	"math/bits"
 	"strings"
 	"time"
@@ -94,22 +93,26 @@ func (s *Service) moveCounters(ctx context.Context, tx *sql.Tx, e *Event, before
 		return nil
 	}
 	regions, cats, month := counterKeys(e.regionPath, e.CategoryCode, e.CreatedAt, s.cal.Location())
+	buf, buffered := s.counters.Load(tx)
+	direct := counterBuf{}
+	if buffered {
+		direct = buf.(counterBuf)
+	}
 	for changed != 0 {
 		bit := bits.TrailingZeros32(uint32(changed))
 		changed &^= 1 << bit
-		delta := 1
+		delta := int64(1)
 		if before&(1<<bit) != 0 {
 			delta = -1
 		}
 		for _, r := range regions {
 			for _, c := range cats {
-				if _, err := tx.ExecContext(ctx, `INSERT INTO event_counters (region_code, month, category_code, measure, n) VALUES ($1, $2, $3, $4, $5)
-					ON CONFLICT (region_code, month, category_code, measure) DO UPDATE SET n = event_counters.n + excluded.n`,
-					r, month, c, flagNames[bit], delta); err != nil {
-					return fmt.Errorf("event counters: %w", err)
-				}
+				direct[counterKey{r, month, c, flagNames[bit]}] += delta
 			}
 		}
 	}
-	return nil
+	if buffered {
+		return nil
+	}
+	return s.flushCounters(ctx, tx, direct)
 }

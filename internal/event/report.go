@@ -19,6 +19,7 @@ import (
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/category"
+	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/geo"
 	"github.com/gridgov/gridgov/internal/pii"
 	"github.com/gridgov/gridgov/internal/region"
@@ -142,47 +143,11 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	}
 	e.Level, e.RegionCode = holder(path, region.Township)
 	var out Filed
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		if e.Code, err = s.nextCode(ctx, tx, path, now); err != nil {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if err := s.file(ctx, tx, p, &e, cat, phone, now); err != nil {
 			return err
 		}
-		s.startStep(&e, cat, now)
-		var phoneEnc []byte
-		if phone != "" {
-			phoneEnc = s.keys.Seal([]byte(phone), "event.reporter_phone:"+e.token)
-			e.ReporterPhone = pii.MaskPhone(phone)
-		}
-		var lng, lat any
-		if point != nil {
-			lng, lat = point[0], point[1]
-		}
-		e.measures = derive(fReported)
-		err := tx.QueryRowContext(ctx, `INSERT INTO events (code, source, category_code, title, description, urgency, state, level, region_code,
-			grid_code, region_path, lng, lat, address, reporter_id, reporter_name, reporter_phone_enc, reporter_phone_mask, step,
-			step_started_at, step_due, token, measures, created_at, updated_at)
-			VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$24) RETURNING id`,
-			e.Code, string(e.Source), e.CategoryCode, e.Title, e.Description, string(e.Urgency), string(e.State), e.Level, e.RegionCode,
-			e.GridCode, path, lng, lat, e.Address, e.reporterID, e.ReporterName, phoneEnc, e.ReporterPhone, string(e.Step),
-			e.StepStartedAt, e.StepDue, e.token, int(e.measures), now).Scan(&e.ID)
-		if err != nil {
-			return fmt.Errorf("insert event: %w", err)
-		}
-		if err := s.record(ctx, tx, &e, p, partyOf(p, e), "report", "", Reported, "", nil, "", nil, now); err != nil {
-			return err
-		}
-		if err := s.moveCounters(ctx, tx, &e, 0, e.measures); err != nil {
-			return err
-		}
-		if e.Urgency == category.Emergency {
-			// 急要件: no waiting in a queue for anyone.
-			sys := auth.System("emergency")
-			if err := s.apply(ctx, tx, &e, sys, []Party{Center}, ActInput{Action: Register, Version: e.Version, Note: "urgent: registered on report"}, cat, now); err != nil {
-				return err
-			}
-			if err := s.apply(ctx, tx, &e, sys, []Party{Center}, ActInput{Action: Dispatch, Version: e.Version, Note: "urgent: dispatched by the routing rules"}, cat, now); err != nil && !apperr.Is(err, apperr.Invalid) {
-				return err
-			}
-		}
+		var err error
 		out.Similar, err = s.similar(ctx, tx, e)
 		return err
 	})
@@ -192,6 +157,53 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	e.Actions = Allowed(e.State, s.parties(ctx, p, &e))
 	out.Event = e
 	return out, nil
+}
+
+// file stores a new event and its first history line inside tx; an
+// emergency is registered and dispatched at once (急要件).
+func (s *Service) file(ctx context.Context, tx *sql.Tx, p auth.Principal, e *Event, cat category.Category, phone string, now time.Time) error {
+	var err error
+	if e.Code, err = s.nextCode(ctx, tx, e.regionPath, now); err != nil {
+		return err
+	}
+	s.startStep(e, cat, now)
+	var phoneEnc []byte
+	if phone != "" {
+		phoneEnc = s.keys.Seal([]byte(phone), "event.reporter_phone:"+e.token)
+		e.ReporterPhone = pii.MaskPhone(phone)
+	}
+	var lng, lat any
+	if e.Location != nil {
+		lng, lat = e.Location[0], e.Location[1]
+	}
+	e.measures = derive(fReported)
+	err = tx.QueryRowContext(ctx, `INSERT INTO events (code, source, category_code, title, description, urgency, state, level, region_code,
+		grid_code, region_path, lng, lat, address, reporter_id, reporter_name, reporter_phone_enc, reporter_phone_mask, step,
+		step_started_at, step_due, token, measures, created_at, updated_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$24) RETURNING id`,
+		e.Code, string(e.Source), e.CategoryCode, e.Title, e.Description, string(e.Urgency), string(e.State), e.Level, e.RegionCode,
+		e.GridCode, e.regionPath, lng, lat, e.Address, e.reporterID, e.ReporterName, phoneEnc, e.ReporterPhone, string(e.Step),
+		e.StepStartedAt, e.StepDue, e.token, int(e.measures), now).Scan(&e.ID)
+	if err != nil {
+		return fmt.Errorf("insert event: %w", err)
+	}
+	if err := s.record(ctx, tx, e, p, partyOf(p, *e), "report", "", Reported, "", nil, "", nil, now); err != nil {
+		return err
+	}
+	if err := s.moveCounters(ctx, tx, e, 0, e.measures); err != nil {
+		return err
+	}
+	if e.Urgency == category.Emergency {
+		// 急要件: no waiting in a queue for anyone.
+		sys := auth.System("emergency")
+		if err := s.apply(ctx, tx, e, sys, []Party{Center}, ActInput{Action: Register, Version: e.Version, Note: "urgent: registered on report"}, cat, now); err != nil {
+			return err
+		}
+		if err := s.apply(ctx, tx, e, sys, []Party{Center}, ActInput{Action: Dispatch, Version: e.Version, Note: "urgent: dispatched by the routing rules"}, cat, now); err != nil && !apperr.Is(err, apperr.Invalid) {
+			return err
+		}
+	}
+	return nil
 }
 
 func sourceOf(p auth.Principal) Source {
@@ -308,10 +320,16 @@ func (s *Service) similar(ctx context.Context, q interface {
 	if e.Location == nil {
 		return out, nil
 	}
-	// A box of ±similarMeters around the point, then the exact distance.
+	// A box of ±similarMeters around the point, then the exact distance;
+	// on SQLite the unary + keeps the planner on events_similar (category,
+	// lat, lng) rather than the category's recent events.
 	dLat := similarMeters / 111_320.0
 	dLng := dLat / math.Cos(e.Location[1]*math.Pi/180)
-	rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE category_code = $1 AND id <> $2 AND created_at >= $3
+	since := "created_at"
+	if s.db.Engine == db.SQLite {
+		since = "+created_at"
+	}
+	rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE category_code = $1 AND id <> $2 AND `+since+` >= $3
 		AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided') AND lng BETWEEN $4 AND $5 AND lat BETWEEN $6 AND $7
 		ORDER BY id DESC LIMIT 20`,
 		e.CategoryCode, e.ID, e.CreatedAt.Add(-similarWithin), e.Location[0]-dLng, e.Location[0]+dLng, e.Location[1]-dLat, e.Location[1]+dLat)

@@ -38,8 +38,10 @@ type env struct {
 	auth *auth.Service
 	srv  *httptest.Server
 	now  time.Time
-	// files is the attachment store when the env serves events.
-	files *attach.DiskStore
+	// files is the attachment store and events the event service when the
+	// env serves events.
+	files  *attach.DiskStore
+	events *event.Service
 }
 
 type options struct {
@@ -92,6 +94,7 @@ func newEnv(t *testing.T, d *db.DB, o options) *env {
 			opts.Departments = department.NewService(d, opts.Categories, log, time.Now)
 			opts.Events = event.NewService(event.Config{DB: d, Keys: keys, Locator: loc, Catalog: opts.Categories,
 				Router: opts.Departments, Log: log})
+			e.events = opts.Events
 			files, err := attach.NewDiskStore(t.TempDir())
 			if err != nil {
 				t.Fatal(err)
