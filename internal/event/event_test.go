@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -577,5 +578,59 @@ func TestReplay(t *testing.T) {
 			t.Fatalf("last action = %+v", last)
 		}
 		assertCountersMatchRecount(t, d)
+	})
+}
+
+// The actions not walked above: a department returns an event, an
+// extension is refused, a closed event is reopened after an unsatisfied
+// rating, everyone comments; and every action of the machine is refused
+// from a state it does not start from.
+func TestReturnRefuseReopenComment(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		cg := principal(8, auth.RoleDepartment, "", "D-CG")
+		e := f.report(t, f.resident, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "垃圾", GridCode: grid1})
+		e = f.act(t, f.resident, e, event.ActInput{Action: event.Comment, Note: "还在"})
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Register})
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Dispatch})
+		e = f.act(t, cg, e, event.ActInput{Action: event.Return, Note: "不属于本部门"})
+		if e.State != event.Registered || e.LeadDepartment != "" {
+			t.Fatalf("returned = %+v", e)
+		}
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Dispatch, Department: "D-CG"})
+		e = f.act(t, cg, e, event.ActInput{Action: event.Accept})
+		e = f.act(t, cg, e, event.ActInput{Action: event.Comment, Note: "已到场"})
+		e = f.act(t, cg, e, event.ActInput{Action: event.RequestExtension, Note: "需协调", Extension: &category.Amount{Amount: 2, Unit: category.Hours}})
+		due := *e.StepDue
+		e = f.act(t, f.township, e, event.ActInput{Action: event.RefuseExtension, Note: "按期办理"})
+		if e.Extended || !e.StepDue.Equal(due) {
+			t.Fatalf("refused extension changed the deadline: %+v", e)
+		}
+		e = f.act(t, cg, e, event.ActInput{Action: event.Feedback, Note: "已清运"})
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Verify})
+		e = f.act(t, f.resident, e, event.ActInput{Action: event.Rate, Rating: "unsatisfied"})
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Reopen, Note: "居民不满意，重新办理"})
+		if e.State != event.Registered || e.ClosedAt != nil {
+			t.Fatalf("reopened = %+v", e)
+		}
+		st, _ := f.svc.Stats(ctx, f.city, "", "2026-06", "", "")
+		if st.Counts["closed"] != 0 || st.Counts["rated"] != 1 || st.Counts["satisfied"] != 0 {
+			t.Fatalf("counts after reopening = %v", st.Counts)
+		}
+		assertCountersMatchRecount(t, d)
+
+		// Final states allow nothing; a closed event only a comment, a rating
+		// or reopening; a parked one being brought back or voided.
+		all := []event.Party{event.Center, event.Dept, event.Worker, event.Reporter}
+		for s, want := range map[event.State][]event.Action{
+			event.Rejected: nil, event.Duplicate: nil, event.Voided: nil,
+			event.Closed: {event.Comment, event.Rate, event.Reopen},
+			event.Parked: {event.Comment, event.Unpark, event.Void},
+		} {
+			if got := event.Allowed(s, all); !slices.Equal(got, want) {
+				t.Errorf("%s allows %v, want %v", s, got, want)
+			}
+		}
 	})
 }

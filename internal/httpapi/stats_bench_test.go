@@ -1,0 +1,177 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/category"
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/department"
+	"github.com/gridgov/gridgov/internal/event"
+	"github.com/gridgov/gridgov/internal/gridmap"
+	"github.com/gridgov/gridgov/internal/httpapi"
+	"github.com/gridgov/gridgov/internal/region"
+	"github.com/gridgov/gridgov/internal/secret"
+)
+
+// BenchmarkEventStats asks for the measures of random (region, month,
+// category) triples over a city's year of events three ways, side by side:
+// the service in process (sums of the counters kept on every write), the
+// same over HTTP, and the equivalent SQL aggregation over the events table
+// with a covering index made for it (region path, report time, category,
+// facts). It needs GRIDGOV_BENCH_DATA_DIR, the data directory of `gridgov
+// demo --preset daqing` with its events (scripts/bench.sh makes it).
+func BenchmarkEventStats(b *testing.B) {
+	dataDir := os.Getenv("GRIDGOV_BENCH_DATA_DIR")
+	if dataDir == "" {
+		b.Skip("set GRIDGOV_BENCH_DATA_DIR to a daqing demo data directory with events")
+	}
+	ctx := context.Background()
+	d, err := db.Open(ctx, db.Config{Path: filepath.Join(dataDir, "gridgov.db")})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer d.Close()
+	var events int
+	var first, last time.Time
+	if err := d.Read().QueryRowContext(ctx, `SELECT COUNT(*), MIN(created_at), MAX(created_at) FROM events`).Scan(&events, &first, &last); err != nil || events == 0 {
+		b.Skipf("no events in %s (%v)", dataDir, err)
+	}
+	if _, err := d.Write().ExecContext(ctx, `CREATE INDEX IF NOT EXISTS bench_events_cover ON events (region_path, created_at, category_code, measures)`); err != nil {
+		b.Fatal(err)
+	}
+	keys, err := secret.LoadOrCreate("", dataDir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	log := slog.New(slog.DiscardHandler)
+	loc := gridmap.NewLocator(d, log)
+	if err := loc.Refresh(ctx); err != nil {
+		b.Fatal(err)
+	}
+	cats := category.NewService(d, log, time.Now)
+	depts := department.NewService(d, cats, log, time.Now)
+	svc := event.NewService(event.Config{DB: d, Keys: keys, Locator: loc, Catalog: cats, Router: depts, Log: log})
+	authSvc, err := auth.NewService(d, keys, auth.Config{HashParams: auth.HashParams{Memory: 1024, Time: 1, Threads: 1}}, time.Now)
+	if err != nil {
+		b.Fatal(err)
+	}
+	srv := httptest.NewServer(httpapi.New(httpapi.Options{DB: d, Auth: authSvc, Regions: region.NewStore(d, time.Now), Log: log,
+		Categories: cats, Departments: depts, Events: svc, Version: "bench"}))
+	defer srv.Close()
+	user := fmt.Sprintf("stats%d", time.Now().UnixNano())
+	if _, err := authSvc.CreateUser(ctx, auth.System("bench"), auth.NewUser{Username: user, Role: auth.RoleAdmin, Password: pw, DisplayName: "压测"}); err != nil {
+		b.Fatal(err)
+	}
+	token := login(b, srv.URL, user)
+	principal, err := authSvc.Authenticate(ctx, token, "127.0.0.1")
+	if err != nil {
+		b.Fatal(err)
+	}
+	type triple struct{ region, path, month, category string }
+	var regions [][2]string
+	rows, err := d.Read().QueryContext(ctx, `SELECT code, path FROM regions WHERE level <= 4`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for rows.Next() {
+		var c, p string
+		_ = rows.Scan(&c, &p)
+		regions = append(regions, [2]string{c, p})
+	}
+	rows.Close()
+	leaves, err := cats.Leaves(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(7, 8))
+	loc8 := time.FixedZone("CST", 8*3600)
+	triples := make([]triple, 1000)
+	for i := range triples {
+		r := regions[rng.IntN(len(regions))]
+		month := first.In(loc8).AddDate(0, rng.IntN(12), 0).Format("2006-01")
+		c := "*"
+		switch rng.IntN(3) {
+		case 1:
+			c = leaves[rng.IntN(len(leaves))].Code
+		case 2:
+			c = strings.SplitN(leaves[rng.IntN(len(leaves))].Code, ".", 2)[0]
+		}
+		triples[i] = triple{r[0], r[1], month, c}
+	}
+	measures := event.Measures()
+	var sums []string
+	for bit, m := range measures {
+		sums = append(sums, fmt.Sprintf("SUM((measures >> %d) & 1) AS %s", bit, m))
+	}
+	sqlAgg := `SELECT COUNT(*), ` + strings.Join(sums, ", ") + ` FROM events WHERE region_path >= $1 AND region_path < $2
+		AND created_at >= $3 AND created_at < $4 AND (category_code = $5 OR category_code LIKE $6 OR $5 = '*')`
+	var inProcessP50, sqlP50 time.Duration
+	for _, route := range []string{"sql-aggregation", "in-process", "http"} {
+		b.Run(route, func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			client := &http.Client{}
+			b.ResetTimer()
+			for i := range b.N {
+				t := triples[i%len(triples)]
+				start := time.Now()
+				switch route {
+				case "in-process":
+					if _, err := svc.Stats(ctx, principal, t.region, t.month, t.month, t.category); err != nil {
+						b.Fatal(err)
+					}
+				case "http":
+					req, _ := http.NewRequest("GET", fmt.Sprintf("%s/api/v1/stats/events?region=%s&from=%s&category=%s", srv.URL, t.region, t.month, t.category), nil)
+					req.Header.Set("Authorization", "Bearer "+token)
+					res, err := client.Do(req)
+					if err != nil {
+						b.Fatal(err)
+					}
+					var out map[string]any
+					_ = json.NewDecoder(res.Body).Decode(&out)
+					res.Body.Close()
+					if res.StatusCode != 200 {
+						b.Fatalf("stats: %d %v", res.StatusCode, out)
+					}
+				default:
+					from, _ := time.ParseInLocation("2006-01", t.month, loc8)
+					hi := t.path[:len(t.path)-1] + "0"
+					dest := make([]any, len(measures)+1)
+					for k := range dest {
+						dest[k] = new(any)
+					}
+					if err := d.Read().QueryRowContext(ctx, sqlAgg, t.path, hi, from.UTC(), from.AddDate(0, 1, 0).UTC(), t.category, t.category+".%").Scan(dest...); err != nil {
+						b.Fatal(err)
+					}
+				}
+				lat = append(lat, time.Since(start))
+			}
+			b.StopTimer()
+			slices.Sort(lat)
+			p50, p99 := lat[len(lat)/2], lat[len(lat)*99/100]
+			b.ReportMetric(float64(p50.Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
+			switch route {
+			case "sql-aggregation":
+				sqlP50 = p50
+			case "in-process":
+				inProcessP50 = p50
+				b.ReportMetric(sqlP50.Seconds()/p50.Seconds(), "x-sql-p50")
+			}
+			_ = inProcessP50
+		})
+	}
+	b.Logf("%d events from %s to %s", events, first.Format(time.DateOnly), last.Format(time.DateOnly))
+}
