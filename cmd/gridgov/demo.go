@@ -13,6 +13,7 @@ import (
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/demo"
 	"github.com/gridgov/gridgov/internal/department"
+	"github.com/gridgov/gridgov/internal/event"
 	"github.com/gridgov/gridgov/internal/geo"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/region"
@@ -101,7 +102,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "registry written to %s (houses.csv, persons.csv); import them with `gridgov import houses|persons FILE`\n", *exportCSV)
 		return nil
 	}
-	return loadRegistry(ctx, e, &st, d, preset, opts, generate)
+	if err := loadRegistry(ctx, e, &st, d, preset, opts, generate); err != nil {
+		return err
+	}
+	return loadEvents(ctx, e, &st, d, preset, opts, generate)
 }
 
 // loadMap stores a generated city's regions, overlays and stations.
@@ -158,6 +162,62 @@ func loadCatalog(ctx context.Context, e *env, st *storage, d *db.DB, preset demo
 		return fmt.Errorf("demo departments: %w", err)
 	}
 	fmt.Fprintf(e.stdout, "demo departments: %d departments, %d routing rules\n", len(depts), len(rules))
+	return nil
+}
+
+// loadEvents replays a year of the city's events (the last full year)
+// through the event service, every action checked by the state machine at
+// its moment, unless the city has events already.
+func loadEvents(ctx context.Context, e *env, st *storage, d *db.DB, preset demo.Preset, opts demo.Options,
+	generate func() (*demo.City, error)) error {
+	if preset.Events == 0 {
+		return nil
+	}
+	var n int
+	if err := d.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM events`).Scan(&n); err != nil {
+		return fmt.Errorf("count events: %w", err)
+	}
+	if n > 0 {
+		fmt.Fprintf(e.stdout, "demo events already present (%d)\n", n)
+		return nil
+	}
+	c, err := generate()
+	if err != nil {
+		return err
+	}
+	log := st.logger(e.stderr)
+	keys, err := secret.LoadOrCreate(e.getenv("GRIDGOV_DATA_KEY"), st.dataDir)
+	if err != nil {
+		return err
+	}
+	loc := gridmap.NewLocator(d, log)
+	if err := loc.Refresh(ctx); err != nil {
+		return err
+	}
+	categories := category.NewService(d, log, time.Now)
+	departments := department.NewService(d, categories, log, time.Now)
+	svc := event.NewService(event.Config{DB: d, Keys: keys, Locator: loc, Catalog: categories, Router: departments, Log: log})
+	year := time.Now().Year() - 1
+	scripts := func(yield func(event.Script) bool) {
+		for sc := range demo.EventScripts(*c, preset, opts, year) {
+			out := event.Script{At: sc.At, Report: sc.Report, Steps: make([]event.Step, len(sc.Steps))}
+			for i, st := range sc.Steps {
+				out.Steps[i] = event.Step{At: st.At, By: st.By.Capacity(), Input: st.Input, DuplicateOf: st.DuplicateOfIndex}
+			}
+			if !yield(out) {
+				return
+			}
+		}
+	}
+	bar := newBar(e.stderr, preset.Events, fmt.Sprintf("事件 events %d ", year))
+	start := time.Now()
+	res, err := svc.Replay(ctx, scripts, func(n int) { bar(n, preset.Events) })
+	if err != nil {
+		return fmt.Errorf("demo events: %w", err)
+	}
+	bar(preset.Events, preset.Events)
+	fmt.Fprintf(e.stdout, "demo events: %d events of %d with %d actions (%d refused) in %s\n", res.Events, year, res.Actions, res.Refused,
+		time.Since(start).Round(100*time.Millisecond))
 	return nil
 }
 

@@ -41,6 +41,7 @@ func commands() []command {
 		{"regions", "check coverage: regions check [CODE]", runRegions},
 		{"sampling", "monthly registry checks: sampling start | sampling list", runSampling},
 		{"apikey", "keys of API clients (Open311): apikey add --name NAME | list | revoke ID", runAPIKey},
+		{"calendar", "working calendar: calendar show [--year Y] | import FILE.json | set-day DATE --off|--work --name NAME", runCalendar},
 		{"version", "print the version", runVersion},
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/gridgov/gridgov/internal/apikey"
 	"github.com/gridgov/gridgov/internal/attach"
 	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/calendar"
 	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/department"
@@ -205,12 +206,25 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	go categories.Watch(ctx, 5*time.Second)
 	go departments.Watch(ctx, 5*time.Second)
+	// The working calendar: a new installation gets the compiled-in years;
+	// edits reach every server through the version row.
+	calendars := calendar.NewService(d, log, time.Now)
+	if _, err := calendars.Seed(ctx); err != nil {
+		return fmt.Errorf("seed work calendar: %w", err)
+	}
+	if err := calendars.Refresh(ctx); err != nil {
+		return fmt.Errorf("load work calendar: %w", err)
+	}
+	go calendars.Watch(ctx, 5*time.Second)
 	// Photos and files on events, content-addressed under the data directory.
 	files, err := attach.NewDiskStore(filepath.Join(cfg.dataDir, "files"))
 	if err != nil {
 		return err
 	}
-	eventSvc := event.NewService(event.Config{DB: d, Keys: keys, Locator: locator, Catalog: categories, Router: departments, Log: log})
+	// Deadlines are counted with the calendar as it is at each moment.
+	eventSvc := event.NewService(event.Config{DB: d, Keys: keys, Locator: locator, Catalog: categories, Router: departments, Log: log,
+		Calendars: calendars})
+	go eventSvc.Run(ctx) // group commit of event writes
 	// Background jobs (deadline warnings, webhooks), each run by one server
 	// of several at a time; stopped and awaited before the database closes.
 	runner, err := jobs.ForServe(jobs.ServeConfig{DB: d, Events: eventSvc, AutoEscalateRed: cfg.autoEscalateRed, Log: log,
@@ -229,6 +243,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		CookieSecure: cfg.cookieSecure, TrustedProxies: cfg.proxies, Version: version,
 		Departments: departments, Categories: categories,
 		Events:      eventSvc,
+		Calendar:    calendars,
 		APIKeys:     apikey.NewService(d, time.Now),
 		Attachments: attach.NewService(files, attach.Options{}),
 	})
@@ -237,7 +252,8 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	httpSrv := &http.Server{
 		Addr: cfg.addr, Handler: srv,
-		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 15 * time.Minute, // uploads of photos and registry files from slow links IdleTimeout: 120 * time.Second,
+		// Long reads for uploads of photos and registry files over slow links.
+		ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 15 * time.Minute, IdleTimeout: 120 * time.Second,
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 		BaseContext: func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
 	}

@@ -44,7 +44,10 @@ func (d *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 		return fmt.Errorf("migrations: %w", err)
 	}
 	fsys := dialectFS{base: sub, r: placeholders[d.Engine]}
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	// Migrations are independent additions (new tables, new indexes), and
+	// features land in parallel, so one numbered below the newest applied is
+	// applied rather than refused.
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true)}
 	dialect := goose.DialectSQLite3
 	if d.Engine == Postgres {
 		dialect = goose.DialectPostgres

@@ -226,10 +226,11 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 		if card != "yellow" && card != "red" {
 			return apperr.Field("card", "must be yellow or red")
 		}
-		due := s.cal.AddWorkingDays(now, 2)
+		days := 2
 		if card == "red" {
-			due = s.cal.AddWorkingDays(now, 1)
+			days = 1
 		}
+		due := s.cal().AddWorkingDays(now, days)
 		e.Supervised, e.SuperviseDue = true, &due
 		e.Warning = card
 		detail["card"], detail["due"] = card, due
@@ -296,9 +297,9 @@ func checkAmount(a category.Amount) error {
 // addLimit counts a limit from a moment in working time.
 func (s *Service) addLimit(from time.Time, amount float64, unit category.Unit) time.Time {
 	if unit == category.Days {
-		return s.cal.AddWorkingDays(from, int(amount))
+		return s.cal().AddWorkingDays(from, int(amount))
 	}
-	return s.cal.AddWorkingDuration(from, time.Duration(amount*float64(time.Hour)))
+	return s.cal().AddWorkingDuration(from, time.Duration(amount*float64(time.Hour)))
 }
 
 // startStep starts the timed step of the event's state, with the category's

@@ -299,13 +299,14 @@ func (s *Service) stepMoments(e *Event, cat category.Category) (moments, bool) {
 // shareMoment is the first instant at which a share of the working time
 // from start to due has elapsed.
 func (s *Service) shareMoment(start, due time.Time, share float64) *time.Time {
-	total := s.cal.WorkingDuration(start, due)
+	cal := s.cal() // one calendar for both counts
+	total := cal.WorkingDuration(start, due)
 	if total <= 0 {
 		// No working time in the step: Progress jumps to 1 at due.
 		t := due
 		return &t
 	}
-	t := audit.Canonical(s.cal.AddWorkingDuration(start, time.Duration(math.Ceil(share*float64(total)))))
+	t := audit.Canonical(cal.AddWorkingDuration(start, time.Duration(math.Ceil(share*float64(total)))))
 	return &t
 }
 
@@ -315,7 +316,7 @@ func (s *Service) reached(m moments, at *time.Time, share float64, now time.Time
 	if at == nil || m.due == nil {
 		return false
 	}
-	return !now.Before(*at) || s.cal.Progress(m.start, *m.due, now) >= share
+	return !now.Before(*at) || s.cal().Progress(m.start, *m.due, now) >= share
 }
 
 // assess returns the card a step should show at now and why, and whether

@@ -124,9 +124,12 @@ type Service struct {
 	loc    Locator
 	cats   Catalog
 	router Router
-	cal    *workcal.Calendar
-	now    func() time.Time
-	log    *slog.Logger
+	cals   Calendars
+	// zone keys the counters by month: fixed at start, so that a later
+	// change of the calendar's zone cannot move an event's month.
+	zone *time.Location
+	now  func() time.Time
+	log  *slog.Logger
 
 	commits committer
 	// counters holds the counter moves of each open write, by transaction.
@@ -140,17 +143,24 @@ type Config struct {
 	Locator  Locator
 	Catalog  Catalog
 	Router   Router
-	Calendar *workcal.Calendar // nil: workcal.Default()
-	Now      func() time.Time  // nil: time.Now
-	Log      *slog.Logger      // nil: slog.Default()
+	Calendar *workcal.Calendar // a fixed calendar; nil: workcal.Default()
+	// Calendars, when set, gives the calendar as edited at each moment.
+	Calendars Calendars
+	Now       func() time.Time // nil: time.Now
+	Log       *slog.Logger     // nil: slog.Default()
 }
 
 // NewService returns the event service.
 func NewService(c Config) *Service {
-	s := &Service{db: c.DB, keys: c.Keys, loc: c.Locator, cats: c.Catalog, router: c.Router, cal: c.Calendar, now: c.Now, log: c.Log}
-	if s.cal == nil {
-		s.cal = workcal.Default()
+	s := &Service{db: c.DB, keys: c.Keys, loc: c.Locator, cats: c.Catalog, router: c.Router, cals: c.Calendars, now: c.Now, log: c.Log}
+	if s.cals == nil {
+		cal := c.Calendar
+		if cal == nil {
+			cal = workcal.Default()
+		}
+		s.cals = fixedCalendar{cal}
 	}
+	s.zone = s.cals.Current().Location()
 	if s.now == nil {
 		s.now = time.Now
 	}
@@ -161,3 +171,14 @@ func NewService(c Config) *Service {
 }
 
 var errNotYours = errors.New("not yours")
+
+// Calendars gives the working calendar in force.
+type Calendars interface {
+	Current() *workcal.Calendar
+}
+
+type fixedCalendar struct{ c *workcal.Calendar }
+
+func (f fixedCalendar) Current() *workcal.Calendar { return f.c }
+
+func (s *Service) cal() *workcal.Calendar { return s.cals.Current() }

@@ -92,7 +92,7 @@ func (s *Service) moveCounters(ctx context.Context, tx *sql.Tx, e *Event, before
 	if changed == 0 {
 		return nil
 	}
-	regions, cats, month := counterKeys(e.regionPath, e.CategoryCode, e.CreatedAt, s.cal.Location())
+	regions, cats, month := counterKeys(e.regionPath, e.CategoryCode, e.CreatedAt, s.zone)
 	buf, buffered := s.counters.Load(tx)
 	direct := counterBuf{}
 	if buffered {

@@ -295,7 +295,7 @@ func pathOf(gridPath, code string) string {
 
 // nextCode gives a readable code: the day, the county and a serial.
 func (s *Service) nextCode(ctx context.Context, tx *sql.Tx, path string, now time.Time) (string, error) {
-	day := now.In(s.cal.Location()).Format("20060102")
+	day := now.In(s.cal().Location()).Format("20060102")
 	_, county := holder(path, region.County)
 	var n int
 	err := tx.QueryRowContext(ctx, `INSERT INTO event_serials (day, county, last) VALUES ($1, $2, 1)

@@ -18,6 +18,7 @@ import (
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/attach"
 	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/calendar"
 	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/department"
@@ -45,6 +46,9 @@ type Options struct {
 	Categories  *category.Service
 	// Events is the closed loop of events; optional like Map.
 	Events *event.Service
+	// Calendar is the working calendar deadlines are counted with;
+	// optional like Map.
+	Calendar *calendar.Service
 	// APIKeys checks the keys of API clients (Open311 posts) and lets
 	// administrators manage them; without it nothing can be posted.
 	APIKeys *apikey.Service
@@ -175,6 +179,7 @@ func (s *Server) routes() http.Handler {
 	s.notificationRoutes(mux)
 	s.open311Routes(mux)
 	s.attachmentRoutes(mux)
+	s.calendarRoutes(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))

@@ -51,6 +51,7 @@ describe('NavMenu', () => {
       'Grid map',
       'Persons & houses',
       'Event catalog',
+      'Working calendar',
       'API keys',
       'My account',
     ])

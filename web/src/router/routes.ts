@@ -1,7 +1,8 @@
 import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
-import { Collection, House, Key, MapLocation, OfficeBuilding, Tickets, User } from '@element-plus/icons-vue'
+import { Calendar, Collection, House, Key, MapLocation, OfficeBuilding, Tickets, User } from '@element-plus/icons-vue'
 import { APIKEY_ROLES } from '../api/apikeys'
+import { CALENDAR_ROLES } from '../api/calendar'
 import { CATALOG_ROLES } from '../api/catalog'
 import { EVENT_ROLES } from '../api/events'
 import { REGISTRY_ROLES, STAFF_ROLES, type Role } from '../api/types'
@@ -100,6 +101,13 @@ export const consoleRoutes: RouteRecordRaw[] = [
       { path: 'departments', name: 'catalog-departments', component: () => import('../pages/catalog/DepartmentsPage.vue') },
       { path: 'rules', name: 'catalog-rules', component: () => import('../pages/catalog/RoutingRulesPage.vue') },
     ],
+  },
+  {
+    // 工作日历: the holidays, make-up working days and working hours that deadlines are counted with.
+    path: 'calendar',
+    name: 'calendar',
+    component: () => import('../pages/calendar/CalendarPage.vue'),
+    meta: { nav: { label: 'calendar.nav', icon: Calendar }, roles: CALENDAR_ROLES },
   },
   {
     // 接口密钥: keys of API clients such as Open311 apps; deployment-wide admins only.

@@ -1,4 +1,5 @@
 import type { MessageSchema } from './zh-CN'
+import { calendarMessages } from '../../pages/calendar/messages'
 import { catalogMessages } from '../../pages/catalog/messages'
 import { eventsMessages } from '../../pages/events/messages'
 
@@ -521,6 +522,7 @@ const en: MessageSchema = {
     residence_permit: 'HK/Macau/Taiwan residence permit',
   },
   catalog: catalogMessages.en,
+  calendar: calendarMessages.en,
   events: eventsMessages.en,
   apiKeys: {
     nav: 'API keys',

@@ -1,3 +1,4 @@
+import { calendarMessages } from '../../pages/calendar/messages'
 import { catalogMessages } from '../../pages/catalog/messages'
 import { eventsMessages } from '../../pages/events/messages'
 
@@ -519,6 +520,7 @@ const zhCN = {
     residence_permit: '港澳台居民居住证',
   },
   catalog: catalogMessages['zh-CN'],
+  calendar: calendarMessages['zh-CN'],
   events: eventsMessages['zh-CN'],
   apiKeys: {
     nav: '接口密钥',
