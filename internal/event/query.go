@@ -300,6 +300,11 @@ func (s *Service) Stats(ctx context.Context, p auth.Principal, regionCode, from,
 	return st, nil
 }
 
+// RateNames lists the rates Stats works out, in a stable order.
+func RateNames() []string {
+	return []string{"closure", "on_time_closure", "disposal", "on_time_disposal", "rework", "extension", "response", "satisfaction", "self_handled"}
+}
+
 // rates are the measures of DESIGN.md from the counts; a rate without a
 // denominator is null.
 func rates(c map[string]int64) map[string]*float64 {

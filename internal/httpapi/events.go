@@ -1,12 +1,14 @@
 package httpapi
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/event"
+	"github.com/gridgov/gridgov/internal/tabular"
 )
 
 // eventRoutes serves the closed loop of events when its service is set.
@@ -19,6 +21,7 @@ func (s *Server) eventRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /api/v1/events/{id}", s.authed(s.getEvent, 0))
 	mux.Handle("POST /api/v1/events/{id}/actions", s.authed(s.actOnEvent, 0))
 	mux.Handle("GET /api/v1/stats/events", s.authed(s.eventStats, 0))
+	mux.Handle("GET /api/v1/stats/events/export", s.authed(s.exportEventStats, 0))
 }
 
 func (s *Server) reportEvent(w http.ResponseWriter, r *http.Request, p auth.Principal) {
@@ -95,4 +98,69 @@ func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, p auth.Princ
 		return
 	}
 	writeJSON(w, http.StatusOK, st)
+}
+
+// exportEventStats writes the measures of a region and of each region
+// directly under it, one row each, as a spreadsheet: what a monthly
+// bulletin or ranking starts from.
+func (s *Server) exportEventStats(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+	q := r.URL.Query()
+	format, err := spreadsheetFormat(q.Get("format"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	top, err := s.opts.Events.Stats(r.Context(), p, q.Get("region"), q.Get("from"), q.Get("to"), q.Get("category"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	children, err := s.opts.Regions.Children(r.Context(), p.User.Scope(), top.Region)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	rows := []event.Stats{top}
+	names := map[string]string{}
+	for _, c := range children {
+		st, err := s.opts.Events.Stats(r.Context(), p, c.Code, top.From, top.To, top.Category)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		rows = append(rows, st)
+		names[c.Code] = c.Name
+	}
+	if reg, err := s.opts.Regions.Get(r.Context(), p.User.Scope(), top.Region); err == nil {
+		names[top.Region] = reg.Name
+	}
+	measures, rates := event.Measures(), event.RateNames()
+	w.Header().Set("Content-Type", format.ContentType())
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="event-stats-%s-%s-%s.%s"`, top.Region, top.From, top.To, format))
+	tw, err := tabular.NewWriter(w, format)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	header := append([]string{"区划编码 region", "名称 name", "起 from", "止 to", "分类 category"}, measures...)
+	header = append(header, rates...)
+	_ = tw.Write(header)
+	for _, st := range rows {
+		line := []string{st.Region, names[st.Region], st.From, st.To, st.Category}
+		for _, m := range measures {
+			line = append(line, strconv.FormatInt(st.Counts[m], 10))
+		}
+		for _, rt := range rates {
+			v := ""
+			if x := st.Rates[rt]; x != nil {
+				v = strconv.FormatFloat(*x, 'f', 4, 64)
+			}
+			line = append(line, v)
+		}
+		if err := tw.Write(line); err != nil {
+			s.log.Warn("write event stats", "err", err)
+			break
+		}
+	}
+	_ = tw.Close()
 }

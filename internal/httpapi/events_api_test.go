@@ -87,5 +87,10 @@ func TestEventsAPI(t *testing.T) {
 			t.Fatalf("stats: %d %s", st.status, st.body)
 		}
 		wantProblem(t, admin.do("GET", "/api/v1/stats/events?region=230602&from=June", ""), 400, "invalid", "from")
+		ex := admin.do("GET", "/api/v1/stats/events/export?region=230602&from=2000-01&to=2100-12&format=csv", "")
+		lines := strings.Split(strings.TrimSpace(string(ex.body)), "\n")
+		if ex.status != 200 || len(lines) != 4 || !strings.Contains(lines[0], "closure") || !strings.HasPrefix(lines[2], "230602001,萨尔图街道") {
+			t.Fatalf("export: %d %s", ex.status, ex.body)
+		}
 	})
 }
