@@ -95,7 +95,7 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 	if err != nil {
 		return &apperr.Error{Code: apperr.Conflict, Message: err.Error(), Fields: []apperr.FieldError{{Field: "action", Reason: err.Error()}}}
 	}
-	before := e.measures
+	before, oldLead := e.measures, e.LeadDepartment
 	detail := map[string]any{}
 	dept := ""
 	if slices.Contains(parties, Dept) {
@@ -270,6 +270,9 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 		return apperr.New(apperr.Conflict, "event %s changed meanwhile; reload it", e.Code)
 	}
 	if err := s.record(ctx, tx, e, p, parties, string(in.Action), dept, from, in.Note, detail, step, onTime, now); err != nil {
+		return err
+	}
+	if err := s.moveDepartment(ctx, tx, e, oldLead, before); err != nil {
 		return err
 	}
 	return s.moveCounters(ctx, tx, e, before, e.measures)

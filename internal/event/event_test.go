@@ -226,6 +226,16 @@ func TestClosedLoop(t *testing.T) {
 		if r := st.Rates["rework"]; r == nil || *r != 1 {
 			t.Fatalf("rework rate = %v", r)
 		}
+		dept, err := f.svc.StatsFor(ctx, cg, event.StatsQuery{Department: "D-CG", From: "2026-06-01", To: "2026-06-07"})
+		if err != nil || dept.Counts["closed"] != 1 || dept.Counts["responded"] != 1 {
+			t.Fatalf("department week = %+v, %v", dept, err)
+		}
+		if _, err := f.svc.StatsFor(ctx, f.water, event.StatsQuery{Department: "D-CG", From: "2026-06"}); !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("another department's measures: %v", err)
+		}
+		if _, err := f.svc.StatsFor(ctx, f.city, event.StatsQuery{From: "2026-06-01", To: "2026-07"}); !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("mixed periods: %v", err)
+		}
 		other, _ := f.svc.Stats(ctx, f.city, "990101", "2026-06", "", "safety")
 		if other.Counts["reported"] != 0 {
 			t.Fatalf("a safety count moved: %v", other.Counts)
@@ -469,20 +479,24 @@ func TestGroupCommitAndRecount(t *testing.T) {
 func assertCountersMatchRecount(t *testing.T, d *db.DB) {
 	t.Helper()
 	ctx := context.Background()
-	rows, err := d.Read().QueryContext(ctx, `SELECT region_path, category_code, created_at, measures FROM events`)
+	rows, err := d.Read().QueryContext(ctx, `SELECT region_path, lead_department, category_code, created_at, measures FROM events`)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]int64{}
 	names := event.Measures()
 	for rows.Next() {
-		var path, cat string
+		var path, lead, cat string
 		var at time.Time
 		var m int64
-		if err := rows.Scan(&path, &cat, &at, &m); err != nil {
+		if err := rows.Scan(&path, &lead, &cat, &at, &m); err != nil {
 			t.Fatal(err)
 		}
-		month := at.In(time.FixedZone("CST", 8*3600)).Format("2006-01")
+		local := at.In(time.FixedZone("CST", 8*3600))
+		owners := strings.Split(strings.Trim(path, "/"), "/")
+		if lead != "" {
+			owners = append(owners, "dept:"+lead)
+		}
 		cats := []string{"*"}
 		for i := range cat {
 			if cat[i] == '.' {
@@ -494,9 +508,11 @@ func assertCountersMatchRecount(t *testing.T, d *db.DB) {
 			if m&(1<<bit) == 0 {
 				continue
 			}
-			for _, r := range strings.Split(strings.Trim(path, "/"), "/") {
+			for _, r := range owners {
 				for _, c := range cats {
-					want[r+"|"+month+"|"+c+"|"+name]++
+					for _, period := range []string{local.Format("2006-01"), local.Format("2006-01-02")} {
+						want[r+"|"+period+"|"+c+"|"+name]++
+					}
 				}
 			}
 		}

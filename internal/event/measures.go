@@ -69,10 +69,19 @@ func derive(f flags) flags {
 // Measures names every counted fact, in order.
 func Measures() []string { return flagNames[:] }
 
-// counterKeys are the counter rows an event moves: its region at every
-// level × its category, its groups and "*".
-func counterKeys(regionPath, categoryCode string, reported time.Time, loc *time.Location) (regions, categories []string, month string) {
-	regions = strings.Split(strings.Trim(regionPath, "/"), "/")
+// Counter rows: for each measure, the event's region at every level and
+// its lead department (as "dept:CODE"), × its category, its groups and
+// "*", × the month and the day of its report. A week or any range of days
+// is a sum of day rows; a department's events follow it when the event is
+// returned and dispatched elsewhere.
+const deptPrefix = "dept:"
+
+// counterKeys are the owners, categories and periods an event counts under.
+func counterKeys(regionPath, lead, categoryCode string, reported time.Time, loc *time.Location) (owners, categories, periods []string) {
+	owners = strings.Split(strings.Trim(regionPath, "/"), "/")
+	if lead != "" {
+		owners = append(owners, deptPrefix+lead)
+	}
 	categories = []string{"*"}
 	for i := 0; i < len(categoryCode); i++ {
 		if categoryCode[i] == '.' {
@@ -80,7 +89,32 @@ func counterKeys(regionPath, categoryCode string, reported time.Time, loc *time.
 		}
 	}
 	categories = append(categories, categoryCode)
-	return regions, categories, reported.In(loc).Format("2006-01")
+	local := reported.In(loc)
+	return owners, categories, []string{local.Format("2006-01"), local.Format("2006-01-02")}
+}
+
+// buffer is where a transaction's counter moves gather: the open write's
+// buffer, or one to flush at once.
+func (s *Service) buffer(tx *sql.Tx) (counterBuf, bool) {
+	if b, ok := s.counters.Load(tx); ok {
+		return b.(counterBuf), true
+	}
+	return counterBuf{}, false
+}
+
+// count adds delta to every counter of the flags set in f.
+func count(buf counterBuf, owners, cats, periods []string, f flags, delta int64) {
+	for f != 0 {
+		bit := bits.TrailingZeros32(uint32(f))
+		f &^= 1 << bit
+		for _, o := range owners {
+			for _, c := range cats {
+				for _, p := range periods {
+					buf[counterKey{o, p, c, flagNames[bit]}] += delta
+				}
+			}
+		}
+	}
 }
 
 // moveCounters applies the difference between two sets of flags to the
@@ -88,31 +122,35 @@ func counterKeys(regionPath, categoryCode string, reported time.Time, loc *time.
 func (s *Service) moveCounters(ctx context.Context, tx *sql.Tx, e *Event, before, after flags) error {
 	after = derive(after)
 	e.measures = after
-	changed := before ^ after
-	if changed == 0 {
+	if before == after {
 		return nil
 	}
-	regions, cats, month := counterKeys(e.regionPath, e.CategoryCode, e.CreatedAt, s.zone)
-	buf, buffered := s.counters.Load(tx)
-	direct := counterBuf{}
-	if buffered {
-		direct = buf.(counterBuf)
-	}
-	for changed != 0 {
-		bit := bits.TrailingZeros32(uint32(changed))
-		changed &^= 1 << bit
-		delta := int64(1)
-		if before&(1<<bit) != 0 {
-			delta = -1
-		}
-		for _, r := range regions {
-			for _, c := range cats {
-				direct[counterKey{r, month, c, flagNames[bit]}] += delta
-			}
-		}
-	}
+	owners, cats, periods := counterKeys(e.regionPath, e.LeadDepartment, e.CategoryCode, e.CreatedAt, s.zone)
+	buf, buffered := s.buffer(tx)
+	count(buf, owners, cats, periods, after&^before, 1)
+	count(buf, owners, cats, periods, before&^after, -1)
 	if buffered {
 		return nil
 	}
-	return s.flushCounters(ctx, tx, direct)
+	return s.flushCounters(ctx, tx, buf)
+}
+
+// moveDepartment moves an event's counted facts (as they were before the
+// action) from its old lead department to its new one.
+func (s *Service) moveDepartment(ctx context.Context, tx *sql.Tx, e *Event, oldLead string, facts flags) error {
+	if oldLead == e.LeadDepartment || facts == 0 {
+		return nil
+	}
+	_, cats, periods := counterKeys(e.regionPath, "", e.CategoryCode, e.CreatedAt, s.zone)
+	buf, buffered := s.buffer(tx)
+	if oldLead != "" {
+		count(buf, []string{deptPrefix + oldLead}, cats, periods, facts, -1)
+	}
+	if e.LeadDepartment != "" {
+		count(buf, []string{deptPrefix + e.LeadDepartment}, cats, periods, facts, 1)
+	}
+	if buffered {
+		return nil
+	}
+	return s.flushCounters(ctx, tx, buf)
 }

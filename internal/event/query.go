@@ -4,9 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/auth"
@@ -222,66 +224,101 @@ func (s *Service) List(ctx context.Context, p auth.Principal, q Query) (Page, er
 var stateNames = map[State]bool{Reported: true, Registered: true, Dispatched: true, Handling: true, Handled: true, Closed: true,
 	Rejected: true, Duplicate: true, Parked: true, Voided: true}
 
-// Stats are the measures of one region, month range and category.
+// Stats are the measures of one region (or department), period and
+// category.
 type Stats struct {
-	Region   string              `json:"region"`
-	From     string              `json:"from"`
-	To       string              `json:"to"`
-	Category string              `json:"category"`
-	Counts   map[string]int64    `json:"counts"`
-	Rates    map[string]*float64 `json:"rates"`
+	Region     string              `json:"region,omitempty"`
+	Department string              `json:"department,omitempty"`
+	From       string              `json:"from"`
+	To         string              `json:"to"`
+	Category   string              `json:"category"`
+	Counts     map[string]int64    `json:"counts"`
+	Rates      map[string]*float64 `json:"rates"`
 }
 
-var monthPattern = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+// StatsQuery picks the counters to sum: a region (everything under it) or
+// a department (the events it leads), months YYYY-MM or days YYYY-MM-DD
+// from..to inclusive (a week is seven days), and a category leaf, group or
+// "*".
+type StatsQuery struct {
+	Region     string
+	Department string
+	From, To   string
+	Category   string
+}
 
-// Stats sums the counters of a region (and everything under it) for the
-// months from..to (YYYY-MM, inclusive) and a category (a leaf, a group or
-// "*"), and works out the rates of DESIGN.md.
+var (
+	monthPattern = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+	dayPattern   = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$`)
+)
+
+// Stats sums the counters of a region for the months from..to.
 func (s *Service) Stats(ctx context.Context, p auth.Principal, regionCode, from, to, cat string) (Stats, error) {
+	return s.StatsFor(ctx, p, StatsQuery{Region: regionCode, From: from, To: to, Category: cat})
+}
+
+// StatsFor sums the counters a query picks and works out the rates of
+// DESIGN.md: a few dozen rows at most, whatever the number of events.
+func (s *Service) StatsFor(ctx context.Context, p auth.Principal, q StatsQuery) (Stats, error) {
 	var fs apperr.Fields
-	if !monthPattern.MatchString(from) {
-		fs.Add("from", "must be a month as YYYY-MM")
+	byDay := dayPattern.MatchString(q.From)
+	if !byDay && !monthPattern.MatchString(q.From) {
+		fs.Add("from", "must be a month as YYYY-MM or a day as YYYY-MM-DD")
 	}
-	if to == "" {
-		to = from
+	if q.To == "" {
+		q.To = q.From
 	}
-	if !monthPattern.MatchString(to) {
-		fs.Add("to", "must be a month as YYYY-MM")
-	} else if to < from {
+	switch {
+	case byDay && !dayPattern.MatchString(q.To):
+		fs.Add("to", "must be a day as YYYY-MM-DD, like from")
+	case !byDay && !monthPattern.MatchString(q.To):
+		fs.Add("to", "must be a month as YYYY-MM, like from")
+	case q.To < q.From:
 		fs.Add("to", "must not be before from")
 	}
-	if cat == "" {
-		cat = "*"
+	if byDay {
+		if f, err := time.Parse(time.DateOnly, q.From); err == nil {
+			if t, err := time.Parse(time.DateOnly, q.To); err == nil && t.Sub(f) > 366*24*time.Hour {
+				fs.Add("to", "a range of days spans at most a year; use months")
+			}
+		}
+	}
+	if q.Category == "" {
+		q.Category = "*"
+	}
+	if q.Region != "" && q.Department != "" {
+		fs.Add("department", "give a region or a department, not both")
 	}
 	if err := fs.Err(); err != nil {
 		return Stats{}, err
 	}
-	if regionCode == "" {
-		sc := p.User.Scope()
-		if sc.IsAll() {
-			var city string
-			if err := s.db.Read().QueryRowContext(ctx, `SELECT code FROM regions WHERE level = 1 ORDER BY code LIMIT 1`).Scan(&city); err != nil {
-				return Stats{}, apperr.Field("region", "give a region code")
-			}
-			regionCode = city
-		} else {
-			regionCode = lastCode(sc.Path())
+	owner, st := "", Stats{From: q.From, To: q.To, Category: q.Category, Counts: map[string]int64{}}
+	if q.Department != "" {
+		var path string
+		err := s.db.Read().QueryRowContext(ctx, `SELECT region_path FROM departments WHERE code = $1`, q.Department).Scan(&path)
+		mine := p.User.Role == auth.RoleDepartment && p.User.ScopeDepartment == q.Department
+		staff := p.User.Role != auth.RoleDepartment && p.User.Role != auth.RoleResident && p.User.Scope().Contains(path)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && !mine && !staff) {
+			return Stats{}, apperr.Field("department", fmt.Sprintf("department %s not found", q.Department))
 		}
+		if err != nil {
+			return Stats{}, fmt.Errorf("event stats: %w", err)
+		}
+		owner, st.Department = deptPrefix+q.Department, q.Department
+	} else {
+		code, err := s.statsRegion(ctx, p, q.Region)
+		if err != nil {
+			return Stats{}, err
+		}
+		owner, st.Region = code, code
 	}
-	r, err := region.Lookup(ctx, s.db.Read(), regionCode)
-	if apperr.Is(err, apperr.NotFound) || (err == nil && !p.User.Scope().Contains(r.Path)) {
-		return Stats{}, apperr.Field("region", fmt.Sprintf("region %s not found", regionCode))
-	}
-	if err != nil {
-		return Stats{}, err
-	}
+	// Month rows are 7 characters long, day rows 10; the range keeps to one kind.
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT measure, SUM(n) FROM event_counters WHERE region_code = $1 AND month >= $2 AND month <= $3
-		AND category_code = $4 GROUP BY measure`, r.Code, from, to, cat)
+		AND LENGTH(month) = $4 AND category_code = $5 GROUP BY measure`, owner, q.From, q.To, len(q.From), q.Category)
 	if err != nil {
 		return Stats{}, fmt.Errorf("event stats: %w", err)
 	}
 	defer rows.Close()
-	st := Stats{Region: r.Code, From: from, To: to, Category: cat, Counts: map[string]int64{}}
 	for _, m := range flagNames {
 		st.Counts[m] = 0
 	}
@@ -298,6 +335,28 @@ func (s *Service) Stats(ctx context.Context, p auth.Principal, regionCode, from,
 	}
 	st.Rates = rates(st.Counts)
 	return st, nil
+}
+
+// statsRegion is the region a caller asks about: the one given, else the
+// caller's own, else the city.
+func (s *Service) statsRegion(ctx context.Context, p auth.Principal, code string) (string, error) {
+	if code == "" {
+		sc := p.User.Scope()
+		if !sc.IsAll() {
+			return lastCode(sc.Path()), nil
+		}
+		if err := s.db.Read().QueryRowContext(ctx, `SELECT code FROM regions WHERE level = 1 ORDER BY code LIMIT 1`).Scan(&code); err != nil {
+			return "", apperr.Field("region", "give a region code")
+		}
+	}
+	r, err := region.Lookup(ctx, s.db.Read(), code)
+	if apperr.Is(err, apperr.NotFound) || (err == nil && !p.User.Scope().Contains(r.Path)) {
+		return "", apperr.Field("region", fmt.Sprintf("region %s not found", code))
+	}
+	if err != nil {
+		return "", err
+	}
+	return r.Code, nil
 }
 
 // RateNames lists the rates Stats works out, in a stable order.

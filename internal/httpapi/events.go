@@ -92,7 +92,8 @@ func (s *Server) actOnEvent(w http.ResponseWriter, r *http.Request, p auth.Princ
 
 func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	q := r.URL.Query()
-	st, err := s.opts.Events.Stats(r.Context(), p, q.Get("region"), q.Get("from"), q.Get("to"), q.Get("category"))
+	st, err := s.opts.Events.StatsFor(r.Context(), p, event.StatsQuery{Region: q.Get("region"), Department: q.Get("department"),
+		From: q.Get("from"), To: q.Get("to"), Category: q.Get("category")})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
