@@ -229,3 +229,15 @@ func (d *DB) BeginWrite(ctx context.Context) (*sql.Tx, error) {
 	}
 	return tx, nil
 }
+
+// PrepareWrite prepares a statement on the writer pool, for statements a
+// writer runs thousands of times: inside a transaction, tx.StmtContext
+// then reuses what the connection prepared instead of parsing the SQL
+// again (SQLite's single writer connection always has it).
+func (d *DB) PrepareWrite(ctx context.Context, query string) (*sql.Stmt, error) {
+	st, err := d.write.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	return st, nil
+}

@@ -61,7 +61,7 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, in ActInp
 	var e Event
 	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		var err error
-		if e, err = loadEvent(ctx, tx, id); err != nil {
+		if e, err = s.loadEventTx(ctx, tx, id); err != nil {
 			return err
 		}
 		parties := s.partiesTx(ctx, tx, p, &e)
@@ -258,7 +258,7 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 	if e.DuplicateOf != nil {
 		dup = *e.DuplicateOf
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE events SET state=$1, level=$2, region_code=$3, lead_department=$4, duplicate_of=$5,
+	res, err := s.txExec(ctx, tx, `UPDATE events SET state=$1, level=$2, region_code=$3, lead_department=$4, duplicate_of=$5,
 		self_handled=$6, supervised=$7, supervise_due=$8, step=$9, step_started_at=$10, step_due=$11, warning=$12, rework_count=$13,
 		extended=$14, rating=$15, measures=$16, closed_at=$17, updated_at=$18, version=$19 WHERE id=$20 AND version=$21`,
 		string(e.State), e.Level, e.RegionCode, e.LeadDepartment, dup, b2i(e.SelfHandled), b2i(e.Supervised), e.SuperviseDue, string(e.Step),
@@ -453,7 +453,7 @@ func (s *Service) record(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princ
 	if name == "" {
 		name = p.User.Username
 	}
-	_, err := tx.ExecContext(ctx, `INSERT INTO event_actions (event_id, action, actor_id, actor_name, role, department, from_state, to_state,
+	_, err := s.txExec(ctx, tx, `INSERT INTO event_actions (event_id, action, actor_id, actor_name, role, department, from_state, to_state,
 		note, detail, step, step_on_time, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
 		e.ID, action, actor, name, role, dept, string(from), string(e.State), note, string(b), string(step), ot, now)
 	if err != nil {
@@ -558,6 +558,18 @@ func timePtr(t sql.NullTime) *time.Time {
 	}
 	v := t.Time.UTC()
 	return &v
+}
+
+// loadEventTx loads an event inside a write, through a prepared statement.
+func (s *Service) loadEventTx(ctx context.Context, tx *sql.Tx, id int64) (Event, error) {
+	e, err := scanEvent(s.txQueryRow(ctx, tx, `SELECT `+eventColumns+` FROM events WHERE id = $1`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Event{}, apperr.New(apperr.NotFound, "event not found")
+	}
+	if err != nil {
+		return Event{}, fmt.Errorf("load event: %w", err)
+	}
+	return e, nil
 }
 
 func loadEvent(ctx context.Context, q interface {

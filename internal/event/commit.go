@@ -98,6 +98,7 @@ func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *sq
 	}
 	s.commits.mu.Unlock()
 	if !queued {
+		s.warm(ctx)
 		return s.db.InTx(ctx, func(tx *sql.Tx) error { return s.inBuffer(ctx, tx, fn) })
 	}
 	// Once queued, the answer waits for the commit: the caller must learn
@@ -130,6 +131,7 @@ func (s *Service) commitBatch(ctx context.Context, batch []*job) {
 			j.done <- errs[i]
 		}
 	}()
+	s.warm(ctx)
 	tx, err := s.db.BeginWrite(context.WithoutCancel(ctx))
 	if err != nil {
 		fail(err)
@@ -204,7 +206,7 @@ func (s *Service) flushCounters(ctx context.Context, tx *sql.Tx, buf counterBuf)
 			cmp.Compare(a.measure, b.measure))
 	})
 	for _, k := range keys {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO event_counters (region_code, month, category_code, measure, n) VALUES ($1, $2, $3, $4, $5)
+		if _, err := s.txExec(ctx, tx, `INSERT INTO event_counters (region_code, month, category_code, measure, n) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (region_code, month, category_code, measure) DO UPDATE SET n = event_counters.n + excluded.n`,
 			k.region, k.month, k.category, k.measure, buf[k]); err != nil {
 			return fmt.Errorf("event counters: %w", err)

@@ -131,7 +131,8 @@ type Service struct {
 	now  func() time.Time
 	log  *slog.Logger
 
-	commits committer
+	commits  committer
+	prepared stmts
 	// counters holds the counter moves of each open write, by transaction.
 	counters sync.Map
 }

@@ -81,6 +81,7 @@ func (s *Service) Replay(ctx context.Context, scripts iter.Seq[Script], progress
 		if tx != nil {
 			return nil
 		}
+		s.warm(ctx)
 		var err error
 		if tx, err = s.db.BeginWrite(ctx); err != nil {
 			return err
@@ -191,7 +192,7 @@ func (s *Service) replayReport(ctx context.Context, tx *sql.Tx, sc Script) (int6
 }
 
 func (s *Service) replayStep(ctx context.Context, tx *sql.Tx, item *queued, ids map[int]int64, out *Replayed) error {
-	e, err := loadEvent(ctx, tx, item.id)
+	e, err := s.loadEventTx(ctx, tx, item.id)
 	if err != nil {
 		return err
 	}

@@ -177,7 +177,7 @@ func (s *Service) file(ctx context.Context, tx *sql.Tx, p auth.Principal, e *Eve
 		lng, lat = e.Location[0], e.Location[1]
 	}
 	e.measures = derive(fReported)
-	err = tx.QueryRowContext(ctx, `INSERT INTO events (code, source, category_code, title, description, urgency, state, level, region_code,
+	err = s.txQueryRow(ctx, tx, `INSERT INTO events (code, source, category_code, title, description, urgency, state, level, region_code,
 		grid_code, region_path, lng, lat, address, reporter_id, reporter_name, reporter_phone_enc, reporter_phone_mask, step,
 		step_started_at, step_due, token, measures, created_at, updated_at)
 		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$24) RETURNING id`,
@@ -298,7 +298,7 @@ func (s *Service) nextCode(ctx context.Context, tx *sql.Tx, path string, now tim
 	day := now.In(s.cal().Location()).Format("20060102")
 	_, county := holder(path, region.County)
 	var n int
-	err := tx.QueryRowContext(ctx, `INSERT INTO event_serials (day, county, last) VALUES ($1, $2, 1)
+	err := s.txQueryRow(ctx, tx, `INSERT INTO event_serials (day, county, last) VALUES ($1, $2, 1)
 		ON CONFLICT (day, county) DO UPDATE SET last = event_serials.last + 1 RETURNING last`, day, county).Scan(&n)
 	if err != nil {
 		return "", fmt.Errorf("event code: %w", err)
