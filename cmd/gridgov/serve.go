@@ -29,6 +29,7 @@ import (
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/registry"
 	"github.com/gridgov/gridgov/internal/secret"
+	"github.com/gridgov/gridgov/internal/workforce"
 	"github.com/gridgov/gridgov/web"
 )
 
@@ -236,8 +237,12 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	jobsDone := make(chan struct{})
 	go func() { defer close(jobsDone); runner.Run(jobsCtx) }()
 	defer func() { stopJobs(); <-jobsDone }()
+	// The workforce: check-ins are placed with the map index and the grid
+	// boundaries, and scheduled days follow the working calendar.
+	workforceSvc := workforce.NewService(workforce.Config{DB: d, Keys: keys, Locator: locator,
+		Boundaries: gridmap.NewStore(d, time.Now), Calendar: calendars, Now: time.Now})
 	srv := httpapi.New(httpapi.Options{
-		DB: d, Auth: authSvc, Regions: region.NewStore(d, time.Now), Log: log, UI: web.Dist(),
+		DB: d, Auth: authSvc, Regions: region.NewStore(d, time.Now), Log: log, UI: web.Dist(), Workforce: workforceSvc,
 		Map: gridmap.NewService(d, locator, time.Now), BaseMapURL: cfg.baseMapURL,
 		Registry:     registrySvc,
 		CookieSecure: cfg.cookieSecure, TrustedProxies: cfg.proxies, Version: version,

@@ -79,15 +79,22 @@ const (
 	PermCatalogManage Permission = "catalog:manage"
 	// Keys of API clients such as Open311 apps (deployment-wide admins only).
 	PermAPIKeysManage Permission = "apikeys:manage"
+	// The workforce: reading workers, teams, staffing and attendance
+	// measures; keeping workers and teams, issuing enrolment codes,
+	// approving device re-binding and recording leave.
+	PermWorkforceRead   Permission = "workforce:read"
+	PermWorkforceManage Permission = "workforce:manage"
 )
 
 var permissions = map[Role][]Permission{
 	RoleAdmin: {PermUsersManage, PermRegionsManage, PermRegionsRead, PermAuditRead,
-		PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal, PermCatalogManage, PermAPIKeysManage},
-	RoleCenter:     {PermRegionsRead, PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal, PermCatalogManage},
+		PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal, PermCatalogManage, PermAPIKeysManage,
+		PermWorkforceRead, PermWorkforceManage},
+	RoleCenter: {PermRegionsRead, PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal, PermCatalogManage,
+		PermWorkforceRead, PermWorkforceManage},
 	RoleDepartment: {PermRegionsRead},
 	RoleWorker:     {PermRegionsRead, PermRegistryRead, PermRegistryWrite, PermTagsRead},
-	RoleLeader:     {PermRegionsRead},
+	RoleLeader:     {PermRegionsRead, PermWorkforceRead},
 	RoleResident:   {},
 }
 

@@ -26,6 +26,7 @@ import (
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/registry"
+	"github.com/gridgov/gridgov/internal/workforce"
 )
 
 // SessionCookie is the name of the browser session cookie.
@@ -55,6 +56,9 @@ type Options struct {
 	// Attachments keeps the photos and files on events; without it (or
 	// without Events) the attachment endpoints are not served.
 	Attachments *attach.Service
+	// Workforce is the grid workforce (workers, teams, devices,
+	// attendance); optional like Map.
+	Workforce *workforce.Service
 	// BaseMapURL is an XYZ tile URL template for a base map under the grids
 	// (empty: none, for offline government networks).
 	BaseMapURL string
@@ -180,6 +184,7 @@ func (s *Server) routes() http.Handler {
 	s.open311Routes(mux)
 	s.attachmentRoutes(mux)
 	s.calendarRoutes(mux)
+	s.workforceRoutes(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))
