@@ -47,6 +47,8 @@ type serveConfig struct {
 	baseMapURL     string
 	// samplingPerGrid > 0 runs the monthly sampling job drawing that many records per grid.
 	samplingPerGrid int
+	// trackRetention is how long patrol tracks (personal data) are kept.
+	trackRetention time.Duration
 	// webhookURL (comma-separated) receives deadline warnings signed with
 	// webhookSecret; autoEscalateRed escalates events left undispatched at
 	// a township past their red card.
@@ -73,6 +75,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.webhookURL, "webhook-url", "", "comma-separated http(s) URLs that receive deadline warnings as signed JSON POSTs (default none)")
 	fs.StringVar(&c.webhookSecret, "webhook-secret", "", "HMAC-SHA256 key signing webhook requests, at least 16 characters; prefer GRIDGOV_WEBHOOK_SECRET")
 	fs.BoolVar(&c.autoEscalateRed, "auto-escalate-red", false, "escalate an event registered at a township to the county when its dispatch step turns red")
+	fs.DurationVar(&c.trackRetention, "track-retention", 180*24*time.Hour, "keep patrol GPS tracks this long, then delete the points and keep the summaries")
 	fs.IntVar(&c.samplingPerGrid, "sampling-per-grid", 0, "start each city's monthly registry sampling check on the first days of the month, drawing this many persons and houses per grid (0: off)")
 }
 
@@ -109,6 +112,9 @@ func (c *serveConfig) validate() error {
 		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || !strings.Contains(c.baseMapURL, "{z}") {
 			errs = append(errs, errors.New("--base-map-url must be an http(s) URL template with {z}, {x} and {y}"))
 		}
+	}
+	if c.trackRetention < 24*time.Hour {
+		errs = append(errs, errors.New("--track-retention must be at least 24h"))
 	}
 	if c.samplingPerGrid < 0 || c.samplingPerGrid > registry.MaxPerGrid {
 		errs = append(errs, fmt.Errorf("--sampling-per-grid must be between 0 (off) and %d", registry.MaxPerGrid))
@@ -241,6 +247,24 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// boundaries, and scheduled days follow the working calendar.
 	workforceSvc := workforce.NewService(workforce.Config{DB: d, Keys: keys, Locator: locator,
 		Boundaries: gridmap.NewStore(d, time.Now), Calendar: calendars, Now: time.Now})
+	// Patrol tracks are personal data: the points go after the retention
+	// period, the summaries stay.
+	go func() {
+		t := time.NewTicker(6 * time.Hour)
+		defer t.Stop()
+		for {
+			if n, err := workforceSvc.PurgeTracks(ctx, cfg.trackRetention); err != nil {
+				log.Error("purge patrol tracks", "err", err)
+			} else if n > 0 {
+				log.Info("purged patrol tracks", "patrols", n)
+			}
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
 	srv := httpapi.New(httpapi.Options{
 		DB: d, Auth: authSvc, Regions: region.NewStore(d, time.Now), Log: log, UI: web.Dist(), Workforce: workforceSvc,
 		Map: gridmap.NewService(d, locator, time.Now), BaseMapURL: cfg.baseMapURL,

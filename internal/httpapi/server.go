@@ -185,6 +185,7 @@ func (s *Server) routes() http.Handler {
 	s.attachmentRoutes(mux)
 	s.calendarRoutes(mux)
 	s.workforceRoutes(mux)
+	s.workforceFieldRoutes(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))
