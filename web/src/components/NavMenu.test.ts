@@ -36,7 +36,7 @@ describe('NavMenu', () => {
     wrapper.unmount()
     expect(await menuFor('department')).toEqual(['首页', '事件工作台', '网格地图', '我的'])
     wrapper.unmount()
-    expect(await menuFor('leader')).toEqual(['首页', '事件工作台', '网格地图', '我的'])
+    expect(await menuFor('leader')).toEqual(['首页', '事件工作台', '网格地图', '网格力量', '我的'])
   })
 
   it('hides them from residents', async () => {
@@ -50,6 +50,7 @@ describe('NavMenu', () => {
       'Events',
       'Grid map',
       'Persons & houses',
+      'Workforce',
       'Event catalog',
       'Working calendar',
       'API keys',

@@ -1,11 +1,12 @@
 import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
-import { Calendar, Collection, House, Key, MapLocation, OfficeBuilding, Tickets, User } from '@element-plus/icons-vue'
+import { Calendar, Collection, House, Key, MapLocation, OfficeBuilding, Tickets, User, UserFilled } from '@element-plus/icons-vue'
 import { APIKEY_ROLES } from '../api/apikeys'
 import { CALENDAR_ROLES } from '../api/calendar'
 import { CATALOG_ROLES } from '../api/catalog'
 import { EVENT_ROLES } from '../api/events'
 import { REGISTRY_ROLES, STAFF_ROLES, type Role } from '../api/types'
+import { WORKFORCE_ROLES } from '../api/workforce'
 import { ROUTE } from './guard'
 
 declare module 'vue-router' {
@@ -87,6 +88,19 @@ export const consoleRoutes: RouteRecordRaw[] = [
         name: 'registry-sampling',
         component: () => import('../pages/registry/SamplingPage.vue'),
       },
+    ],
+  },
+  {
+    // 网格力量: grid workers, the 1+1+N teams of the grids, staffing and attendance, under tabs.
+    path: 'workforce',
+    name: 'workforce',
+    component: () => import('../pages/workforce/WorkforcePage.vue'),
+    redirect: { name: 'workforce-workers' },
+    meta: { nav: { label: 'workforce.nav', icon: UserFilled }, roles: WORKFORCE_ROLES },
+    children: [
+      { path: 'workers', name: 'workforce-workers', component: () => import('../pages/workforce/WorkersPage.vue') },
+      { path: 'teams', name: 'workforce-teams', component: () => import('../pages/workforce/TeamsPage.vue') },
+      { path: 'staffing', name: 'workforce-staffing', component: () => import('../pages/workforce/StaffingPage.vue') },
     ],
   },
   {

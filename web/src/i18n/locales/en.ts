@@ -2,6 +2,7 @@ import type { MessageSchema } from './zh-CN'
 import { calendarMessages } from '../../pages/calendar/messages'
 import { catalogMessages } from '../../pages/catalog/messages'
 import { eventsMessages } from '../../pages/events/messages'
+import { workforceMessages } from '../../pages/workforce/messages'
 
 const en: MessageSchema = {
   app: {
@@ -524,6 +525,7 @@ const en: MessageSchema = {
   catalog: catalogMessages.en,
   calendar: calendarMessages.en,
   events: eventsMessages.en,
+  workforce: workforceMessages.en,
   apiKeys: {
     nav: 'API keys',
     title: 'API keys',

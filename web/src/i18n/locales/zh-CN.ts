@@ -1,6 +1,7 @@
 import { calendarMessages } from '../../pages/calendar/messages'
 import { catalogMessages } from '../../pages/catalog/messages'
 import { eventsMessages } from '../../pages/events/messages'
+import { workforceMessages } from '../../pages/workforce/messages'
 
 const zhCN = {
   app: {
@@ -522,6 +523,7 @@ const zhCN = {
   catalog: catalogMessages['zh-CN'],
   calendar: calendarMessages['zh-CN'],
   events: eventsMessages['zh-CN'],
+  workforce: workforceMessages['zh-CN'],
   apiKeys: {
     nav: '接口密钥',
     title: '接口密钥',
