@@ -212,11 +212,8 @@ func intakeServer(b *testing.B, engine db.Engine, c demo.City) (*httptest.Server
 	mux.HandleFunc("POST /bench/minimal-insert", minimalInsert(d))
 	srv := httptest.NewServer(mux)
 	b.Cleanup(srv.Close)
-	user := fmt.Sprintf("intake%d", time.Now().UnixNano())
-	if _, err := authSvc.CreateUser(ctx, auth.System("bench"), auth.NewUser{Username: user, Role: auth.RoleAdmin, Password: pw, DisplayName: "压测"}); err != nil {
-		b.Fatal(err)
-	}
-	return srv, login(b, srv.URL, user)
+	token, _ := benchAdmin(b, authSvc, srv.URL)
+	return srv, token
 }
 
 // minimalInsert is the peer: decode the report and insert the same event

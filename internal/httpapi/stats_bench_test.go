@@ -74,15 +74,7 @@ func BenchmarkEventStats(b *testing.B) {
 	srv := httptest.NewServer(httpapi.New(httpapi.Options{DB: d, Auth: authSvc, Regions: region.NewStore(d, time.Now), Log: log,
 		Categories: cats, Departments: depts, Events: svc, Version: "bench"}))
 	defer srv.Close()
-	user := fmt.Sprintf("stats%d", time.Now().UnixNano())
-	if _, err := authSvc.CreateUser(ctx, auth.System("bench"), auth.NewUser{Username: user, Role: auth.RoleAdmin, Password: pw, DisplayName: "压测"}); err != nil {
-		b.Fatal(err)
-	}
-	token := login(b, srv.URL, user)
-	principal, err := authSvc.Authenticate(ctx, token, "127.0.0.1")
-	if err != nil {
-		b.Fatal(err)
-	}
+	token, principal := benchAdmin(b, authSvc, srv.URL)
 	type triple struct{ region, path, month, category string }
 	// Regions by level, drawn level first: dashboards ask about the city
 	// and counties as often as about villages.
