@@ -65,8 +65,13 @@ type Category struct {
 	Limits               *Limits `json:"limits,omitempty"`
 	// YellowAt and RedAt are the shares of a limit at which an open step
 	// turns yellow (warning) and red; 0 < YellowAt < RedAt.
-	YellowAt  float64   `json:"yellow_at"`
-	RedAt     float64   `json:"red_at"`
+	YellowAt float64 `json:"yellow_at"`
+	RedAt    float64 `json:"red_at"`
+	// Private marks a category whose events concern a person rather than a
+	// place (disputes, policing, care): public views (Open311, the residents'
+	// nearby list) show their category, status and dates only. It holds for
+	// every category under this one too.
+	Private   bool      `json:"private"`
 	Active    bool      `json:"active"`
 	CreatedAt time.Time `json:"created_at"`
 	UpdatedAt time.Time `json:"updated_at"`

@@ -1,6 +1,10 @@
 package category
 
-import "github.com/gridgov/gridgov/internal/region"
+import (
+	"slices"
+
+	"github.com/gridgov/gridgov/internal/region"
+)
 
 // The limits of the default tree follow common practice of Chinese digital
 // city management (GB/T 30428) and 12345 hotlines: problems of city
@@ -311,6 +315,13 @@ func defaultGroups() []groupSpec {
 	}
 }
 
+// defaultPrivate are the default categories whose events concern a person
+// rather than a place: disputes, policing, care and assistance.
+var defaultPrivate = []string{
+	"dispute", "public_order",
+	"livelihood.elderly_care", "livelihood.social_assistance", "livelihood.disability", "livelihood.healthcare",
+}
+
 // DefaultTree returns the seed tree: six kinds of events a city's grid
 // governance meets every day, and "other", with realistic standards and
 // limits per leaf. Groups come before their leaves.
@@ -318,9 +329,9 @@ func DefaultTree() []Category {
 	var out []Category
 	for gi, g := range defaultGroups() {
 		out = append(out, Category{Code: g.code, Name: g.name, NameEn: g.nameEn, Keywords: []string{}, Sort: (gi + 1) * 10,
-			YellowAt: DefaultYellowAt, RedAt: DefaultRedAt, Active: true})
+			YellowAt: DefaultYellowAt, RedAt: DefaultRedAt, Private: slices.Contains(defaultPrivate, g.code), Active: true})
 		for li, l := range g.leaves {
-			out = append(out, Category{
+			out = append(out, Category{Private: slices.Contains(defaultPrivate, l.code),
 				Code: l.code, ParentCode: g.code, Name: l.name, NameEn: l.nameEn,
 				Keywords: append([]string(nil), l.keywords...), Sort: (li + 1) * 10, Leaf: true,
 				RegistrationStandard: l.registration, ClosingStandard: l.closing, DefaultUrgency: l.urgency,

@@ -48,6 +48,7 @@ type snapshot struct {
 	version  int64
 	byCode   map[string]*Category
 	children map[string][]string // parent code ("" for the top) → child codes in display order
+	withheld map[string]bool     // codes that are private or under a private group
 }
 
 const stateName = "categories"
@@ -133,6 +134,15 @@ func load(ctx context.Context, q db.Querier, version int64) (*snapshot, error) {
 			return cmp.Or(cmp.Compare(snap.byCode[a].Sort, snap.byCode[b].Sort), strings.Compare(a, b))
 		})
 	}
+	snap.withheld = map[string]bool{}
+	for code, c := range snap.byCode {
+		for ; c != nil; c = snap.byCode[c.ParentCode] {
+			if c.Private {
+				snap.withheld[code] = true
+				break
+			}
+		}
+	}
 	return snap, nil
 }
 
@@ -210,6 +220,21 @@ func (s *Service) Get(ctx context.Context, code string) (Category, error) {
 	return c.Clone(), nil
 }
 
+// Withheld reports whether the public sees this category's events without
+// their text and place: the category or a group above it is private. An
+// unknown code is withheld, so that a public view errs on the side of the
+// person.
+func (s *Service) Withheld(ctx context.Context, code string) (bool, error) {
+	snap, err := s.current(ctx)
+	if err != nil {
+		return true, err
+	}
+	if _, ok := snap.byCode[code]; !ok {
+		return true, nil
+	}
+	return snap.withheld[code], nil
+}
+
 // Known reports whether a category with this code exists, active or not.
 func (s *Service) Known(ctx context.Context, code string) (bool, error) {
 	snap, err := s.current(ctx)
@@ -234,13 +259,13 @@ func requireManage(p auth.Principal) error {
 }
 
 const columns = `code, COALESCE(parent_code, ''), name, name_en, keywords, sort, leaf, registration_standard,
-	closing_standard, default_urgency, limits, yellow_at, red_at, active, created_at, updated_at, version`
+	closing_standard, default_urgency, limits, yellow_at, red_at, private, active, created_at, updated_at, version`
 
 func scan(row interface{ Scan(...any) error }) (Category, error) {
 	var c Category
 	var keywords, limits, urgency string
 	if err := row.Scan(&c.Code, &c.ParentCode, &c.Name, &c.NameEn, &keywords, &c.Sort, &c.Leaf, &c.RegistrationStandard,
-		&c.ClosingStandard, &urgency, &limits, &c.YellowAt, &c.RedAt, &c.Active, &c.CreatedAt, &c.UpdatedAt, &c.Version); err != nil {
+		&c.ClosingStandard, &urgency, &limits, &c.YellowAt, &c.RedAt, &c.Private, &c.Active, &c.CreatedAt, &c.UpdatedAt, &c.Version); err != nil {
 		return Category{}, err
 	}
 	c.DefaultUrgency = Urgency(urgency)
@@ -298,10 +323,10 @@ func insert(ctx context.Context, tx *sql.Tx, c Category, now time.Time) error {
 		parent = c.ParentCode
 	}
 	_, err = tx.ExecContext(ctx, `INSERT INTO categories (code, parent_code, name, name_en, keywords, sort, leaf,
-		registration_standard, closing_standard, default_urgency, limits, yellow_at, red_at, active, created_at, updated_at, version)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15, 1)`,
+		registration_standard, closing_standard, default_urgency, limits, yellow_at, red_at, private, active, created_at, updated_at, version)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, 1)`,
 		c.Code, parent, c.Name, c.NameEn, keywords, c.Sort, c.Leaf, c.RegistrationStandard, c.ClosingStandard,
-		string(c.DefaultUrgency), limits, c.YellowAt, c.RedAt, c.Active, now)
+		string(c.DefaultUrgency), limits, c.YellowAt, c.RedAt, c.Private, c.Active, now)
 	if db.IsUniqueViolation(err) {
 		return &apperr.Error{Code: apperr.Conflict, Message: "category already exists",
 			Fields: []apperr.FieldError{{Field: "code", Reason: fmt.Sprintf("category %s already exists", c.Code)}}}
@@ -385,6 +410,7 @@ type Patch struct {
 	Limits               *Limits
 	YellowAt             *float64
 	RedAt                *float64
+	Private              *bool
 	// Active false deactivates the category and everything under it; true
 	// reactivates this one category, whose group must be active.
 	Active *bool
@@ -437,9 +463,9 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, code string, pat
 		}
 		res, err := tx.ExecContext(ctx, `UPDATE categories SET name = $1, name_en = $2, keywords = $3, sort = $4,
 			registration_standard = $5, closing_standard = $6, default_urgency = $7, limits = $8, yellow_at = $9, red_at = $10,
-			active = $11, updated_at = $12, version = version + 1 WHERE code = $13 AND version = $14`,
+			active = $11, updated_at = $12, private = $13, version = version + 1 WHERE code = $14 AND version = $15`,
 			c.Name, c.NameEn, keywords, c.Sort, c.RegistrationStandard, c.ClosingStandard, string(c.DefaultUrgency), limits,
-			c.YellowAt, c.RedAt, c.Active, now, code, old.Version)
+			c.YellowAt, c.RedAt, c.Active, now, c.Private, code, old.Version)
 		if err != nil {
 			return fmt.Errorf("update category %s: %w", code, err)
 		}
@@ -543,6 +569,9 @@ func apply(c Category, p Patch) Category {
 	if p.RedAt != nil {
 		c.RedAt = *p.RedAt
 	}
+	if p.Private != nil {
+		c.Private = *p.Private
+	}
 	if p.Active != nil {
 		c.Active = *p.Active
 	}
@@ -567,6 +596,7 @@ func changes(a, b Category) []string {
 	add("limits", !sameLimits(a.Limits, b.Limits))
 	add("yellow_at", a.YellowAt != b.YellowAt)
 	add("red_at", a.RedAt != b.RedAt)
+	add("private", a.Private != b.Private)
 	add("active", a.Active != b.Active)
 	return out
 }

@@ -265,3 +265,45 @@ func TestOtherServersSeeChangesOnRefresh(t *testing.T) {
 		}
 	})
 }
+
+func TestPrivateIsInheritedAndEditable(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		svc := newService(d)
+		if _, err := svc.Seed(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			code string
+			want bool
+		}{
+			{"dispute", true},
+			{"dispute.neighbour", true},                // under a private group
+			{"livelihood.elderly_care", true},          // a private leaf
+			{"livelihood", false},                      // its group is not
+			{"city_appearance.exposed_garbage", false}, // a place, not a person
+			{"no.such.code", true},                     // unknown: err on the person's side
+		} {
+			if got, err := svc.Withheld(ctx, tc.code); err != nil || got != tc.want {
+				t.Errorf("Withheld(%s) = %v, %v; want %v", tc.code, got, err, tc.want)
+			}
+		}
+		g, _ := svc.Get(ctx, "city_appearance")
+		on := true
+		if _, err := svc.Update(ctx, admin, "city_appearance", category.Patch{Version: g.Version, Private: &on}); err != nil {
+			t.Fatal(err)
+		}
+		if got, _ := svc.Withheld(ctx, "city_appearance.exposed_garbage"); !got {
+			t.Fatal("a leaf under a group made private is not withheld")
+		}
+		entries, _ := audit.List(ctx, d.Read(), audit.Filter{Action: "category.update"})
+		if len(entries) != 1 || !slices.Contains(entries[0].Detail["changed"].([]any), any("private")) {
+			t.Fatalf("audit = %+v", entries)
+		}
+		// Another server reading the same database sees the flag.
+		other := newService(d)
+		if got, err := other.Withheld(ctx, "city_appearance.exposed_garbage"); err != nil || !got {
+			t.Fatalf("other server: %v, %v", got, err)
+		}
+	})
+}

@@ -107,9 +107,11 @@ type Locator interface {
 	GridAt(p orb.Point) (code, path string, ok bool)
 }
 
-// Catalog gives the category an event is filed under.
+// Catalog gives the category an event is filed under, and whether the
+// public may see its events' text and place (*category.Service is one).
 type Catalog interface {
 	Get(ctx context.Context, code string) (category.Category, error)
+	Withheld(ctx context.Context, code string) (bool, error)
 }
 
 // Router chooses the lead department for a category at a region path.

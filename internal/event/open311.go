@@ -19,25 +19,9 @@ import (
 // The public reading of events (Open311 GeoReport v2): no login and no
 // scope, so what may be shown is decided here, not by the caller.
 
-// withheldGroups are the categories whose events concern a person rather
-// than a place (disputes, policing, care and assistance). They are listed in
-// public with their category, status and dates only: no title, description,
-// address, location or notes.
-var withheldGroups = []string{
-	"dispute", "public_order",
-	"livelihood.elderly_care", "livelihood.social_assistance", "livelihood.disability", "livelihood.healthcare",
-}
-
-// Withheld reports whether a category's events are shown in public without
-// their text and place.
-func Withheld(categoryCode string) bool {
-	for _, g := range withheldGroups {
-		if categoryCode == g || strings.HasPrefix(categoryCode, g+".") {
-			return true
-		}
-	}
-	return false
-}
+// Whether a category is withheld from the public (shown with its category,
+// status and dates only: no title, description, address, location or
+// notes) is the category's private flag, kept in the catalog.
 
 // publicNotes are the actions whose notes are written for the reporter (why
 // a report was refused, what was done); the notes of the others (returns,
@@ -166,7 +150,7 @@ func (s *Service) PublicList(ctx context.Context, q PublicQuery) ([]Public, erro
 	out := []Public{}
 	var ids []int64
 	for rows.Next() {
-		p, id, err := scanPublic(rows)
+		p, id, err := s.scanPublic(ctx, rows)
 		if err != nil {
 			return nil, fmt.Errorf("public events: %w", err)
 		}
@@ -224,16 +208,20 @@ type extraScan struct {
 
 func (x extraScan) Scan(dest ...any) error { return x.row.Scan(append(dest, x.extra...)...) }
 
-func scanPublic(row interface{ Scan(...any) error }) (Public, int64, error) {
+func (s *Service) scanPublic(ctx context.Context, row interface{ Scan(...any) error }) (Public, int64, error) {
 	var lead, note sql.NullString
 	e, err := scanEvent(extraScan{row: row, extra: []any{&lead, &note}})
+	if err != nil {
+		return Public{}, 0, err
+	}
+	withheld, err := s.cats.Withheld(ctx, e.CategoryCode)
 	if err != nil {
 		return Public{}, 0, err
 	}
 	p := Public{Code: e.Code, CategoryCode: e.CategoryCode, State: e.State, Urgency: e.Urgency, Title: e.Title,
 		Description: e.Description, Address: e.Address, Location: e.Location, Level: e.Level, RegionCode: e.RegionCode,
 		GridCode: e.GridCode, LeadDepartment: lead.String, StatusNote: note.String, Step: e.Step, StepDue: e.StepDue,
-		CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(), ClosedAt: e.ClosedAt, Withheld: Withheld(e.CategoryCode)}
+		CreatedAt: e.CreatedAt.UTC(), UpdatedAt: e.UpdatedAt.UTC(), ClosedAt: e.ClosedAt, Withheld: withheld}
 	if p.LeadDepartment == "" {
 		p.LeadDepartment = e.LeadDepartment
 	}
@@ -312,7 +300,11 @@ func (s *Service) PublicUpdates(ctx context.Context, from, to time.Time, regionP
 			return nil, fmt.Errorf("public updates: %w", err)
 		}
 		u.State, u.At = State(state), u.At.UTC()
-		if Withheld(u.CategoryCode) || !slices.Contains(publicNotes, Action(u.Action)) {
+		withheld, err := s.cats.Withheld(ctx, u.CategoryCode)
+		if err != nil {
+			return nil, fmt.Errorf("public updates: %w", err)
+		}
+		if withheld || !slices.Contains(publicNotes, Action(u.Action)) {
 			u.Note = ""
 		}
 		out = append(out, u)

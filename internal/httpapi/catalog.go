@@ -194,6 +194,7 @@ func (s *Server) createCategory(w http.ResponseWriter, r *http.Request, p auth.P
 		Limits               *category.Limits `json:"limits"`
 		YellowAt             *float64         `json:"yellow_at"`
 		RedAt                *float64         `json:"red_at"`
+		Private              bool             `json:"private"`
 	}
 	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
 		s.writeError(w, r, err)
@@ -201,7 +202,8 @@ func (s *Server) createCategory(w http.ResponseWriter, r *http.Request, p auth.P
 	}
 	c := category.Category{Code: req.Code, ParentCode: req.ParentCode, Name: req.Name, NameEn: req.NameEn, Keywords: req.Keywords,
 		Sort: req.Sort, Leaf: req.Leaf, RegistrationStandard: req.RegistrationStandard, ClosingStandard: req.ClosingStandard,
-		DefaultUrgency: req.DefaultUrgency, Limits: req.Limits, YellowAt: category.DefaultYellowAt, RedAt: category.DefaultRedAt}
+		DefaultUrgency: req.DefaultUrgency, Limits: req.Limits, YellowAt: category.DefaultYellowAt, RedAt: category.DefaultRedAt,
+		Private: req.Private}
 	if req.YellowAt != nil {
 		c.YellowAt = *req.YellowAt
 	}
@@ -229,6 +231,7 @@ func (s *Server) updateCategory(w http.ResponseWriter, r *http.Request, p auth.P
 		Limits               *category.Limits  `json:"limits"`
 		YellowAt             *float64          `json:"yellow_at"`
 		RedAt                *float64          `json:"red_at"`
+		Private              *bool             `json:"private"`
 		Active               *bool             `json:"active"`
 	}
 	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
@@ -238,7 +241,7 @@ func (s *Server) updateCategory(w http.ResponseWriter, r *http.Request, p auth.P
 	c, err := s.opts.Categories.Update(r.Context(), p, r.PathValue("code"), category.Patch{
 		Version: req.Version, Name: req.Name, NameEn: req.NameEn, Keywords: req.Keywords, Sort: req.Sort,
 		RegistrationStandard: req.RegistrationStandard, ClosingStandard: req.ClosingStandard, DefaultUrgency: req.DefaultUrgency,
-		Limits: req.Limits, YellowAt: req.YellowAt, RedAt: req.RedAt, Active: req.Active})
+		Limits: req.Limits, YellowAt: req.YellowAt, RedAt: req.RedAt, Private: req.Private, Active: req.Active})
 	if err != nil {
 		s.writeError(w, r, err)
 		return

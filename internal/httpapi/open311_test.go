@@ -420,6 +420,25 @@ func TestOpen311RequestsLifecycle(t *testing.T) {
 		if dispute["description"] != nil || dispute["lat"] != nil || dispute["status"] != "open" {
 			t.Fatalf("a dispute shows its text or place: %v", dispute)
 		}
+		// Which categories are withheld is the catalog's private flag: marking
+		// a group private withholds the events under it at once, and
+		// clearing it shows them again.
+		markPrivate := func(code string, private bool) {
+			t.Helper()
+			version := o.admin.do("GET", "/api/v1/categories/"+code, "").json(t)["version"]
+			if r := o.admin.do("PATCH", "/api/v1/categories/"+code, fmt.Sprintf(`{"version":%v,"private":%t}`, version, private)); r.status != 200 {
+				t.Fatalf("mark %s private=%t: %d %s", code, private, r.status, r.body)
+			}
+		}
+		markPrivate("city_appearance", true)
+		hidden := jsonList(t, p.do("GET", "/open311/v2/requests/"+id+".json", ""))[0]
+		if hidden["description"] != nil || hidden["lat"] != nil || hidden["service_code"] != "city_appearance.exposed_garbage" {
+			t.Fatalf("an event under a private group shows its text or place: %v", hidden)
+		}
+		markPrivate("city_appearance", false)
+		if shown := jsonList(t, p.do("GET", "/open311/v2/requests/"+id+".json", ""))[0]; shown["description"] == nil || shown["lat"] == nil {
+			t.Fatalf("clearing the flag did not show the event again: %v", shown)
+		}
 		wantOpen311Error(t, p.do("GET", "/open311/v2/requests/20000101000000.json", ""), 404, "not found")
 		wantOpen311Error(t, p.do("GET", "/open311/v2/requests/x.xml", ""), 404, "not found")
 

@@ -130,6 +130,8 @@ export interface Category {
   limits?: Limits
   yellow_at: number
   red_at: number
+  /** Events under a private category concern a person: the public sees only their category, status and dates. */
+  private: boolean
   active: boolean
   created_at: string
   updated_at: string
@@ -154,6 +156,7 @@ export interface CategoryInput {
   limits?: Limits
   yellow_at?: number
   red_at?: number
+  private?: boolean
 }
 
 export interface CategoryPatch {
@@ -168,6 +171,7 @@ export interface CategoryPatch {
   limits?: Limits
   yellow_at?: number
   red_at?: number
+  private?: boolean
   /** false retires the category and everything under it. */
   active?: boolean
 }

@@ -126,12 +126,26 @@ describe('CategoriesPage', () => {
       leaf: true,
       yellow_at: 0.8,
       red_at: 1,
+      private: false,
       registration_standard: '乱张贴小广告',
       closing_standard: '已清除',
       default_urgency: 'normal',
       limits: { ...garbageLimits, handle: { amount: 1, unit: 'days' } },
     })
     expect(sent('GET').filter((c) => c.url === '/api/v1/categories')).toHaveLength(2)
+  })
+
+  it('marks a group private, sending only that flag', async () => {
+    await open('admin', {
+      'PATCH /api/v1/categories/city_appearance': makeCategory({ code: 'city_appearance', leaf: false, private: true, version: 2 }),
+    })
+    await pick('city_appearance')
+    expect($('category-private')?.classList.contains('is-checked')).toBe(false)
+    $('category-private')!.click()
+    await settle()
+    $('category-save')!.click()
+    await settle()
+    expect(sent('PATCH')[0]!.body).toEqual({ version: 1, private: true })
   })
 
   it('deactivates with the version read', async () => {

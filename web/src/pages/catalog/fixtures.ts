@@ -45,6 +45,7 @@ export function makeCategory(overrides: Partial<Category> = {}): Category {
     limits: structuredClone(garbageLimits),
     yellow_at: 0.8,
     red_at: 1,
+    private: false,
     active: true,
     created_at: '2026-06-01T01:00:00Z',
     updated_at: '2026-06-01T01:00:00Z',
