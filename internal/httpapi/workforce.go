@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -25,8 +26,8 @@ func (s *Server) workforceRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+p+"/workers", s.authed(s.listWorkers, 0))
 	mux.Handle("POST "+p+"/workers", s.authed(s.createWorker, 0))
 	mux.Handle("GET "+p+"/workers/{id}", s.authed(s.getWorker, 0))
-	mux.Handle("PATCH "+p+"/workers/{id}", s.authed(s.updateWorker, 0))
-	mux.Handle("DELETE "+p+"/workers/{id}", s.authed(s.deleteWorker, 0))
+	mux.Handle("PATCH "+p+"/workers/{id}", s.authed(updateByID(s, func(in *workforce.WorkerPatch) *int { return &in.Version }, s.opts.Workforce.UpdateWorker), 0))
+	mux.Handle("DELETE "+p+"/workers/{id}", s.authed(deleteByID(s, s.opts.Workforce.DeleteWorker), 0))
 	mux.Handle("POST "+p+"/workers/{id}/enrolments", s.authed(s.issueEnrolment, 0))
 	mux.Handle("POST "+p+"/workers/{id}/rebind-requests", s.authed(s.requestRebind, 0))
 	mux.Handle("GET "+p+"/workers/{id}/attendance", s.authed(s.workerAttendance, 0))
@@ -38,8 +39,8 @@ func (s *Server) workforceRoutes(mux *http.ServeMux) {
 	mux.Handle("POST "+p+"/rebind-requests/{id}/reject", s.authed(s.decideRebind(false), 0))
 	mux.Handle("GET "+p+"/teams/{grid}", s.authed(s.getTeam, 0))
 	mux.Handle("POST "+p+"/teams/{grid}/members", s.authed(s.addTeamMember, 0))
-	mux.Handle("PATCH "+p+"/team-members/{id}", s.authed(s.updateTeamMember, 0))
-	mux.Handle("DELETE "+p+"/team-members/{id}", s.authed(s.removeTeamMember, 0))
+	mux.Handle("PATCH "+p+"/team-members/{id}", s.authed(updateByID(s, func(in *workforce.MemberInput) *int { return &in.Version }, s.opts.Workforce.UpdateMember), 0))
+	mux.Handle("DELETE "+p+"/team-members/{id}", s.authed(deleteByID(s, s.opts.Workforce.RemoveMember), 0))
 	mux.Handle("GET "+p+"/attendance", s.authed(s.attendanceRates, 0))
 	mux.Handle("GET "+p+"/attendance/workers", s.authed(s.attendanceByWorker, 0))
 	mux.Handle("GET "+p+"/staffing", s.authed(s.workforceStaffing, 0))
@@ -115,6 +116,57 @@ func (s *Server) getWorker(w http.ResponseWriter, r *http.Request, p auth.Princi
 	writeJSON(w, http.StatusOK, wk)
 }
 
+// updateByID handles a PATCH of the resource named by {id}: the body is the
+// patch, whose version comes from the body, If-Match or ?version=.
+func updateByID[In, Out any](s *Server, version func(*In) *int,
+	update func(context.Context, auth.Principal, int64, In) (Out, error)) func(http.ResponseWriter, *http.Request, auth.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		var in In
+		if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &in); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		v := version(&in)
+		if *v, err = workforceVersion(r, *v); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		out, err := update(r.Context(), p, id, in)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, out)
+	}
+}
+
+// deleteByID handles a DELETE of the resource named by {id}, at the version
+// given by If-Match or ?version=.
+func deleteByID(s *Server, del func(context.Context, auth.Principal, int64, int) error) func(http.ResponseWriter, *http.Request, auth.Principal) {
+	return func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
+		id, err := pathID(r, "id")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		version, err := workforceVersion(r, 0)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if err := del(r.Context(), p, id, version); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	}
+}
+
 // workforceVersion takes the version a write is based on from the body, or
 // else from If-Match (the ETag of the read) or ?version=.
 func workforceVersion(r *http.Request, body int) (int, error) {
@@ -137,47 +189,6 @@ func workforceVersion(r *http.Request, body int) (int, error) {
 		return 0, apperr.Field(field, "must be the version you read, a positive integer")
 	}
 	return n, nil
-}
-
-func (s *Server) updateWorker(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var patch workforce.WorkerPatch
-	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &patch); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if patch.Version, err = workforceVersion(r, patch.Version); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	wk, err := s.opts.Workforce.UpdateWorker(r.Context(), p, id, patch)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, wk)
-}
-
-func (s *Server) deleteWorker(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	version, err := workforceVersion(r, 0)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.opts.Workforce.DeleteWorker(r.Context(), p, id, version); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) issueEnrolment(w http.ResponseWriter, r *http.Request, p auth.Principal) {
@@ -342,47 +353,6 @@ func (s *Server) addTeamMember(w http.ResponseWriter, r *http.Request, p auth.Pr
 		return
 	}
 	writeJSON(w, http.StatusCreated, m)
-}
-
-func (s *Server) updateTeamMember(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var in workforce.MemberInput
-	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &in); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if in.Version, err = workforceVersion(r, in.Version); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	m, err := s.opts.Workforce.UpdateMember(r.Context(), p, id, in)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, m)
-}
-
-func (s *Server) removeTeamMember(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	version, err := workforceVersion(r, 0)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := s.opts.Workforce.RemoveMember(r.Context(), p, id, version); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
 }
 
 func (s *Server) attendanceRates(w http.ResponseWriter, r *http.Request, p auth.Principal) {
