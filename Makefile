@@ -10,7 +10,7 @@ ADDR    ?= :8080
 DATA    ?= ./data
 DEMO    ?= daqing
 
-WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/package.json web/vite.config.ts web/tsconfig.json
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/worker/index.html web/resident/index.html web/package.json web/vite.config.ts web/tsconfig.json
 
 .PHONY: run build web-deps web test test-go test-web test-e2e bench deps vet clean
 
@@ -23,7 +23,7 @@ run: build
 	@mkdir -p $(DATA)
 	@echo "==> [3/3] 演示城市 / demo city: map, departments"
 	@./$(BIN) demo --data-dir $(DATA) --preset $(DEMO) --registry=false --log-level warn
-	@echo "==> gridgov on http://localhost$(ADDR)  (Ctrl-C 停止 / to stop); 人口房屋 / the registry loads meanwhile"
+	@echo "==> gridgov on http://localhost$(ADDR)  (Ctrl-C 停止 / to stop); 人口房屋、事件、网格员队伍 / the registry, events and workforce load meanwhile"
 	@trap 'kill 0' INT TERM; \
 	  ./$(BIN) demo --data-dir $(DATA) --preset $(DEMO) --log-level warn & \
 	  ./$(BIN) serve --data-dir $(DATA) --addr $(ADDR)

@@ -11,6 +11,12 @@
 # Before step 2 it loads the daqing demo (map and registry) and exports its
 # registry files, for BenchmarkImport (three loaders on SQLite and
 # PostgreSQL, about 20 minutes) and BenchmarkPersonSearch.
+# Step 2 includes BenchmarkCheckinWave (internal/httpapi: the morning
+# check-in wave and patrol uploads of 30,000 workers beside the event
+# intake; GRIDGOV_BENCH_WAVE_SECONDS, default 10, sets the wave's length).
+# After it the dashboards' events and operations panels run on the daqing
+# demo at 1x and 10x its events, in SQLite and then in PostgreSQL (the demo
+# loaded again there).
 # `make bench` runs it; about 35 minutes on 2 cores.
 #
 # Environment: GO (go), BENCHTIME (-benchtime of step 2, 1s), COUNT (-count
@@ -60,6 +66,37 @@ ls -l "$GRIDGOV_BENCH_REGISTRY_DIR"
 step "benchmarks, one core (-cpu 1 -benchtime $BENCHTIME -count $COUNT)"
 mapfile -t pkgs < <($GO list ./... | grep -v '/internal/benchenv$')
 $GO test -run '^$' -bench "$BENCH" -benchmem -cpu 1 -benchtime "$BENCHTIME" -count "$COUNT" -timeout 60m "${pkgs[@]}" || status=1
+
+step "dashboard stream fan-out: 500 screens, one change a second for a minute"
+$GO test -run '^$' -bench '^BenchmarkDashboardStreamFanout$' -benchtime 60x -cpu 1 ./internal/httpapi/ || status=1
+
+# The events and operations panels on the daqing demo as loaded and on ten
+# times its events (BenchmarkDashboardPanels copies them once per data
+# directory, GRIDGOV_BENCH_EVENT_FACTOR), in SQLite and in PostgreSQL (the
+# demo loaded into a database of the throwaway cluster). The people panel
+# ran in step 2.
+dash_bench='BenchmarkDashboardPanels/.*/(events|operations)/'
+step "dashboards: events and operations panels, 1x and 10x the demo's events, SQLite"
+cp -r "$GRIDGOV_BENCH_DATA_DIR" "$tmp/data-dash"
+for f in 1 10; do
+  echo "load: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+  GRIDGOV_BENCH_DATA_DIR="$tmp/data-dash" GRIDGOV_BENCH_EVENT_FACTOR=$f \
+    $GO test -run '^$' -bench "$dash_bench" -benchtime 200x -cpu 1 -timeout 60m ./internal/httpapi/ || status=1
+done
+rm -rf "$tmp/data-dash"
+
+step "dashboards: events and operations panels, 1x and 10x the demo's events, PostgreSQL"
+pg_port=$(echo "$GRIDGOV_TEST_DATABASE_URL" | sed -E 's|.*:([0-9]+)/.*|\1|')
+"$(ls /usr/lib/postgresql/*/bin/createdb | sort -V | tail -1)" -h 127.0.0.1 -p "$pg_port" -U postgres gridgov_dash
+dash_url="postgres://postgres@127.0.0.1:$pg_port/gridgov_dash?sslmode=disable"
+t0=$(date +%s)
+"$tmp/gridgov" demo --preset daqing --data-dir "$tmp/data-dash-pg" --database-url "$dash_url" --log-level warn 2>/dev/null || status=1
+echo "daqing demo loaded into PostgreSQL in $(( $(date +%s) - t0 )) s"
+for f in 1 10; do
+  echo "load: $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
+  GRIDGOV_BENCH_DATA_DIR="$tmp/data-dash-pg" GRIDGOV_BENCH_DATABASE_URL="$dash_url" GRIDGOV_BENCH_EVENT_FACTOR=$f \
+    $GO test -run '^$' -bench "$dash_bench" -benchtime 200x -cpu 1 -timeout 60m ./internal/httpapi/ || status=1
+done
 
 step "demo city generation alone, all $(nproc) cores (BenchmarkGenerate, 3 runs)"
 $GO test -run '^$' -bench '^BenchmarkGenerate$' -benchtime 1x -count 3 -cpu "$(nproc)" ./internal/demo/ || status=1

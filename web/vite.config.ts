@@ -1,5 +1,11 @@
+import { fileURLToPath } from 'node:url'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
+
+// Three apps from one build: the console (/), the grid worker's mobile app
+// (/worker/) and the residents' mobile app (/resident/). They share the API
+// client and locales; each loads only its own UI kit.
+const page = (p: string) => fileURLToPath(new URL(p, import.meta.url))
 
 export default defineConfig({
   plugins: [vue()],
@@ -11,6 +17,13 @@ export default defineConfig({
   build: {
     outDir: 'dist',
     emptyOutDir: true,
+    rollupOptions: {
+      input: {
+        console: page('./index.html'),
+        worker: page('./worker/index.html'),
+        resident: page('./resident/index.html'),
+      },
+    },
   },
   server: {
     proxy: {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/calendar"
 	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/demo"
@@ -20,6 +21,7 @@ import (
 	"github.com/gridgov/gridgov/internal/registry"
 	"github.com/gridgov/gridgov/internal/secret"
 	"github.com/gridgov/gridgov/internal/tabular"
+	"github.com/gridgov/gridgov/internal/workforce"
 )
 
 func runDemo(ctx context.Context, e *env, args []string) error {
@@ -105,7 +107,10 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := loadRegistry(ctx, e, &st, d, preset, opts, generate); err != nil {
 		return err
 	}
-	return loadEvents(ctx, e, &st, d, preset, opts, generate)
+	if err := loadEvents(ctx, e, &st, d, preset, opts, generate); err != nil {
+		return err
+	}
+	return loadWorkforce(ctx, e, &st, d, preset, opts, generate)
 }
 
 // loadMap stores a generated city's regions, overlays and stations.
@@ -310,4 +315,83 @@ func boundaryOptions(path, crsName, cityName string, seed uint64) (demo.Options,
 		opts.CityName = opts.CityCode
 	}
 	return opts, nil
+}
+
+// loadWorkforce stores a month of the city's workforce (workers with their
+// accounts and phones, 1+1+N teams, leave, check-ins, patrol tracks of the
+// last week, visits) through the workforce's bulk path, and the few visits
+// that raise an event through the worker app's own path. It is skipped
+// when loaded already; an interrupted load resumes with the same month.
+func loadWorkforce(ctx context.Context, e *env, st *storage, d *db.DB, preset demo.Preset, opts demo.Options,
+	generate func() (*demo.City, error)) error {
+	if preset.Workforce.Workers == 0 {
+		return nil
+	}
+	today, loaded, err := demo.WorkforceLoaded(ctx, d.Read())
+	if err != nil {
+		return err
+	}
+	if loaded {
+		fmt.Fprintln(e.stdout, "demo workforce already present")
+		return nil
+	}
+	if today.IsZero() {
+		today = time.Now()
+	}
+	c, err := generate()
+	if err != nil {
+		return err
+	}
+	log := st.logger(e.stderr)
+	keys, err := secret.LoadOrCreate(e.getenv("GRIDGOV_DATA_KEY"), st.dataDir)
+	if err != nil {
+		return err
+	}
+	loc := gridmap.NewLocator(d, log)
+	if err := loc.Refresh(ctx); err != nil {
+		return err
+	}
+	calendars := calendar.NewService(d, log, time.Now)
+	if _, err := calendars.Seed(ctx); err != nil {
+		return fmt.Errorf("seed work calendar: %w", err)
+	}
+	if err := calendars.Refresh(ctx); err != nil {
+		return fmt.Errorf("load work calendar: %w", err)
+	}
+	start := time.Now()
+	homes, err := demo.LoadHouseholds(ctx, d.Read(), *c, 40)
+	if err != nil {
+		return err
+	}
+	hash, err := auth.HashPassword(demo.DemoPassword, auth.DefaultHashParams)
+	if err != nil {
+		return err
+	}
+	wf := demo.NewWorkforce(*c, preset, opts, demo.WorkforceOptions{Today: today, Calendar: calendars.Current(), PasswordHash: hash, Households: homes})
+	clock := demo.NewClock(time.Now())
+	svc := workforce.NewService(workforce.Config{DB: d, Keys: keys, Locator: loc, Boundaries: gridmap.NewStore(d, time.Now),
+		Calendar: calendars, Now: clock.Now})
+	b := wf.Bulk
+	total := len(b.Workers) + len(b.Members) + len(b.Leave) + len(b.Checks) + len(b.Patrols) + len(b.Visits)
+	bar := newBar(e.stderr, total, "网格员队伍 workforce ")
+	res, err := svc.LoadBulk(ctx, auth.System("demo"), b, bar)
+	if err != nil {
+		return fmt.Errorf("demo workforce: %w", err)
+	}
+	bar(total, total)
+	categories := category.NewService(d, log, time.Now)
+	events := event.NewService(event.Config{DB: d, Keys: keys, Locator: loc, Catalog: categories,
+		Router: department.NewService(d, categories, log, time.Now), Calendars: calendars, Now: clock.Now, Log: log})
+	accounts, err := auth.NewService(d, keys, auth.Config{}, time.Now)
+	if err != nil {
+		return err
+	}
+	raised, err := wf.RecordRaising(ctx, svc, workforce.EventSink{Reporter: events, Users: accounts}, clock.Set)
+	if err != nil {
+		return fmt.Errorf("demo workforce: %w", err)
+	}
+	fmt.Fprintf(e.stdout, "demo workforce: %d workers, %d team members, %d check-ins and check-outs, %d patrols (%d points stored now), %d visits (%d raising an event) in %s; worker accounts %s…, password %s\n",
+		len(b.Workers), len(b.Members), res.Checks+res.ChecksSkipped, res.Patrols+res.PatrolsSkipped, res.Points, res.Visits+res.VisitsSkipped+raised, raised,
+		time.Since(start).Round(100*time.Millisecond), b.Workers[0].Username, demo.DemoPassword)
+	return nil
 }

@@ -20,14 +20,17 @@ import (
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/calendar"
 	"github.com/gridgov/gridgov/internal/category"
+	"github.com/gridgov/gridgov/internal/dashboard"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/department"
 	"github.com/gridgov/gridgov/internal/event"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/httpapi"
 	"github.com/gridgov/gridgov/internal/jobs"
+	"github.com/gridgov/gridgov/internal/live"
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/registry"
+	"github.com/gridgov/gridgov/internal/resident"
 	"github.com/gridgov/gridgov/internal/secret"
 	"github.com/gridgov/gridgov/internal/workforce"
 	"github.com/gridgov/gridgov/web"
@@ -55,6 +58,8 @@ type serveConfig struct {
 	webhookURL      string
 	webhookSecret   string
 	autoEscalateRed bool
+	// sms names the sender of residents' sign-in codes.
+	sms string
 
 	roles   []auth.Role
 	proxies []netip.Prefix
@@ -76,6 +81,7 @@ func (c *serveConfig) register(fs *flag.FlagSet) {
 	fs.StringVar(&c.webhookSecret, "webhook-secret", "", "HMAC-SHA256 key signing webhook requests, at least 16 characters; prefer GRIDGOV_WEBHOOK_SECRET")
 	fs.BoolVar(&c.autoEscalateRed, "auto-escalate-red", false, "escalate an event registered at a township to the county when its dispatch step turns red")
 	fs.DurationVar(&c.trackRetention, "track-retention", 180*24*time.Hour, "keep patrol GPS tracks this long, then delete the points and keep the summaries")
+	fs.StringVar(&c.sms, "sms", "log", "sender of residents' sign-in codes: log (write them to the log; development only)")
 	fs.IntVar(&c.samplingPerGrid, "sampling-per-grid", 0, "start each city's monthly registry sampling check on the first days of the month, drawing this many persons and houses per grid (0: off)")
 }
 
@@ -126,6 +132,9 @@ func (c *serveConfig) validate() error {
 	}
 	if len(splitList(c.webhookURL)) > 0 && len(c.webhookSecret) < jobs.MinSecretLen {
 		errs = append(errs, fmt.Errorf("--webhook-url needs --webhook-secret (or GRIDGOV_WEBHOOK_SECRET) of at least %d characters", jobs.MinSecretLen))
+	}
+	if c.sms != "log" {
+		errs = append(errs, fmt.Errorf("--sms %q: the only sender built in is log; a gateway is added as a resident.SMSSender", c.sms))
 	}
 	if (c.tlsCert == "") != (c.tlsKey == "") {
 		errs = append(errs, errors.New("--tls-cert and --tls-key go together"))
@@ -191,6 +200,10 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	go locator.Watch(ctx, 5*time.Second)
 
 	registrySvc := registry.NewService(d, keys, locator, time.Now)
+	// The dashboards' change bus: on PostgreSQL it also carries changes
+	// between the servers of one database (LISTEN/NOTIFY).
+	bus := live.New(live.Config{DB: d, Log: log})
+	go bus.Run(ctx)
 	if err := registrySvc.EnsureIndexes(ctx); err != nil {
 		return err
 	}
@@ -230,7 +243,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	// Deadlines are counted with the calendar as it is at each moment.
 	eventSvc := event.NewService(event.Config{DB: d, Keys: keys, Locator: locator, Catalog: categories, Router: departments, Log: log,
-		Calendars: calendars})
+		Calendars: calendars, HomeGrids: resident.Homes{DB: d}, Changes: bus})
 	go eventSvc.Run(ctx) // group commit of event writes
 	// Background jobs (deadline warnings, webhooks), each run by one server
 	// of several at a time; stopped and awaited before the database closes.
@@ -246,7 +259,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	// The workforce: check-ins are placed with the map index and the grid
 	// boundaries, and scheduled days follow the working calendar.
 	workforceSvc := workforce.NewService(workforce.Config{DB: d, Keys: keys, Locator: locator,
-		Boundaries: gridmap.NewStore(d, time.Now), Calendar: calendars, Now: time.Now})
+		Boundaries: gridmap.NewStore(d, time.Now), Calendar: calendars, Now: time.Now, Changes: bus})
 	// Patrol tracks are personal data: the points go after the retention
 	// period, the summaries stay.
 	go func() {
@@ -265,7 +278,24 @@ func runServe(ctx context.Context, e *env, args []string) error {
 			}
 		}
 	}()
+	// Residents sign in with a code sent by SMS; the log sender only
+	// writes it to this log.
+	if cfg.sms == "log" {
+		log.Warn("residents' sign-in codes are written to this log, not sent (--sms=log); use an SMS gateway in production")
+	}
+	residentSvc := resident.NewService(resident.Config{DB: d, Keys: keys, Auth: authSvc, Events: eventSvc, Locator: locator,
+		SMS: resident.LogSender{Log: log}, Log: log})
+	// The dashboards: people figures are counted per grid after registry
+	// changes, when stale at start and every night, in the background.
+	dash := dashboard.New(dashboard.Config{DB: d, Bus: bus, Categories: categories, Workforce: workforceSvc,
+		Zone: calendars.Current().Location(), Log: log})
+	if err := dash.Start(ctx); err != nil {
+		return err
+	}
+	registrySvc.Changes = dash.Registry()
+	go dash.Run(ctx)
 	srv := httpapi.New(httpapi.Options{
+		Dashboard: dash, Live: bus,
 		DB: d, Auth: authSvc, Regions: region.NewStore(d, time.Now), Log: log, UI: web.Dist(), Workforce: workforceSvc,
 		Map: gridmap.NewService(d, locator, time.Now), BaseMapURL: cfg.baseMapURL,
 		Registry:     registrySvc,
@@ -275,6 +305,7 @@ func runServe(ctx context.Context, e *env, args []string) error {
 		Calendar:    calendars,
 		APIKeys:     apikey.NewService(d, time.Now),
 		Attachments: attach.NewService(files, attach.Options{}),
+		Residents:   residentSvc,
 	})
 	if web.Dist() == nil {
 		log.Warn("the web console was not built; serving the API only (run make run)")

@@ -84,17 +84,22 @@ const (
 	// approving device re-binding and recording leave.
 	PermWorkforceRead   Permission = "workforce:read"
 	PermWorkforceManage Permission = "workforce:manage"
+	// The dashboards (big screen): aggregated figures of the caller's area.
+	PermDashboardRead Permission = "dashboard:read"
+	// Big-screen terminals (displays): listing and revoking those in the
+	// caller's area.
+	PermDisplaysManage Permission = "displays:manage"
 )
 
 var permissions = map[Role][]Permission{
 	RoleAdmin: {PermUsersManage, PermRegionsManage, PermRegionsRead, PermAuditRead,
 		PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal, PermCatalogManage, PermAPIKeysManage,
-		PermWorkforceRead, PermWorkforceManage},
+		PermWorkforceRead, PermWorkforceManage, PermDashboardRead, PermDisplaysManage},
 	RoleCenter: {PermRegionsRead, PermRegistryRead, PermRegistryWrite, PermTagsRead, PermPIIReveal, PermCatalogManage,
-		PermWorkforceRead, PermWorkforceManage},
+		PermWorkforceRead, PermWorkforceManage, PermDashboardRead, PermDisplaysManage},
 	RoleDepartment: {PermRegionsRead},
 	RoleWorker:     {PermRegionsRead, PermRegistryRead, PermRegistryWrite, PermTagsRead},
-	RoleLeader:     {PermRegionsRead, PermWorkforceRead},
+	RoleLeader:     {PermRegionsRead, PermWorkforceRead, PermDashboardRead},
 	RoleResident:   {},
 }
 

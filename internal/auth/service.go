@@ -26,6 +26,17 @@ type Config struct {
 	SessionIdle time.Duration
 	// SessionMax ends every session this long after login.
 	SessionMax time.Duration
+	// ResidentIdle and ResidentMax are the same for residents, who sign in
+	// on their own phones with a one-time code: asking for a new code every
+	// half hour would drive them away, and their sessions reach only their
+	// own reports.
+	ResidentIdle time.Duration
+	ResidentMax  time.Duration
+	// DisplayIdle and DisplayMax are the same for display sessions (wall
+	// screens, see display.go): unused for DisplayIdle they end, and each
+	// ends DisplayMax after the display was set up.
+	DisplayIdle time.Duration
+	DisplayMax  time.Duration
 	// TOTPRequired lists the roles that must use a second factor; a user of
 	// such a role without TOTP gets a session that can only enrol.
 	TOTPRequired []Role
@@ -48,6 +59,18 @@ func (c *Config) defaults() {
 	}
 	if c.SessionMax == 0 {
 		c.SessionMax = 12 * time.Hour
+	}
+	if c.ResidentIdle == 0 {
+		c.ResidentIdle = 30 * 24 * time.Hour
+	}
+	if c.ResidentMax == 0 {
+		c.ResidentMax = 90 * 24 * time.Hour
+	}
+	if c.DisplayIdle == 0 {
+		c.DisplayIdle = 30 * 24 * time.Hour
+	}
+	if c.DisplayMax == 0 {
+		c.DisplayMax = 180 * 24 * time.Hour
 	}
 	if c.Issuer == "" {
 		c.Issuer = "gridgov"
@@ -129,6 +152,10 @@ type Principal struct {
 	CSRFToken  string
 	Restricted bool
 	IP         string
+	// Display is set for the session of a wall display: it may read the
+	// dashboards of the display's region only (User is its creator, scoped
+	// to that region).
+	Display *DisplayRef
 }
 
 // Actor is how the principal appears in the audit log.
@@ -137,7 +164,12 @@ func (p Principal) Actor() audit.Actor {
 }
 
 // Can reports whether the principal may use the permission.
-func (p Principal) Can(perm Permission) bool { return !p.Restricted && p.User.Role.Can(perm) }
+func (p Principal) Can(perm Permission) bool {
+	if p.Display != nil {
+		return displayCan(perm) && p.User.Role.Can(perm)
+	}
+	return !p.Restricted && p.User.Role.Can(perm)
+}
 
 // System is the principal of the command line: a deployment-wide admin.
 func System(name string) Principal {
@@ -288,34 +320,39 @@ func idOrEmpty(id int64) string {
 func totpContext(userID int64) string { return "user:" + strconv.FormatInt(userID, 10) + ":totp" }
 
 // Authenticate resolves a session token to its principal. Sessions end after
-// SessionIdle without use or SessionMax after login.
+// SessionIdle (ResidentIdle for residents) without use, or SessionMax
+// (ResidentMax) after login.
 func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal, error) {
 	if token == "" || len(token) > 100 {
 		return Principal{}, apperr.New(apperr.Unauthorized, "not logged in")
 	}
 	h := HashToken(token)
 	var sess Session
-	row := s.db.Read().QueryRowContext(ctx, `SELECT user_id, csrf_token, restricted, created_at, last_seen_at, expires_at
+	var displayID sql.NullInt64
+	row := s.db.Read().QueryRowContext(ctx, `SELECT user_id, csrf_token, restricted, created_at, last_seen_at, expires_at, display_id
 		FROM sessions WHERE token_hash = $1`, h)
-	if err := row.Scan(&sess.UserID, &sess.CSRFToken, &sess.Restricted, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt); err != nil {
+	if err := row.Scan(&sess.UserID, &sess.CSRFToken, &sess.Restricted, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &displayID); err != nil {
 		if err == sql.ErrNoRows {
 			return Principal{}, apperr.New(apperr.Unauthorized, "session expired or logged out")
 		}
 		return Principal{}, fmt.Errorf("load session: %w", err)
 	}
+	if displayID.Valid {
+		return s.authenticateDisplay(ctx, h, sess, displayID.Int64, ip)
+	}
 	now := s.clock()
-	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.cfg.SessionIdle {
+	u, err := getUser(ctx, s.db.Read(), `u.id = $1`, sess.UserID)
+	if err != nil && !apperr.Is(err, apperr.NotFound) {
+		return Principal{}, err
+	}
+	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.idleLimit(u.Role) {
 		if _, err := s.db.Write().ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, h); err != nil {
 			return Principal{}, fmt.Errorf("end session: %w", err)
 		}
 		return Principal{}, apperr.New(apperr.Unauthorized, "session expired")
 	}
-	u, err := getUser(ctx, s.db.Read(), `u.id = $1`, sess.UserID)
-	if apperr.Is(err, apperr.NotFound) || (err == nil && u.Disabled) {
+	if err != nil || u.Disabled {
 		return Principal{}, apperr.New(apperr.Unauthorized, "account disabled")
-	}
-	if err != nil {
-		return Principal{}, err
 	}
 	// Refresh the idle clock at most once a minute to keep reads from writing.
 	if now.Sub(sess.LastSeenAt) > time.Minute {
@@ -326,8 +363,12 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 	return Principal{User: u, TokenHash: h, CSRFToken: sess.CSRFToken, Restricted: sess.Restricted, IP: ip}, nil
 }
 
-// Logout ends the principal's session.
+// Logout ends the principal's session. A display that signs out is
+// revoked: nothing could use it again.
 func (s *Service) Logout(ctx context.Context, p Principal) error {
+	if p.Display != nil {
+		return s.endDisplay(ctx, p, p.Display.ID, 0)
+	}
 	return s.db.InTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, p.TokenHash); err != nil {
 			return fmt.Errorf("logout: %w", err)
@@ -337,10 +378,23 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 	})
 }
 
+// idleLimit is how long a session of the role may go unused.
+func (s *Service) idleLimit(r Role) time.Duration {
+	if r == RoleResident {
+		return s.cfg.ResidentIdle
+	}
+	return s.cfg.SessionIdle
+}
+
 // PurgeExpiredSessions deletes sessions past their end and returns how many.
 func (s *Service) PurgeExpiredSessions(ctx context.Context) (int64, error) {
 	now := s.clock()
-	res, err := s.db.Write().ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < $1 OR last_seen_at < $2`, now, now.Add(-s.cfg.SessionIdle))
+	res, err := s.db.Write().ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < $1
+		OR (display_id IS NULL AND last_seen_at < $2)
+		OR (display_id IS NULL AND last_seen_at < $3 AND user_id IN (SELECT id FROM users WHERE role <> $4))
+		OR (display_id IS NOT NULL AND last_seen_at < $5)`,
+		now, now.Add(-max(s.cfg.SessionIdle, s.cfg.ResidentIdle)), now.Add(-s.cfg.SessionIdle), string(RoleResident),
+		now.Add(-s.cfg.DisplayIdle))
 	if err != nil {
 		return 0, fmt.Errorf("purge sessions: %w", err)
 	}
@@ -381,7 +435,9 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.New(apperr.Conflict, "the account changed meanwhile; try again")
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2`, u.ID, p.TokenHash); err != nil {
+		// Displays the user set up stay: they are listed and revoked on
+		// their own, and can read nothing but the dashboards.
+		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2 AND display_id IS NULL`, u.ID, p.TokenHash); err != nil {
 			return fmt.Errorf("end other sessions: %w", err)
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "user.password_change", TargetType: "user", TargetID: idOrEmpty(u.ID)})
@@ -709,52 +765,4 @@ func (s *Service) EnsureAdmin(ctx context.Context, username string) (string, boo
 		return "", false, err
 	}
 	return password, true, nil
-}
-
-// ResealSecrets re-encrypts every TOTP secret with the keyring's current key,
-// after a key rotation, and returns how many it rewrote.
-func (s *Service) ResealSecrets(ctx context.Context) (int, error) {
-	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, totp_secret FROM users WHERE totp_secret IS NOT NULL`)
-	if err != nil {
-		return 0, fmt.Errorf("reseal: %w", err)
-	}
-	type sealed struct {
-		id   int64
-		blob []byte
-	}
-	var todo []sealed
-	for rows.Next() {
-		var v sealed
-		if err := rows.Scan(&v.id, &v.blob); err != nil {
-			rows.Close()
-			return 0, fmt.Errorf("reseal: %w", err)
-		}
-		if secret.SealedWith(v.blob) != s.keys.CurrentKeyID() {
-			todo = append(todo, v)
-		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("reseal: %w", err)
-	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
-		for _, v := range todo {
-			plain, err := s.keys.Open(v.blob, totpContext(v.id))
-			if err != nil {
-				return fmt.Errorf("reseal user %d: %w", v.id, err)
-			}
-			// The guard on the old value leaves a secret re-enrolled meanwhile alone.
-			if _, err := tx.ExecContext(ctx, `UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_secret = $3`,
-				s.keys.Seal(plain, totpContext(v.id)), v.id, v.blob); err != nil {
-				return fmt.Errorf("reseal user %d: %w", v.id, err)
-			}
-		}
-		if len(todo) == 0 {
-			return nil
-		}
-		_, err := audit.Append(ctx, tx, s.clock(), audit.Record{Actor: audit.System("keys"), Action: "keys.reseal",
-			Detail: map[string]any{"table": "users", "count": len(todo), "key": s.keys.CurrentKeyID()}})
-		return err
-	})
-	return len(todo), err
 }

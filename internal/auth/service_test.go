@@ -1,8 +1,8 @@
 package auth_test
 
 import (
-	"bytes"
 	"context"
+	"database/sql"
 	"strings"
 	"sync"
 	"testing"
@@ -157,6 +157,53 @@ func TestSessionExpiry(t *testing.T) {
 		}
 		if _, err := f.svc.Authenticate(ctx, "forged-token", ""); !apperr.Is(err, apperr.Unauthorized) {
 			t.Fatalf("forged token: %v", err)
+		}
+	})
+}
+
+func TestResidentSessionsLastLonger(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d, auth.Config{SessionIdle: 30 * time.Minute, SessionMax: 2 * time.Hour,
+			ResidentIdle: 7 * 24 * time.Hour, ResidentMax: 30 * 24 * time.Hour})
+		f.user(t, "li.si", auth.RoleWorker, "230602001")
+		var rid int64
+		if err := d.InTx(ctx, func(tx *sql.Tx) (err error) {
+			rid, err = auth.CreateResidentAccount(ctx, tx, f.clock.Now(), "居民")
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		staff, err := f.login(t, "li.si", pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resident, err := f.svc.OpenResidentSession(ctx, rid, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		// A day unused ends the staff session, in Authenticate and in the
+		// purge alike, and leaves the resident's.
+		f.clock.Add(24 * time.Hour)
+		if n, err := f.svc.PurgeExpiredSessions(ctx); err != nil || n != 1 {
+			t.Fatalf("purge = %d, %v; want the staff session only", n, err)
+		}
+		if _, err := f.svc.Authenticate(ctx, staff.Token, ""); !apperr.Is(err, apperr.Unauthorized) {
+			t.Fatalf("idle staff session: %v", err)
+		}
+		if _, err := f.svc.Authenticate(ctx, resident.Token, ""); err != nil {
+			t.Fatalf("resident session ended after a day: %v", err)
+		}
+		// Used weekly, it still ends at ResidentMax.
+		for range 4 {
+			f.clock.Add(6 * 24 * time.Hour)
+			if _, err := f.svc.Authenticate(ctx, resident.Token, ""); err != nil {
+				t.Fatalf("resident session ended early at %v: %v", f.clock.Now(), err)
+			}
+		}
+		f.clock.Add(6 * 24 * time.Hour)
+		if _, err := f.svc.Authenticate(ctx, resident.Token, ""); !apperr.Is(err, apperr.Unauthorized) {
+			t.Fatalf("resident session outlived ResidentMax: %v", err)
 		}
 	})
 }
@@ -399,44 +446,6 @@ func TestEnsureAdminOnce(t *testing.T) {
 		}
 		if _, created, _ := f.svc.EnsureAdmin(ctx, "admin"); created {
 			t.Fatal("second EnsureAdmin created another account")
-		}
-	})
-}
-
-func TestResealAfterKeyRotation(t *testing.T) {
-	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
-		ctx := context.Background()
-		f := newFixture(t, d, auth.Config{})
-		f.user(t, "keyholder", auth.RoleAdmin, "")
-		res, _ := f.login(t, "keyholder", pw)
-		en, err := f.svc.EnrollTOTP(ctx, res.Principal)
-		if err != nil {
-			t.Fatal(err)
-		}
-		code, _ := auth.TOTPCode(en.Secret, f.clock.Now())
-		if err := f.svc.ConfirmTOTP(ctx, res.Principal, code); err != nil {
-			t.Fatal(err)
-		}
-		rotated, _ := secret.NewKeyring(secret.Key{ID: "k1", Bytes: make([]byte, 32)}, secret.Key{ID: "k2", Bytes: bytes.Repeat([]byte{9}, 32)})
-		svc2, err := auth.NewService(d, rotated, auth.Config{HashParams: auth.HashParams{Memory: 1024, Time: 1, Threads: 1}}, f.clock.Now)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n, err := svc2.ResealSecrets(ctx); err != nil || n != 1 {
-			t.Fatalf("reseal = %d, %v", n, err)
-		}
-		if n, _ := svc2.ResealSecrets(ctx); n != 0 {
-			t.Fatalf("second reseal rewrote %d values", n)
-		}
-		var blob []byte
-		_ = d.Read().QueryRowContext(ctx, `SELECT totp_secret FROM users WHERE username = 'keyholder'`).Scan(&blob)
-		if secret.SealedWith(blob) != "k2" {
-			t.Fatalf("secret sealed with %q after reseal", secret.SealedWith(blob))
-		}
-		f.clock.Add(30 * time.Second)
-		code, _ = auth.TOTPCode(en.Secret, f.clock.Now())
-		if _, err := svc2.Login(ctx, auth.LoginInput{Username: "keyholder", Password: pw, OTP: code}); err != nil {
-			t.Fatalf("TOTP login after reseal: %v", err)
 		}
 	})
 }

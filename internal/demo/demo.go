@@ -54,6 +54,11 @@ type Preset struct {
 	// and per grid (~480,000), its rural grids seeing fewer. small keeps
 	// enough events for every path of the loop at test size.
 	Events int
+	// Workforce sizes the grid workforce of the demo month. Daqing's are
+	// its published figures: 5,330 grid workers (109% of its 4,880
+	// comprehensive grids), 1,477 community police officers and about
+	// 35,000 other team members; the other presets scale them by grids.
+	Workforce WorkforceSize
 }
 
 // presets are the sizes `gridgov demo --preset` knows. The ratios of
@@ -70,18 +75,21 @@ var presets = map[string]Preset{
 		Grids: 200, Exclusive: 6, Police: 42, Mediation: 30, Stations: 140,
 		AreaKm2: 1200, Bound: orb.Bound{Min: orb.Point{124.7, 46.0}, Max: orb.Point{125.1, 46.4}}, CellsPerGrid: 100,
 		Population: Population{Houses: 2_000, Persons: 3_300}, Events: 600,
+		Workforce: WorkforceSize{Workers: 224, Police: 61, Members: 1_450},
 	},
 	"daqing": {
 		Name: "daqing", Counties: 9, Districts: 5, Townships: 100, Villages: 1200,
 		Grids: 4880, Exclusive: 87, Police: 1047, Mediation: 731, Stations: 3350,
 		AreaKm2: 21000, Bound: orb.Bound{Min: orb.Point{124.2, 45.4}, Max: orb.Point{125.5, 46.9}}, CellsPerGrid: 110,
 		Population: Population{Houses: 1_330_000, Persons: 2_147_000}, Events: 137_000,
+		Workforce: WorkforceSize{Workers: 5_330, Police: 1_477, Members: 35_000},
 	},
 	"zhangjiakou": {
 		Name: "zhangjiakou", Counties: 16, Districts: 6, Townships: 230, Villages: 4200,
 		Grids: 17117, Exclusive: 305, Police: 3672, Mediation: 2564, Stations: 11750,
 		AreaKm2: 36800, Bound: orb.Bound{Min: orb.Point{113.8, 39.5}, Max: orb.Point{116.5, 42.2}}, CellsPerGrid: 110,
 		Population: Population{Houses: 1_600_000, Persons: 4_100_000}, Events: 300_000,
+		Workforce: WorkforceSize{Workers: 18_700, Police: 5_180, Members: 122_800},
 	},
 }
 

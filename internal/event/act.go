@@ -77,6 +77,7 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, in ActInp
 	if err != nil {
 		return Event{}, err
 	}
+	s.published(ctx, e.regionPath)
 	e.Actions = Allowed(e.State, s.parties(ctx, p, &e))
 	return e, nil
 }
@@ -522,19 +523,19 @@ func partyOf(p auth.Principal, e Event) []Party {
 const eventColumns = `id, code, source, category_code, title, description, urgency, state, level, region_code, grid_code, region_path,
 	lng, lat, address, reporter_id, reporter_name, reporter_phone_mask, lead_department, duplicate_of, self_handled, supervised,
 	supervise_due, step, step_started_at, step_due, warning, rework_count, extended, rating, measures, token, created_at, updated_at,
-	closed_at, version`
+	closed_at, version, occurred_at`
 
 func scanEvent(row interface{ Scan(...any) error }) (Event, error) {
 	var e Event
 	var src, urg, state, step string
 	var lng, lat sql.NullFloat64
 	var reporter, dup sql.NullInt64
-	var superviseDue, started, due, closed sql.NullTime
+	var superviseDue, started, due, closed, occurred sql.NullTime
 	var measures int64
 	err := row.Scan(&e.ID, &e.Code, &src, &e.CategoryCode, &e.Title, &e.Description, &urg, &state, &e.Level, &e.RegionCode, &e.GridCode,
 		&e.regionPath, &lng, &lat, &e.Address, &reporter, &e.ReporterName, &e.ReporterPhone, &e.LeadDepartment, &dup, &e.SelfHandled,
 		&e.Supervised, &superviseDue, &step, &started, &due, &e.Warning, &e.ReworkCount, &e.Extended, &e.Rating, &measures, &e.token,
-		&e.CreatedAt, &e.UpdatedAt, &closed, &e.Version)
+		&e.CreatedAt, &e.UpdatedAt, &closed, &e.Version, &occurred)
 	if err != nil {
 		return Event{}, err
 	}
@@ -549,6 +550,7 @@ func scanEvent(row interface{ Scan(...any) error }) (Event, error) {
 		e.DuplicateOf = &dup.Int64
 	}
 	e.SuperviseDue, e.StepStartedAt, e.StepDue, e.ClosedAt = timePtr(superviseDue), timePtr(started), timePtr(due), timePtr(closed)
+	e.OccurredAt = timePtr(occurred)
 	return e, nil
 }
 

@@ -83,6 +83,7 @@ type Sweep struct {
 	// left; the next sweep continues.
 	More     bool      `json:"more"`
 	Warnings []Warning `json:"warnings"`
+	paths    []string  // region paths of the events raised, for Changes
 }
 
 func (s *Sweep) add(b Sweep) {
@@ -144,6 +145,10 @@ func (s *Service) SweepDeadlinesWith(ctx context.Context, now time.Time, opt Swe
 		})
 		if err != nil {
 			return out, fmt.Errorf("deadline sweep: %w", err)
+		}
+		if b.Yellow+b.Red+b.Overdue+b.Escalated > 0 {
+			// Colours changed: the screens above those events refetch.
+			s.published(ctx, b.paths...)
 		}
 		out.add(b)
 		if b.Checked < opt.Limit {
@@ -238,8 +243,12 @@ func (s *Service) sweepBatch(ctx context.Context, tx *sql.Tx, now time.Time, opt
 			}
 			cats[r.CategoryCode] = cat
 		}
+		raised := b.Yellow + b.Red + b.Overdue + b.Escalated
 		if err := s.sweepOne(ctx, tx, r, *cat, now, opt, b); err != nil {
 			return err
+		}
+		if b.Yellow+b.Red+b.Overdue+b.Escalated != raised {
+			b.paths = append(b.paths, r.regionPath)
 		}
 	}
 	if len(b.Warnings) > 0 && opt.Deliver != nil {

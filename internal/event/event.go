@@ -73,10 +73,13 @@ type Event struct {
 	ReworkCount   int           `json:"rework_count"`
 	Extended      bool          `json:"extended"`
 	Rating        string        `json:"rating,omitempty"`
-	CreatedAt     time.Time     `json:"created_at"`
-	UpdatedAt     time.Time     `json:"updated_at"`
-	ClosedAt      *time.Time    `json:"closed_at,omitempty"`
-	Version       int           `json:"version"`
+	// OccurredAt is when the reporter says it happened (a report drafted
+	// offline); CreatedAt, when the center received it, starts the clock.
+	OccurredAt *time.Time `json:"occurred_at,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	UpdatedAt  time.Time  `json:"updated_at"`
+	ClosedAt   *time.Time `json:"closed_at,omitempty"`
+	Version    int        `json:"version"`
 	// Actions are what the caller may do now.
 	Actions []Action `json:"actions"`
 
@@ -119,6 +122,12 @@ type Router interface {
 	Route(ctx context.Context, categoryCode, regionPath string) (department.Route, bool, error)
 }
 
+// HomeGrids gives the grid a resident chose as theirs (internal/resident),
+// where their report is placed when it has an address but no point.
+type HomeGrids interface {
+	HomeGrid(ctx context.Context, userID int64) (string, error)
+}
+
 // Service runs the closed loop.
 type Service struct {
 	db     *db.DB
@@ -127,6 +136,7 @@ type Service struct {
 	cats   Catalog
 	router Router
 	cals   Calendars
+	homes  HomeGrids
 	// zone keys the counters by month: fixed at start, so that a later
 	// change of the calendar's zone cannot move an event's month.
 	zone *time.Location
@@ -137,6 +147,7 @@ type Service struct {
 	prepared stmts
 	// counters holds the counter moves of each open write, by transaction.
 	counters sync.Map
+	changes  Changes
 }
 
 // Config gathers what the service uses.
@@ -151,11 +162,33 @@ type Config struct {
 	Calendars Calendars
 	Now       func() time.Time // nil: time.Now
 	Log       *slog.Logger     // nil: slog.Default()
+	// HomeGrids, when set, places a resident's report without a point or
+	// a grid in the resident's chosen grid.
+	HomeGrids HomeGrids
+	// Changes, when set, hears of every committed change with the region
+	// paths it touched (live dashboards); nil: nobody.
+	Changes Changes
+}
+
+// Changes hears of committed changes: topic "events" and region paths.
+type Changes interface {
+	Publish(ctx context.Context, topic string, paths ...string)
+}
+
+// ChangesTopic is the topic the event service publishes under.
+const ChangesTopic = "events"
+
+// published tells Changes, if any, that events under paths changed.
+func (s *Service) published(ctx context.Context, paths ...string) {
+	if s.changes != nil {
+		s.changes.Publish(ctx, ChangesTopic, paths...)
+	}
 }
 
 // NewService returns the event service.
 func NewService(c Config) *Service {
-	s := &Service{db: c.DB, keys: c.Keys, loc: c.Locator, cats: c.Catalog, router: c.Router, cals: c.Calendars, now: c.Now, log: c.Log}
+	s := &Service{db: c.DB, keys: c.Keys, loc: c.Locator, cats: c.Catalog, router: c.Router, cals: c.Calendars, now: c.Now, log: c.Log, homes: c.HomeGrids}
+	s.changes = c.Changes
 	if s.cals == nil {
 		cal := c.Calendar
 		if cal == nil {

@@ -20,6 +20,9 @@ import (
 type Detail struct {
 	Event
 	History []Entry `json:"history"`
+	// Followers counts the residents following the event (the resident
+	// app offers following instead of reporting it again).
+	Followers int `json:"followers"`
 }
 
 // Get returns an event the caller may see, with its history.
@@ -35,6 +38,9 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (Detail, 
 	e.Actions = Allowed(e.State, parties)
 	s.warn(&e)
 	d := Detail{Event: e, History: []Entry{}}
+	if err := s.db.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM event_follows WHERE event_id = $1`, id).Scan(&d.Followers); err != nil {
+		return Detail{}, fmt.Errorf("event followers: %w", err)
+	}
 	if e.LeadDepartment != "" {
 		rows, err := s.db.Read().QueryContext(ctx, `SELECT department FROM event_departments WHERE event_id = $1 AND role = 'assist' ORDER BY department`, id)
 		if err != nil {
@@ -363,6 +369,10 @@ func (s *Service) statsRegion(ctx context.Context, p auth.Principal, code string
 func RateNames() []string {
 	return []string{"closure", "on_time_closure", "disposal", "on_time_disposal", "rework", "extension", "response", "satisfaction", "self_handled"}
 }
+
+// RatesOf works out the rates of RateNames from summed counts, for callers
+// that sum the counters themselves (dashboards).
+func RatesOf(counts map[string]int64) map[string]*float64 { return rates(counts) }
 
 // rates are the measures of DESIGN.md from the counts; a rate without a
 // denominator is null.

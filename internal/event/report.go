@@ -43,6 +43,10 @@ type ReportInput struct {
 	// hotline or an API client; a signed-in resident is the reporter.
 	ReporterName  string `json:"reporter_name"`
 	ReporterPhone string `json:"reporter_phone"`
+	// OccurredAt is when it happened, for a report drafted earlier; set by
+	// callers that checked it (the worker app's device report), never
+	// read from a request body here.
+	OccurredAt *time.Time `json:"-"`
 }
 
 // Filed is what Report answers: the event and open events that look
@@ -51,6 +55,10 @@ type Filed struct {
 	Event   Event   `json:"event"`
 	Similar []Event `json:"similar"`
 }
+
+// occurredSkew is how far ahead of the server's clock a reported time of
+// occurrence may be (a phone's clock runs a little fast).
+const occurredSkew = 5 * time.Minute
 
 // Similar events: the same category, open, within this distance and time.
 const (
@@ -124,6 +132,16 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 			point = &pt
 		}
 	}
+	var occurred *time.Time
+	if in.OccurredAt != nil {
+		// Callers bound it by their own clock and skew; this only keeps a
+		// time from the future out of the history.
+		if t := audit.Canonical(*in.OccurredAt); t.After(now.Add(occurredSkew)) {
+			fs.Add("occurred_at", "is in the future; check the device's clock")
+		} else {
+			occurred = &t
+		}
+	}
 	if err := fs.Err(); err != nil {
 		return Filed{}, err
 	}
@@ -133,7 +151,7 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	}
 	e := Event{Source: in.Source, CategoryCode: in.CategoryCode, Title: in.Title, Description: in.Description, Urgency: in.Urgency,
 		State: Reported, GridCode: grid, Location: point, Address: in.Address, ReporterName: in.ReporterName,
-		CreatedAt: now, UpdatedAt: now, Version: 1, regionPath: path, token: randomHex(12)}
+		OccurredAt: occurred, CreatedAt: now, UpdatedAt: now, Version: 1, regionPath: path, token: randomHex(12)}
 	if p.User.ID != 0 {
 		id := p.User.ID
 		e.reporterID = &id
@@ -154,6 +172,7 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	if err != nil {
 		return Filed{}, err
 	}
+	s.published(ctx, e.regionPath)
 	e.Actions = Allowed(e.State, s.parties(ctx, p, &e))
 	out.Event = e
 	return out, nil
@@ -169,7 +188,7 @@ func (s *Service) file(ctx context.Context, tx *sql.Tx, p auth.Principal, e *Eve
 	s.startStep(e, cat, now)
 	var phoneEnc []byte
 	if phone != "" {
-		phoneEnc = s.keys.Seal([]byte(phone), "event.reporter_phone:"+e.token)
+		phoneEnc = s.keys.Seal([]byte(phone), reporterPhoneContext(e.token))
 		e.ReporterPhone = pii.MaskPhone(phone)
 	}
 	var lng, lat any
@@ -179,11 +198,11 @@ func (s *Service) file(ctx context.Context, tx *sql.Tx, p auth.Principal, e *Eve
 	e.measures = derive(fReported)
 	err = s.txQueryRow(ctx, tx, `INSERT INTO events (code, source, category_code, title, description, urgency, state, level, region_code,
 		grid_code, region_path, lng, lat, address, reporter_id, reporter_name, reporter_phone_enc, reporter_phone_mask, step,
-		step_started_at, step_due, token, measures, created_at, updated_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$24) RETURNING id`,
+		step_started_at, step_due, token, measures, created_at, updated_at, occurred_at)
+		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$24,$25) RETURNING id`,
 		e.Code, string(e.Source), e.CategoryCode, e.Title, e.Description, string(e.Urgency), string(e.State), e.Level, e.RegionCode,
 		e.GridCode, e.regionPath, lng, lat, e.Address, e.reporterID, e.ReporterName, phoneEnc, e.ReporterPhone, string(e.Step),
-		e.StepStartedAt, e.StepDue, e.token, int(e.measures), now).Scan(&e.ID)
+		e.StepStartedAt, e.StepDue, e.token, int(e.measures), now, e.OccurredAt).Scan(&e.ID)
 	if err != nil {
 		return fmt.Errorf("insert event: %w", err)
 	}
@@ -257,6 +276,16 @@ func (s *Service) place(ctx context.Context, p auth.Principal, point *orb.Point,
 		if sc := p.User.Scope(); !sc.IsAll() && strings.Count(sc.Path(), "/") == 6 {
 			gridCode = lastCode(sc.Path())
 		}
+	}
+	if gridCode == "" && p.User.Role == auth.RoleResident && s.homes != nil {
+		home, err := s.homes.HomeGrid(ctx, p.User.ID)
+		if err != nil {
+			return "", "", err
+		}
+		if home == "" {
+			return "", "", apperr.Field("lng", "give the location (lng, lat), or choose your grid first so that an address alone can be placed")
+		}
+		gridCode = home
 	}
 	if gridCode == "" {
 		return "", "", apperr.Field("lng", "give the location (lng, lat) or the grid (grid_code) of the event")

@@ -35,13 +35,15 @@ type meJSON struct {
 	MustChangePassword bool      `json:"must_change_password"`
 	Restricted         bool      `json:"restricted"`
 	CSRFToken          string    `json:"csrf_token"`
+	// Display is set when this browser is a wall display.
+	Display *displayRefJSON `json:"display,omitempty"`
 }
 
 func meOf(p auth.Principal) meJSON {
 	return meJSON{
 		ID: p.User.ID, Username: p.User.Username, DisplayName: p.User.DisplayName, Role: p.User.Role,
 		Scope: scopeOf(p.User), TOTPEnabled: p.User.TOTPEnabled, MustChangePassword: p.User.MustChangePassword,
-		Restricted: p.Restricted, CSRFToken: p.CSRFToken,
+		Restricted: p.Restricted, CSRFToken: p.CSRFToken, Display: displayRefOf(p.Display),
 	}
 }
 
@@ -78,6 +80,9 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request, p auth.Principal
 	if err := s.opts.Auth.Logout(r.Context(), p); err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	if p.Display != nil {
+		s.displayStreams.end(p.Display.ID)
 	}
 	s.clearCookie(w, r)
 	w.WriteHeader(http.StatusNoContent)

@@ -508,9 +508,11 @@ func TestConsoleServing(t *testing.T) {
 
 	d2 := dbtest.Open(t, db.SQLite)
 	ui := fstest.MapFS{
-		"index.html":        {Data: []byte("<!doctype html><div id=app></div>")},
-		"assets/app-abc.js": {Data: []byte("console.log(1)")},
-		"favicon.svg":       {Data: []byte("<svg/>")},
+		"index.html":          {Data: []byte("<!doctype html><div id=app></div>")},
+		"assets/app-abc.js":   {Data: []byte("console.log(1)")},
+		"favicon.svg":         {Data: []byte("<svg/>")},
+		"worker/index.html":   {Data: []byte("<!doctype html><div id=worker-app></div>")},
+		"resident/index.html": {Data: []byte("<!doctype html><div id=resident-app></div>")},
 	}
 	e := newEnv(t, d2, options{ui: httpapi.Options{UI: ui}})
 	c := e.browser()
@@ -518,6 +520,14 @@ func TestConsoleServing(t *testing.T) {
 		r := c.do("GET", path, "")
 		if r.status != 200 || !bytes.Contains(r.body, []byte("id=app")) || r.header.Get("Cache-Control") != "no-cache" {
 			t.Fatalf("GET %s: %d %q cache %q", path, r.status, r.body, r.header.Get("Cache-Control"))
+		}
+	}
+	// Each mobile app's routes get that app's shell, not the console's.
+	for path, want := range map[string]string{"/worker/": "worker-app", "/worker/tasks/3": "worker-app",
+		"/resident": "resident-app", "/resident/reports": "resident-app", "/workers": "id=app", "/residential": "id=app"} {
+		r := c.do("GET", path, "")
+		if r.status != 200 || !bytes.Contains(r.body, []byte(want)) || r.header.Get("Cache-Control") != "no-cache" {
+			t.Fatalf("GET %s: %d %q, want the shell with %s", path, r.status, r.body, want)
 		}
 	}
 	a := c.do("GET", "/assets/app-abc.js", "")

@@ -20,12 +20,15 @@ import (
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/calendar"
 	"github.com/gridgov/gridgov/internal/category"
+	"github.com/gridgov/gridgov/internal/dashboard"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/department"
 	"github.com/gridgov/gridgov/internal/event"
 	"github.com/gridgov/gridgov/internal/gridmap"
+	"github.com/gridgov/gridgov/internal/live"
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/registry"
+	"github.com/gridgov/gridgov/internal/resident"
 	"github.com/gridgov/gridgov/internal/workforce"
 )
 
@@ -59,6 +62,17 @@ type Options struct {
 	// Workforce is the grid workforce (workers, teams, devices,
 	// attendance); optional like Map.
 	Workforce *workforce.Service
+	// Residents is the residents' app (sign-in by phone code, following,
+	// the chosen grid) and the notices; optional like Map.
+	Residents *resident.Service
+	// Dashboard builds the big-screen panels and Live carries their
+	// changes to screens over Server-Sent Events; without Dashboard the
+	// dashboard endpoints are not served, without Live the stream is not.
+	Dashboard *dashboard.Service
+	Live      *live.Bus
+	// DisplayRecheck is how often an open dashboard stream of a display
+	// session checks that the session still stands (default 30 s).
+	DisplayRecheck time.Duration
 	// BaseMapURL is an XYZ tile URL template for a base map under the grids
 	// (empty: none, for offline government networks).
 	BaseMapURL string
@@ -88,7 +102,9 @@ type Server struct {
 	// errorReports holds recent import error reports for download.
 	errorReports errorReports
 	importJobs   importJobs
-	handler      http.Handler
+	// displayStreams are the open dashboard streams of display sessions.
+	displayStreams displayStreams
+	handler        http.Handler
 }
 
 // New builds the server and its routes.
@@ -122,8 +138,8 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /metrics", promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{}))
 
 	mux.HandleFunc("POST /api/v1/auth/login", s.login)
-	mux.Handle("POST /api/v1/auth/logout", s.authed(s.logout, allowRestricted))
-	mux.Handle("GET /api/v1/me", s.authed(s.me, allowRestricted))
+	mux.Handle("POST /api/v1/auth/logout", s.authed(s.logout, allowRestricted|allowDisplay))
+	mux.Handle("GET /api/v1/me", s.authed(s.me, allowRestricted|allowDisplay))
 	mux.Handle("POST /api/v1/me/password", s.authed(s.changePassword, allowRestricted))
 	mux.Handle("POST /api/v1/me/totp/enroll", s.authed(s.enrollTOTP, allowRestricted))
 	mux.Handle("POST /api/v1/me/totp/confirm", s.authed(s.confirmTOTP, allowRestricted))
@@ -133,12 +149,12 @@ func (s *Server) routes() http.Handler {
 	mux.Handle("GET /api/v1/users/{id}", s.authed(s.getUser, 0))
 	mux.Handle("PATCH /api/v1/users/{id}", s.authed(s.updateUser, 0))
 
-	mux.Handle("GET /api/v1/regions", s.authed(s.listRegions, 0))
+	mux.Handle("GET /api/v1/regions", s.authed(s.listRegions, allowDisplay))
 	mux.Handle("POST /api/v1/regions", s.authed(s.createRegion, 0))
 	if s.opts.Map != nil {
 		mux.Handle("GET /api/v1/regions/{code}", s.authed(s.getRegionDetail, 0))
 		mux.Handle("GET /api/v1/regions/search", s.authed(s.searchRegions, 0))
-		mux.Handle("GET /api/v1/regions/{code}/geometry", s.authed(s.regionGeometry, 0))
+		mux.Handle("GET /api/v1/regions/{code}/geometry", s.authed(s.regionGeometry, allowDisplay))
 		mux.Handle("GET /api/v1/regions/{code}/export", s.authed(s.exportRegions, 0))
 		mux.Handle("GET /api/v1/regions/{code}/check", s.authed(s.checkRegion, 0))
 		mux.Handle("POST /api/v1/regions/import", s.authed(s.importRegions, 0))
@@ -149,7 +165,7 @@ func (s *Server) routes() http.Handler {
 		mux.Handle("GET /api/v1/locate", s.authed(s.locate, 0))
 		mux.Handle("POST /api/v1/locate", s.authed(s.locateBatch, 0))
 		mux.Handle("GET /api/v1/map/tiles/{z}/{x}/{y}", s.authed(s.mapTile, 0))
-		mux.Handle("GET /api/v1/map/config", s.authed(s.mapConfig, 0))
+		mux.Handle("GET /api/v1/map/config", s.authed(s.mapConfig, allowDisplay))
 	} else {
 		mux.Handle("GET /api/v1/regions/{code}", s.authed(s.getRegion, 0))
 	}
@@ -186,6 +202,10 @@ func (s *Server) routes() http.Handler {
 	s.calendarRoutes(mux)
 	s.workforceRoutes(mux)
 	s.workforceFieldRoutes(mux)
+	s.dashboardRoutes(mux)
+	s.displayRoutes(mux)
+	s.residentRoutes(mux)
+	s.workforceDeviceRoutes(mux)
 
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such API endpoint: %s %s", r.Method, r.URL.Path))
@@ -228,7 +248,12 @@ type authFlags int
 
 // allowRestricted lets a session that must still change its password or
 // enrol TOTP reach the endpoint; all others refuse such sessions.
-const allowRestricted authFlags = 1
+// allowDisplay lets the session of a wall display reach it: the big
+// screen's reads only; all others refuse such sessions.
+const (
+	allowRestricted authFlags = 1 << iota
+	allowDisplay
+)
 
 // authed resolves the caller from the bearer token or the session cookie,
 // checks the CSRF token on cookie-authenticated writes, and passes the
@@ -255,6 +280,11 @@ func (s *Server) authed(h func(http.ResponseWriter, *http.Request, auth.Principa
 		}
 		if box, ok := r.Context().Value(principalKey).(*principalBox); ok {
 			box.set, box.p = true, p
+		}
+		if p.Display != nil && flags&allowDisplay == 0 {
+			s.writeError(w, r, apperr.New(apperr.Forbidden,
+				"this browser is the display %q: it may only show the dashboards; sign in on another browser to use the console", p.Display.Name))
+			return
 		}
 		if viaCookie && !safeMethod(r.Method) {
 			got := r.Header.Get("X-CSRF-Token")

@@ -52,11 +52,28 @@ func (s *Server) ui() http.Handler {
 				return
 			}
 		}
-		// Client-side routes get the app shell, never cached so a new build
-		// takes effect at once.
+		// Client-side routes get their app's shell, never cached so a new
+		// build takes effect at once.
 		w.Header().Set("Cache-Control", "no-cache")
-		http.ServeFileFS(w, r, dist, "index.html")
+		http.ServeFileFS(w, r, dist, shellFor(dist, name))
 	})
+}
+
+// mobileApps are the apps served beside the console, each under its own
+// path with its own shell.
+var mobileApps = []string{"worker", "resident"}
+
+// shellFor names the index.html of the app a client-side route belongs to.
+func shellFor(dist fs.FS, name string) string {
+	for _, app := range mobileApps {
+		if name == app || strings.HasPrefix(name, app+"/") {
+			shell := app + "/index.html"
+			if _, err := fs.Stat(dist, shell); err == nil {
+				return shell
+			}
+		}
+	}
+	return "index.html"
 }
 
 func uiMissing(w http.ResponseWriter, r *http.Request) {

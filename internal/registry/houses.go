@@ -32,6 +32,33 @@ type Service struct {
 	now  func() time.Time
 	// RevealFor is how long a reveal of personal numbers lasts.
 	RevealFor time.Duration
+	// Changes, when set, hears of committed registry changes with the
+	// region paths they touched (the dashboards' people figures).
+	Changes Changes
+}
+
+// Changes hears of committed changes: topic "people" and region paths.
+type Changes interface {
+	Publish(ctx context.Context, topic string, paths ...string)
+}
+
+// published tells Changes, if any, that the registry under paths changed.
+func (s *Service) published(ctx context.Context, paths ...string) {
+	if s.Changes != nil {
+		s.Changes.Publish(ctx, "people", paths...)
+	}
+}
+
+// publishedRow publishes the path a stored row carries now.
+func (s *Service) publishedRow(ctx context.Context, table string, id int64, also ...string) {
+	if s.Changes == nil {
+		return
+	}
+	var path string
+	if err := s.db.Read().QueryRowContext(ctx, `SELECT region_path FROM `+table+` WHERE id = $1`, id).Scan(&path); err == nil {
+		also = append(also, path)
+	}
+	s.published(ctx, also...)
 }
 
 // NewService returns the registry service.
@@ -80,6 +107,9 @@ func (s *Service) SaveHouse(ctx context.Context, p auth.Principal, h House) (Hou
 		h, out, err = s.saveHouseTx(ctx, tx, p, h, audit.Canonical(s.now()))
 		return err
 	})
+	if err == nil && out != unchanged {
+		s.publishedRow(ctx, "houses", h.ID)
+	}
 	return h, out == created, err
 }
 

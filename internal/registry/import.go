@@ -190,6 +190,10 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 	if err != nil {
 		return ImportReport{}, err
 	}
+	if rep.Created+rep.Updated > 0 {
+		// The rows may lie anywhere in the importer's scope.
+		s.published(ctx, orDefault(im.scope.Path(), "/"))
+	}
 	rep.Stored = true
 	return rep, nil
 }

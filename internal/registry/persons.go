@@ -143,6 +143,9 @@ func (s *Service) SavePerson(ctx context.Context, p auth.Principal, in PersonInp
 	if err != nil {
 		return PersonView{}, false, err
 	}
+	if out != unchanged {
+		s.publishedRow(ctx, "persons", id)
+	}
 	created := out == created
 	view, err := s.GetPerson(ctx, p, id)
 	return view, created, err

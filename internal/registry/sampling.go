@@ -176,6 +176,7 @@ func (s *Service) StartSampling(ctx context.Context, p auth.Principal, in Sampli
 	if err != nil {
 		return SamplingRound{}, err
 	}
+	s.published(ctx, r.Path)
 	return round, nil
 }
 

@@ -195,8 +195,9 @@ func (s *Service) CheckSample(ctx context.Context, p auth.Principal, itemID int6
 		return SamplingItem{}, err
 	}
 	now := audit.Canonical(s.now())
+	var path string
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
-		var path, status, kind string
+		var status, kind string
 		var recordID int64
 		err := tx.QueryRowContext(ctx, `SELECT region_path, status, record_type, record_id FROM sampling_items WHERE id = $1`, itemID).
 			Scan(&path, &status, &kind, &recordID)
@@ -244,6 +245,8 @@ func (s *Service) CheckSample(ctx context.Context, p auth.Principal, itemID int6
 	if err != nil {
 		return SamplingItem{}, err
 	}
+	// The item's grid: its accuracy, and the record if it was corrected.
+	s.published(ctx, path)
 	it, err := scanItem(s.db.Read().QueryRowContext(ctx, `SELECT `+itemColumns+` WHERE i.id = $1`, itemID))
 	if err != nil {
 		return SamplingItem{}, fmt.Errorf("sampling item %d: %w", itemID, err)

@@ -89,11 +89,16 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q SearchQuery) (
 	if q.HouseCode != "" {
 		where = append(where, "EXISTS (SELECT 1 FROM person_houses ph JOIN houses h ON h.id = ph.house_id WHERE ph.person_id = p.id AND h.code = "+arg(q.HouseCode)+")")
 	}
+	today := s.now()
 	if q.Tag != "" {
 		if !p.Can(auth.PermTagsRead) {
 			return SearchResult{}, apperr.New(apperr.Forbidden, "you may not search by special-group tags")
 		}
-		where = append(where, "EXISTS (SELECT 1 FROM person_tags t WHERE t.person_id = p.id AND t.tag = "+arg(q.Tag)+")")
+		// Only tags in force today: a person whose tag has ended (or not yet
+		// begun) is not in the group, as the dashboards count it.
+		day := arg(today.Format(time.DateOnly))
+		where = append(where, "EXISTS (SELECT 1 FROM person_tags t WHERE t.person_id = p.id AND t.tag = "+arg(q.Tag)+
+			" AND (t.since = '' OR t.since <= "+day+") AND (t.until = '' OR t.until >= "+day+"))")
 	}
 	if q.ResidenceType != "" {
 		if err := oneOf(q.ResidenceType, residenceTypes); err != nil {
@@ -101,7 +106,6 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q SearchQuery) (
 		}
 		where = append(where, "p.residence_type = "+arg(string(q.ResidenceType)))
 	}
-	today := s.now()
 	if q.AgeMin != nil {
 		if *q.AgeMin < 0 || *q.AgeMin > 150 {
 			fs.Add("age_min", "must be between 0 and 150")

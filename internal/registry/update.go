@@ -104,5 +104,6 @@ func (s *Service) UpdatePerson(ctx context.Context, p auth.Principal, id int64, 
 	if err != nil {
 		return PersonView{}, err
 	}
+	s.publishedRow(ctx, "persons", id, row.regionPath)
 	return s.GetPerson(ctx, p, id)
 }

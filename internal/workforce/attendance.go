@@ -207,7 +207,10 @@ func (s *Service) Check(ctx context.Context, c DeviceCaller, kind Kind, in Check
 		rec.Late = kind == CheckIn && clock > start
 		rec.Early = kind == CheckOut && clock < end
 	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := stillBound(ctx, tx, c); err != nil {
+			return err
+		}
 		if err := replayed(ctx, tx, c); err != nil {
 			return err
 		}
@@ -248,6 +251,7 @@ func (s *Service) Check(ctx context.Context, c DeviceCaller, kind Kind, in Check
 		}
 		return nil
 	})
+	s.published(ctx, err, w.regionPath)
 	return rec, err
 }
 

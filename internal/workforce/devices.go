@@ -459,5 +459,8 @@ func (s *Service) DecideRebind(ctx context.Context, p auth.Principal, id int64, 
 		out.Request, err = loadRebind(ctx, tx, id)
 		return err
 	})
+	if err == nil && approve {
+		s.devices.forgetWorker(out.Request.WorkerID)
+	}
 	return out, err
 }

@@ -9,11 +9,11 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/planar"
 
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/audit"
@@ -168,6 +168,7 @@ func (s *Service) StartPatrol(ctx context.Context, c DeviceCaller, in CheckInput
 		}
 		return nil
 	})
+	s.published(ctx, err, p.regionPath)
 	return p, err
 }
 
@@ -397,11 +398,16 @@ func (s *Service) AddPoints(ctx context.Context, c DeviceCaller, patrolID int64,
 	sum := sha256.Sum256(enc)
 	content := hex.EncodeToString(sum[:])
 	ack := BatchAck{PatrolID: patrolID, Seq: in.Seq}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	var path string
+	err = s.write(ctx, func(tx *sql.Tx) error {
+		if err := stillBound(ctx, tx, c); err != nil {
+			return err
+		}
 		p, err := devicePatrol(ctx, tx, c, patrolID)
 		if err != nil {
 			return err
 		}
+		path = p.regionPath
 		ack.Points, ack.DistanceM = p.Points, p.DistanceM
 		rows, err := tx.QueryContext(ctx, `SELECT seq, idempotency_key, content FROM patrol_batches WHERE patrol_id = $1 AND (seq = $2 OR idempotency_key = $3)`,
 			p.ID, in.Seq, c.IdempotencyKey)
@@ -474,6 +480,7 @@ func (s *Service) AddPoints(ctx context.Context, c DeviceCaller, patrolID int64,
 		ack.Accepted, ack.Points, ack.DistanceM = len(fixes), p.Points+len(fixes), math.Round((p.DistanceM+dist)*10)/10
 		return nil
 	})
+	s.published(ctx, err, path)
 	return ack, err
 }
 
@@ -517,6 +524,7 @@ func (s *Service) FinishPatrol(ctx context.Context, c DeviceCaller, patrolID int
 	if n, _ := res.RowsAffected(); n != 1 {
 		return Patrol{}, apperr.New(apperr.Conflict, "patrol %d changed while it was being finished; try again", p.ID)
 	}
+	s.published(ctx, nil, p.regionPath)
 	return loadPatrol(ctx, s.db.Read(), p.ID)
 }
 
@@ -576,8 +584,24 @@ func (c Coverage) Share() float64 {
 // are taken in a plane tangent at the grid's centre, which over a grid's
 // few kilometres is within a fraction of a percent.
 func Cover(mp orb.MultiPolygon, track []orb.Point) Coverage {
+	return newRaster(mp).cover(track)
+}
+
+// raster is a grid's cells with the ones inside it marked. It depends on the
+// grid alone, so a bulk load reuses it for every patrol of the grid.
+type raster struct {
+	b          orb.Bound
+	kx, ky     float64
+	cell       float64
+	nx, ny     int
+	inside     []bool
+	gridCells  int
+	hasOutline bool
+}
+
+func newRaster(mp orb.MultiPolygon) *raster {
 	if len(mp) == 0 {
-		return Coverage{}
+		return &raster{}
 	}
 	b := mp.Bound()
 	const mPerDeg = 111320.0
@@ -589,17 +613,47 @@ func Cover(mp orb.MultiPolygon, track []orb.Point) Coverage {
 		cell *= 1.5
 	}
 	nx, ny := max(1, int(math.Ceil(w/cell))), max(1, int(math.Ceil(h/cell)))
-	inside := make([]bool, nx*ny)
-	out := Coverage{CellM: math.Round(cell*10) / 10}
+	r := &raster{b: b, kx: kx, ky: ky, cell: cell, nx: nx, ny: ny, inside: make([]bool, nx*ny), hasOutline: true}
+	// A scanline per row of cell centres: the crossings of the row with
+	// every ring, in order, bound the runs of centres inside (even-odd, so
+	// holes fall out), which costs rows × edges instead of cells × edges.
+	var xs []float64
 	for j := 0; j < ny; j++ {
+		y := b.Min[1] + (float64(j)+0.5)*cell/ky
+		xs = xs[:0]
+		for _, poly := range mp {
+			for _, ring := range poly {
+				for k := 0; k+1 < len(ring); k++ {
+					a, c := ring[k], ring[k+1]
+					if (a[1] > y) != (c[1] > y) {
+						xs = append(xs, a[0]+(y-a[1])*(c[0]-a[0])/(c[1]-a[1]))
+					}
+				}
+			}
+		}
+		slices.Sort(xs)
+		right := 0 // crossings at or left of the centre
 		for i := 0; i < nx; i++ {
-			c := orb.Point{b.Min[0] + (float64(i)+0.5)*cell/kx, b.Min[1] + (float64(j)+0.5)*cell/ky}
-			if planar.MultiPolygonContains(mp, c) {
-				inside[j*nx+i] = true
-				out.GridCells++
+			x := b.Min[0] + (float64(i)+0.5)*cell/kx
+			for right < len(xs) && xs[right] <= x {
+				right++
+			}
+			if (len(xs)-right)%2 == 1 {
+				r.inside[j*nx+i] = true
+				r.gridCells++
 			}
 		}
 	}
+	return r
+}
+
+// cover counts the cells of the raster the track passed.
+func (r *raster) cover(track []orb.Point) Coverage {
+	if !r.hasOutline {
+		return Coverage{}
+	}
+	b, kx, ky, cell, nx, ny, inside := r.b, r.kx, r.ky, r.cell, r.nx, r.ny, r.inside
+	out := Coverage{CellM: math.Round(cell*10) / 10, GridCells: r.gridCells}
 	local := func(p orb.Point) (float64, float64) { return (p[0] - b.Min[0]) * kx, (p[1] - b.Min[1]) * ky }
 	seen := make([]bool, nx*ny)
 	mark := func(ax, ay, bx, by float64) {

@@ -231,26 +231,31 @@ func (s *Service) Authenticate(ctx context.Context, req SignedRequest) (DeviceCa
 	if err != nil {
 		return DeviceCaller{}, err
 	}
-	var c DeviceCaller
-	var key []byte
-	var active bool
-	var userID sql.NullInt64
-	err = s.db.Read().QueryRowContext(ctx, `SELECT d.id, d.worker_id, d.public_key, d.bound_at, w.active, w.user_id FROM worker_devices d
-		JOIN workers w ON w.id = d.worker_id WHERE d.device_id = $1 AND d.status = 'active'`, sg.Device).Scan(&c.deviceRow, &c.WorkerID, &key,
-		&c.boundAt, &active, &userID)
-	if errors.Is(err, sql.ErrNoRows) {
-		return DeviceCaller{}, refusal("device", s.unboundReason(ctx, sg.Device))
+	now := s.now()
+	e, cached := s.devices.get(sg.Device, now)
+	if !cached {
+		var key []byte
+		var userID sql.NullInt64
+		err = s.db.Read().QueryRowContext(ctx, `SELECT d.id, d.worker_id, d.public_key, d.bound_at, w.active, w.user_id FROM worker_devices d
+			JOIN workers w ON w.id = d.worker_id WHERE d.device_id = $1 AND d.status = 'active'`, sg.Device).Scan(&e.caller.deviceRow,
+			&e.caller.WorkerID, &key, &e.caller.boundAt, &e.active, &userID)
+		if errors.Is(err, sql.ErrNoRows) {
+			return DeviceCaller{}, refusal("device", s.unboundReason(ctx, sg.Device))
+		}
+		if err != nil {
+			return DeviceCaller{}, fmt.Errorf("device %s: %w", sg.Device, err)
+		}
+		e.key, e.caller.UserID, e.until = ed25519.PublicKey(key), userID.Int64, now.Add(deviceTTL)
+		s.devices.put(sg.Device, e)
 	}
-	if err != nil {
-		return DeviceCaller{}, fmt.Errorf("device %s: %w", sg.Device, err)
-	}
-	if err := checkSig(req, sg, ed25519.PublicKey(key)); err != nil {
+	c := e.caller
+	if err := checkSig(req, sg, e.key); err != nil {
 		return DeviceCaller{}, err
 	}
-	if !active {
+	if !e.active {
 		return DeviceCaller{}, apperr.New(apperr.Forbidden, "the worker of device %s is no longer active", sg.Device)
 	}
-	c.DeviceID, c.UserID, c.IdempotencyKey = sg.Device, userID.Int64, req.IdempotencyKey
+	c.DeviceID, c.IdempotencyKey = sg.Device, req.IdempotencyKey
 	return c, nil
 }
 

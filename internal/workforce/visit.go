@@ -320,6 +320,10 @@ func (s *Service) RecordVisit(ctx context.Context, c DeviceCaller, in VisitInput
 	if err := visitReplayed(ctx, s.db.Read(), c); err != nil {
 		return Visit{}, err
 	}
+	// After the replay check: a replayed visit's photos are its own already.
+	if err := checkVisitPhotos(ctx, s.db.Read(), w.ID, in.Photos); err != nil {
+		return Visit{}, err
+	}
 	v := Visit{WorkerID: w.ID, HouseCode: in.HouseCode, GridCode: vp.grid, Purpose: in.Purpose, Notes: in.Notes,
 		Photos: append([]string{}, in.Photos...), PersonIDs: append([]int64{}, in.PersonIDs...), Lng: lng, Lat: lat, At: at, CreatedAt: now,
 		ProxyServices: []ProxyService{}}
@@ -332,6 +336,9 @@ func (s *Service) RecordVisit(ctx context.Context, c DeviceCaller, in VisitInput
 	}
 	month := at.In(s.location()).Format("2006-01")
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := stillBound(ctx, tx, c); err != nil {
+			return err
+		}
 		if err := visitReplayed(ctx, tx, c); err != nil {
 			return err
 		}
@@ -344,6 +351,9 @@ func (s *Service) RecordVisit(ctx context.Context, c DeviceCaller, in VisitInput
 		}
 		if err != nil {
 			return fmt.Errorf("store visit: %w", err)
+		}
+		if err := linkVisitPhotos(ctx, tx, w.ID, v.ID, in.Photos); err != nil {
+			return err
 		}
 		for _, id := range in.PersonIDs {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO visit_persons (visit_id, person_id) VALUES ($1, $2)`, v.ID, id); err != nil {
@@ -360,6 +370,7 @@ func (s *Service) RecordVisit(ctx context.Context, c DeviceCaller, in VisitInput
 		}
 		return nil
 	})
+	s.published(ctx, err, vp.path)
 	return v, err
 }
 

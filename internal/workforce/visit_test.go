@@ -2,10 +2,12 @@ package workforce_test
 
 import (
 	"context"
+	"io"
 	"testing"
 	"time"
 
 	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/attach"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/dbtest"
@@ -174,4 +176,39 @@ func TestVisitRecordAndCounts(t *testing.T) {
 			t.Fatalf("grid visits = %+v, %v", page.Counts, err)
 		}
 	})
+}
+
+// A device unbound by another server after its request was authenticated
+// (and its binding cached) writes nothing.
+func TestWritesFromADeviceUnboundMeanwhileAreRefused(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		acct := f.account("li.worker", auth.RoleWorker, "990101001001")
+		w := f.worker(f.east, workforce.WorkerInput{Name: "李四", UserID: &acct, Grids: grids(gridA)})
+		phone := newDevice("android-5f3a9c01", 1)
+		f.enrol(f.east, w.ID, phone)
+		f.house("H-A-1", gridA, pathEast+"990101001001/"+gridA+"/")
+		in := workforce.VisitInput{HouseCode: "H-A-1", Purpose: "other"}
+		visitCaller := f.caller(phone, "/api/v1/workforce/device/visits", "v-1", in)
+		photoCaller := f.caller(phone, "/api/v1/workforce/device/photos", "p-1", nil)
+		if _, err := d.Write().ExecContext(ctx, `UPDATE worker_devices SET status = 'revoked' WHERE worker_id = $1`, w.ID); err != nil {
+			t.Fatal(err)
+		}
+		_, err := f.svc.RecordVisit(ctx, visitCaller, in, workforce.EventSink{})
+		wantField(t, err, apperr.Unauthorized, workforce.SignatureHeader+".device")
+		_, err = f.svc.AddVisitPhoto(ctx, photoCaller, workforce.PhotoInput{ContentType: "image/png", Body: []byte("\x89PNG\r\n\x1a\n")}, refuseAll{t})
+		wantField(t, err, apperr.Unauthorized, workforce.SignatureHeader+".device")
+		if n := count(t, d, `SELECT COUNT(*) FROM visits`) + count(t, d, `SELECT COUNT(*) FROM device_writes`); n != 0 {
+			t.Fatalf("%d rows written by an unbound device", n)
+		}
+	})
+}
+
+// refuseAll is a photo store that fails the test when a photo reaches it.
+type refuseAll struct{ t *testing.T }
+
+func (r refuseAll) Accept(context.Context, string, string, io.Reader, attach.Limits) (attach.Attachment, error) {
+	r.t.Fatal("a photo from an unbound device reached the store")
+	return attach.Attachment{}, nil
 }

@@ -231,7 +231,9 @@ func (s *Service) CreateWorker(ctx context.Context, p auth.Principal, in WorkerI
 	if err != nil {
 		return Worker{}, err
 	}
-	return s.getWorker(ctx, s.db.Write(), id)
+	w, err := s.getWorker(ctx, s.db.Write(), id)
+	s.published(ctx, err, w.regionPath)
+	return w, err
 }
 
 // placeGrids checks every grid lies in the caller's scope and that no
@@ -732,7 +734,11 @@ func (s *Service) UpdateWorker(ctx context.Context, p auth.Principal, id int64, 
 	if err != nil {
 		return Worker{}, err
 	}
-	return s.getWorker(ctx, s.db.Write(), id)
+	s.devices.forgetWorker(id)
+	w, err := s.getWorker(ctx, s.db.Write(), id)
+	s.published(ctx, nil, row.regionPath)
+	s.published(ctx, err, w.regionPath)
+	return w, err
 }
 
 // workerChanges names the fields that differ, never their values.
@@ -792,7 +798,8 @@ func (s *Service) DeleteWorker(ctx context.Context, p auth.Principal, id int64, 
 		return apperr.Field("version", "is required: the version you read")
 	}
 	now := audit.Canonical(s.now())
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	var path string
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		w, err := loadWorker(ctx, tx, id)
 		if err == nil && !p.User.Scope().Contains(w.regionPath) {
 			err = apperr.New(apperr.NotFound, "worker not found")
@@ -800,6 +807,7 @@ func (s *Service) DeleteWorker(ctx context.Context, p auth.Principal, id int64, 
 		if err != nil {
 			return err
 		}
+		path = w.regionPath
 		if w.Version != version {
 			return stale("worker", version, w.Version)
 		}
@@ -821,4 +829,6 @@ func (s *Service) DeleteWorker(ctx context.Context, p auth.Principal, id int64, 
 			TargetID: strconv.FormatInt(id, 10)})
 		return err
 	})
+	s.published(ctx, err, path)
+	return err
 }

@@ -67,6 +67,21 @@ type Config struct {
 	// MaxDelay is how long after the fact a check-in queued offline on the
 	// device is still accepted (default 12 hours).
 	MaxDelay time.Duration
+	// Changes, when set, hears of committed check-ins, patrols and visits
+	// with the region paths they touched (live dashboards).
+	Changes Changes
+}
+
+// Changes hears of committed changes: topic "operations" and region paths.
+type Changes interface {
+	Publish(ctx context.Context, topic string, paths ...string)
+}
+
+// published tells Changes, if any, that the operations under path changed.
+func (s *Service) published(ctx context.Context, err error, path string) {
+	if err == nil && s.cfg.Changes != nil {
+		s.cfg.Changes.Publish(ctx, "operations", path)
+	}
 }
 
 // Service keeps the workforce.
@@ -74,6 +89,10 @@ type Service struct {
 	cfg Config
 	db  *db.DB
 	now func() time.Time
+	// commits groups the phones' writes (commit.go); devices caches the
+	// device lookup of signed requests.
+	commits committer
+	devices deviceCache
 }
 
 // NewService returns the workforce service.

@@ -112,6 +112,10 @@ export async function startServer({ demo } = {}) {
 
   const server = {
     baseURL,
+    /** What the server has written to stdout and stderr so far (its log). */
+    output() {
+      return log
+    },
     /** Stops the server with SIGTERM; fails, showing its output, if it had already died. */
     async stop() {
       const died = exitStatus !== undefined

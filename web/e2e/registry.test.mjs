@@ -222,4 +222,75 @@ describe('registry', { timeout: 3 * TEST_TIMEOUT_MS }, () => {
     }
     assert.deepEqual(errors, [], 'errors in the page')
   })
+
+  test('a dashboard figure opens the persons list filtered by its group, and the houses list by its region', { timeout: TEST_TIMEOUT_MS }, async () => {
+    // Two persons in the grid, one of them living alone; born in 1961, apart from the other test's.
+    const save = async (name, seq, tags) => {
+      const first17 = `23060219610520${seq}`
+      const res = await api('/api/v1/persons', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ name, id_number: first17 + checkDigit(first17), grid_code: grid.code, tags }),
+      })
+      const text = await res.text()
+      assert.ok(res.status === 201 || res.status === 200, `saving ${name} answered ${res.status}: ${text}`)
+      return JSON.parse(text).id
+    }
+    const alone = await save('赵独居', '113', [{ tag: 'elderly_alone' }])
+    const other = await save('钱同住', '115', [])
+
+    const context = await browser.newContext({ baseURL: server.baseURL, locale: 'zh-CN', viewport: { width: 1440, height: 900 } })
+    const page = await context.newPage()
+    page.setDefaultTimeout(20_000)
+    const errors = []
+    page.on('pageerror', (err) => errors.push(err.message))
+    try {
+      await page.goto(`/dashboard/people?region=${grid.code}`)
+      await page.getByTestId('login-username').fill(ADMIN.username)
+      await page.getByTestId('login-password').fill(ADMIN.password)
+      await page.getByTestId('login-submit').click()
+      const figure = page.getByTestId('people-elderly_alone-value')
+      await figure.waitFor()
+
+      const searched = page.waitForResponse((r) => r.url().endsWith('/api/v1/persons/search'))
+      await figure.click()
+      await page.getByTestId('persons-page').waitFor()
+      const search = await searched
+      assert.equal(search.status(), 200)
+      assert.deepEqual(JSON.parse(search.request().postData()), { region: grid.code, tag: 'elderly_alone', limit: 50 })
+      const url = new URL(page.url())
+      assert.equal(url.pathname, '/registry/persons')
+      assert.deepEqual(Object.fromEntries(url.searchParams), { region: grid.code, tag: 'elderly_alone' })
+      await page.getByTestId(`person-link-${alone}`).waitFor()
+      assert.equal(await page.getByTestId(`person-link-${other}`).count(), 0, 'a person without the tag is listed')
+      assert.equal(await page.getByTestId('person-search-region').inputValue(), grid.code)
+      assert.match(await page.getByTestId('person-search-tag').textContent(), /独居老人/)
+
+      // Filtering on from there: the URL follows, and a reload shows the same list.
+      await page.getByTestId('person-search-residence-type').click()
+      await page.getByTestId('person-search-residence-type-registered').click()
+      await page.getByTestId('person-search-submit').click()
+      await page.waitForURL((u) => u.searchParams.get('residence_type') === 'registered')
+      const again = page.waitForResponse((r) => r.url().endsWith('/api/v1/persons/search'))
+      await page.reload()
+      assert.deepEqual(JSON.parse((await again).request().postData()), {
+        tag: 'elderly_alone',
+        residence_type: 'registered',
+        region: grid.code,
+        limit: 50,
+      })
+      await page.getByTestId(`person-link-${alone}`).waitFor()
+
+      // The houses figure opens the houses of the grid.
+      await page.goto(`/dashboard/people?region=${grid.code}`)
+      const houses = page.waitForResponse((r) => r.url().includes('/api/v1/houses?'))
+      await page.getByTestId('people-houses-value').click()
+      await page.getByTestId('houses-page').waitFor()
+      assert.equal(new URL((await houses).url()).searchParams.get('region'), grid.code)
+      assert.equal(await page.getByTestId('house-filter-region').inputValue(), grid.code)
+      assert.deepEqual(errors, [], 'errors in the page')
+    } finally {
+      await context.close()
+    }
+  })
 })

@@ -3,6 +3,7 @@
 import { readonly, ref } from 'vue'
 import { ApiError } from './api/client'
 import * as auth from './api/auth'
+import { createDisplay, type NewDisplay } from './api/displays'
 import type { LoginRequest, Me } from './api/types'
 
 const current = ref<Me | null>(null)
@@ -40,6 +41,13 @@ export async function signIn(credentials: LoginRequest): Promise<Me> {
   const me = await auth.login(credentials)
   settle(me)
   return me
+}
+
+/** Turns this browser into a big-screen terminal: the session becomes the display's. */
+export async function becomeDisplay(input: NewDisplay): Promise<Me> {
+  const { user } = await createDisplay(input)
+  settle(user)
+  return user
 }
 
 export async function signOut(): Promise<void> {

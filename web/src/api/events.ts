@@ -134,6 +134,8 @@ export interface EventRecord {
   rework_count: number
   extended: boolean
   rating?: Rating | string
+  /** When it happened, as the reporter says (a report drafted offline). */
+  occurred_at?: string | null
   created_at: string
   updated_at: string
   closed_at?: string | null
@@ -164,6 +166,8 @@ export interface HistoryEntry {
 /** GET /api/v1/events/{id}: the event, its history and the actions the caller may take. */
 export interface EventDetail extends EventRecord {
   history: HistoryEntry[]
+  /** How many residents follow the event (the resident app offers following instead of reporting it again); absent from older servers. */
+  followers?: number
 }
 
 /** POST /api/v1/events. */

@@ -25,6 +25,8 @@ export interface Me {
   /** The role requires TOTP and the user has not enrolled yet. */
   restricted: boolean
   csrf_token: string
+  /** Set when this browser is a big-screen terminal: it may only show the dashboards of this region. */
+  display?: { id: number; name: string; region: { code: string; name: string } }
 }
 
 export interface LoginRequest {

@@ -15,23 +15,7 @@ import {
 } from '../api/types'
 import en from './locales/en'
 import zhCN from './locales/zh-CN'
-
-type Tree = { [key: string]: string | Tree }
-
-function keysOf(tree: Tree, prefix = ''): string[] {
-  return Object.entries(tree).flatMap(([k, v]) =>
-    typeof v === 'string' ? [`${prefix}${k}`] : keysOf(v, `${prefix}${k}.`),
-  )
-}
-
-function lookup(tree: Tree, key: string): string | undefined {
-  let node: string | Tree | undefined = tree
-  for (const part of key.split('.')) {
-    if (typeof node !== 'object') return undefined
-    node = node[part]
-  }
-  return typeof node === 'string' ? node : undefined
-}
+import { keysOf, keysUsed, lookup, type Tree } from '../test/messages'
 
 const locales: Record<string, Tree> = { 'zh-CN': zhCN, en }
 
@@ -76,16 +60,13 @@ describe('locale messages', () => {
   })
 
   it('contain every key the source code asks for', () => {
-    const sources = import.meta.glob(['../**/*.vue', '../**/*.ts', '!../**/*.test.ts', '!../test/**'], {
+    // The mobile apps have their own messages, each with its own test.
+    const sources = import.meta.glob(['../**/*.vue', '../**/*.ts', '!../**/*.test.ts', '!../test/**', '!../resident/**', '!../worker/**'], {
       query: '?raw',
       import: 'default',
       eager: true,
     }) as Record<string, string>
-    const used = new Set<string>()
-    for (const text of Object.values(sources)) {
-      for (const m of text.matchAll(/\bt\(\s*'([\w.]+)'/g)) used.add(m[1]!)
-      for (const m of text.matchAll(/\blabel: '(\w+\.[\w.]+)'/g)) used.add(m[1]!)
-    }
+    const used = keysUsed(sources, { labels: true })
     expect(used.size).toBeGreaterThan(30)
     expect([...used].filter((k) => lookup(zhCN, k) === undefined)).toEqual([])
   })

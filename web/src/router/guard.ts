@@ -7,6 +7,7 @@ export const ROUTE = {
   changePassword: 'change-password',
   totpEnroll: 'totp-enroll',
   home: 'home',
+  screen: 'screen',
 } as const
 
 /** Keeps a ?redirect= target only when it is a path inside this app. */
@@ -33,6 +34,8 @@ export function decide(
     if (to.meta.public) return true
     return to.fullPath === '/' ? { name: ROUTE.login } : { name: ROUTE.login, query: { redirect: to.fullPath } }
   }
+  // A big-screen terminal shows the big screen and nothing else.
+  if (user.display) return to.name === ROUTE.screen ? true : { name: ROUTE.screen }
   if (user.must_change_password) return to.name === ROUTE.changePassword ? true : { name: ROUTE.changePassword }
   if (user.restricted) return to.name === ROUTE.totpEnroll ? true : { name: ROUTE.totpEnroll }
   if (to.name === ROUTE.login || to.name === ROUTE.changePassword || to.name === ROUTE.totpEnroll) {

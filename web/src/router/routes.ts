@@ -1,12 +1,27 @@
 import type { Component } from 'vue'
 import type { RouteRecordRaw } from 'vue-router'
-import { Calendar, Collection, House, Key, MapLocation, OfficeBuilding, Tickets, User, UserFilled } from '@element-plus/icons-vue'
+import {
+  Bell,
+  Calendar,
+  Collection,
+  DataAnalysis,
+  House,
+  Key,
+  MapLocation,
+  OfficeBuilding,
+  Tickets,
+  User,
+  UserFilled,
+} from '@element-plus/icons-vue'
 import { APIKEY_ROLES } from '../api/apikeys'
 import { CALENDAR_ROLES } from '../api/calendar'
 import { CATALOG_ROLES } from '../api/catalog'
+import { DASHBOARD_ROLES } from '../dashboard/api'
+import { DISPLAY_MANAGE_ROLES } from '../api/displays'
 import { EVENT_ROLES } from '../api/events'
 import { REGISTRY_ROLES, STAFF_ROLES, type Role } from '../api/types'
 import { WORKFORCE_ROLES } from '../api/workforce'
+import { NOTICE_ROLES } from '../pages/notices/api'
 import { ROUTE } from './guard'
 
 declare module 'vue-router' {
@@ -29,6 +44,20 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { nav: { label: 'nav.home', icon: House } },
   },
   {
+    // 指挥看板: the three indicator panels (人房 / 事件 / 运行) of a region, as tabs.
+    path: 'dashboard',
+    name: 'dashboard',
+    component: () => import('../pages/dashboard/DashboardPage.vue'),
+    redirect: { name: 'dashboard-people' },
+    meta: { nav: { label: 'dashboard.nav', icon: DataAnalysis }, roles: DASHBOARD_ROLES },
+    // The page draws the tab itself; the child routes only name it.
+    children: [
+      { path: 'people', name: 'dashboard-people', component: () => import('../pages/dashboard/DashboardTab.vue') },
+      { path: 'events', name: 'dashboard-events', component: () => import('../pages/dashboard/DashboardTab.vue') },
+      { path: 'operations', name: 'dashboard-operations', component: () => import('../pages/dashboard/DashboardTab.vue') },
+    ],
+  },
+  {
     // 事件: the dispatch workbench (a department's inbox), one event, and the report form.
     path: 'events',
     name: 'events',
@@ -45,6 +74,13 @@ export const consoleRoutes: RouteRecordRaw[] = [
         props: (route) => ({ id: Number(route.params.id) }),
       },
     ],
+  },
+  {
+    // 通知公告: notices for a region, read by its residents in the resident app.
+    path: 'notices',
+    name: 'notices',
+    component: () => import('../pages/notices/NoticesPage.vue'),
+    meta: { nav: { label: 'noticeDesk.nav', icon: Bell }, roles: NOTICE_ROLES },
   },
   {
     path: 'map',
@@ -131,6 +167,13 @@ export const consoleRoutes: RouteRecordRaw[] = [
     meta: { nav: { label: 'apiKeys.nav', icon: Key }, roles: APIKEY_ROLES },
   },
   {
+    // 大屏终端: the wall screens that stay signed in to show the big screen; reached from 我的.
+    path: 'displays',
+    name: 'displays',
+    component: () => import('../pages/displays/DisplaysPage.vue'),
+    meta: { roles: DISPLAY_MANAGE_ROLES },
+  },
+  {
     path: 'me',
     name: 'me',
     component: () => import('../pages/MePage.vue'),
@@ -159,6 +202,13 @@ export const routes: RouteRecordRaw[] = [
     path: '/totp',
     name: ROUTE.totpEnroll,
     component: () => import('../pages/TotpEnrollPage.vue'),
+  },
+  {
+    // 指挥大屏: the 1920×1080 big screen, outside the console layout.
+    path: '/screen',
+    name: 'screen',
+    component: () => import('../pages/screen/ScreenPage.vue'),
+    meta: { roles: DASHBOARD_ROLES },
   },
   {
     path: '/',

@@ -1,6 +1,8 @@
 import type { MessageSchema } from './zh-CN'
 import { calendarMessages } from '../../pages/calendar/messages'
 import { catalogMessages } from '../../pages/catalog/messages'
+import { dashboardMessages } from '../../pages/dashboard/messages'
+import { displayMessages } from '../../pages/displays/messages'
 import { eventsMessages } from '../../pages/events/messages'
 import { workforceMessages } from '../../pages/workforce/messages'
 
@@ -526,6 +528,8 @@ const en: MessageSchema = {
   calendar: calendarMessages.en,
   events: eventsMessages.en,
   workforce: workforceMessages.en,
+  dashboard: dashboardMessages.en,
+  displays: displayMessages.en,
   apiKeys: {
     nav: 'API keys',
     title: 'API keys',
@@ -552,6 +556,23 @@ const en: MessageSchema = {
     confirmRevoke: 'Confirm revoke',
     cancel: 'Cancel',
     empty: 'No keys issued yet',
+  },
+  noticeDesk: {
+    nav: 'Notices',
+    new: 'New notice',
+    list: 'Notices posted',
+    title: 'Title',
+    body: 'Text',
+    region: 'Region code',
+    publishAt: 'Published',
+    expires: 'Until',
+    status: 'Status',
+    post: 'Post',
+    posted: 'Notice posted',
+    withdraw: 'Withdraw',
+    confirmWithdraw: 'Withdraw the notice “{title}”? Residents will no longer see it.',
+    more: 'Load more',
+    statuses: { scheduled: 'Scheduled', published: 'Published', expired: 'Expired', withdrawn: 'Withdrawn' },
   },
   notFound: {
     title: 'Page not found',

@@ -1,5 +1,7 @@
 import { calendarMessages } from '../../pages/calendar/messages'
 import { catalogMessages } from '../../pages/catalog/messages'
+import { dashboardMessages } from '../../pages/dashboard/messages'
+import { displayMessages } from '../../pages/displays/messages'
 import { eventsMessages } from '../../pages/events/messages'
 import { workforceMessages } from '../../pages/workforce/messages'
 
@@ -524,6 +526,8 @@ const zhCN = {
   calendar: calendarMessages['zh-CN'],
   events: eventsMessages['zh-CN'],
   workforce: workforceMessages['zh-CN'],
+  dashboard: dashboardMessages['zh-CN'],
+  displays: displayMessages['zh-CN'],
   apiKeys: {
     nav: '接口密钥',
     title: '接口密钥',
@@ -550,6 +554,23 @@ const zhCN = {
     confirmRevoke: '确认吊销',
     cancel: '取消',
     empty: '尚未发放密钥',
+  },
+  noticeDesk: {
+    nav: '通知公告',
+    new: '发布通知',
+    list: '已发布的通知',
+    title: '标题',
+    body: '正文',
+    region: '区划编码',
+    publishAt: '发布时间',
+    expires: '截止时间',
+    status: '状态',
+    post: '发布',
+    posted: '通知已发布',
+    withdraw: '撤回',
+    confirmWithdraw: '撤回通知“{title}”？居民将不再看到它。',
+    more: '加载更多',
+    statuses: { scheduled: '待发布', published: '发布中', expired: '已过期', withdrawn: '已撤回' },
   },
   notFound: {
     title: '页面不存在',

@@ -140,6 +140,26 @@ describe('EventDetail', () => {
     expect(timeline).toContain('按规则派遣')
   })
 
+  it('shows when it happened (发生时间) only when the reporter gave it', async () => {
+    await open([makeDetail({ occurred_at: '2026-06-01T00:30:00Z' })])
+    expect($('event-occurred-at')?.textContent).toMatch(/2026.*0?6.*0?1/)
+    expect(wrapper.text()).toContain('发生时间')
+    wrapper.unmount()
+    await open([makeDetail()])
+    expect($('event-occurred-at')).toBeNull()
+    expect(wrapper.text()).not.toContain('发生时间')
+  })
+
+  it('shows how many residents follow the event, none when the server gives no count', async () => {
+    await open([makeDetail({ followers: 3 })])
+    const item = $('event-followers')
+    expect(item?.textContent?.trim()).toBe('3')
+    expect(item?.closest('tr')?.textContent).toContain('关注居民')
+    wrapper.unmount()
+    await open([makeDetail()])
+    expect($('event-followers')?.textContent?.trim()).toBe('0')
+  })
+
   it('refuses a feedback without a note before asking the server, then sends it', async () => {
     await open([makeDetail({ state: 'handling', actions: ['feedback', 'request_extension'] }), makeDetail({ state: 'handled', version: 2 })], {
       'POST /api/v1/events/11/actions': makeDetail({ state: 'handled', version: 2 }),

@@ -4,13 +4,15 @@ import { ElSelect } from 'element-plus'
 import { i18n } from '../../i18n'
 import { jsonResponse, problemResponse } from '../../test/http'
 import { $, makeHouse, registryRouter, settle, type } from '../../test/registry'
+import type { Router } from 'vue-router'
 import HousesPage from './HousesPage.vue'
 
 let wrapper: VueWrapper
 let urls: string[]
+let router: Router
 
 /** Answers each GET /api/v1/houses… with the next of the given bodies (problems as Responses). */
-async function open(answers: (object | Response)[]): Promise<void> {
+async function open(answers: (object | Response)[], path = '/registry/houses'): Promise<void> {
   urls = []
   let n = 0
   vi.stubGlobal(
@@ -23,8 +25,8 @@ async function open(answers: (object | Response)[]): Promise<void> {
       return answer instanceof Response ? answer : jsonResponse(200, answer)
     }),
   )
-  const router = registryRouter()
-  await router.push('/registry/houses')
+  router = registryRouter()
+  await router.push(path)
   wrapper = mount(HousesPage, { props: { pageSize: 2 }, global: { plugins: [i18n, router] }, attachTo: document.body })
   await settle()
 }
@@ -103,5 +105,37 @@ describe('HousesPage', () => {
     await vi.waitFor(() =>
       expect($('house-filter-region')?.closest('.el-form-item')?.textContent).toContain('region 990199 not found'),
     )
+  })
+
+  it.each([
+    ['?region=230602001&usage=rented', '/api/v1/houses?region=230602001&usage=rented&limit=2', '230602001', 'rented'],
+    ['?usage=vacant', '/api/v1/houses?usage=vacant&limit=2', '', 'vacant'],
+    ['?region=230602&region=990101', '/api/v1/houses?region=230602&limit=2', '230602', ''],
+  ])('opens filtered as the link %s says, and shows the filters', async (query, want, region, usage) => {
+    await open([{ items: [] }], `/registry/houses${query}`)
+    expect(urls).toEqual([want])
+    expect(($('house-filter-region') as HTMLInputElement).value).toBe(region)
+    const select = wrapper.findAllComponents(ElSelect).find((c) => c.attributes('data-testid') === 'house-filter-usage')!
+    expect(select.props('modelValue')).toBe(usage)
+  })
+
+  it('writes the filters searched by to the URL, and follows the URL back', async () => {
+    await open([{ items: [] }])
+    type('house-filter-region', '230602001')
+    const usage = wrapper.findAllComponents(ElSelect).find((c) => c.attributes('data-testid') === 'house-filter-usage')!
+    usage.vm.$emit('update:modelValue', 'vacant')
+    await settle()
+    $('house-filters')!.dispatchEvent(new Event('submit'))
+    await settle()
+    expect(router.currentRoute.value.fullPath).toBe('/registry/houses?region=230602001&usage=vacant')
+    expect(urls).toEqual(['/api/v1/houses?limit=2', '/api/v1/houses?region=230602001&usage=vacant&limit=2'])
+
+    await router.push('/registry/houses?usage=rented')
+    await settle()
+    expect(urls[2]).toBe('/api/v1/houses?usage=rented&limit=2')
+    expect(($('house-filter-region') as HTMLInputElement).value).toBe('')
+    router.back()
+    await vi.waitFor(() => expect(urls[3]).toBe('/api/v1/houses?region=230602001&usage=vacant&limit=2'))
+    expect(urls).toHaveLength(4)
   })
 })

@@ -5,20 +5,23 @@ import { i18n } from '../../i18n'
 import { refreshSession } from '../../session'
 import { makeMe, problemResponse, routeFetch, type SentCall } from '../../test/http'
 import { $, itemError, settle, type } from '../../test/registry'
-import { GRID1, makeWorker } from './fixtures'
+import type { Router } from 'vue-router'
+import { GRID1, makeWorker, workforceRouter } from './fixtures'
 import WorkersPage from './WorkersPage.vue'
 
 let wrapper: VueWrapper
 let calls: SentCall[]
+let router: Router
 
-async function open(role: Role, routes: Record<string, unknown>): Promise<void> {
+async function open(role: Role, routes: Record<string, unknown>, path = '/workforce/workers'): Promise<void> {
   calls = routeFetch({
     'GET /api/v1/me': makeMe({ role }),
     'GET /api/v1/workforce/rebind-requests': { items: [] },
     ...routes,
   }).calls
   await refreshSession()
-  wrapper = mount(WorkersPage, { props: { pageSize: 2 }, global: { plugins: [i18n] }, attachTo: document.body })
+  router = await workforceRouter(path)
+  wrapper = mount(WorkersPage, { props: { pageSize: 2 }, global: { plugins: [i18n, router] }, attachTo: document.body })
   await settle()
 }
 
@@ -188,5 +191,46 @@ describe('WorkersPage', () => {
     expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ version: 2, name: '李四二' })
     expect($('worker-form-error')?.textContent).toContain('数据已被他人修改')
     expect(($('worker-form-name') as HTMLInputElement).value).toBe('李四一')
+  })
+
+  it.each([
+    ['?region=230602001', '/api/v1/workforce/workers?region=230602001&active=true&limit=2'],
+    ['?grid=' + GRID1, `/api/v1/workforce/workers?grid=${GRID1}&active=true&limit=2`],
+    ['?region=230602&employment=part_time&active=any', '/api/v1/workforce/workers?region=230602&employment=part_time&limit=2'],
+    ['?active=false', '/api/v1/workforce/workers?active=false&limit=2'],
+    ['?active=maybe', '/api/v1/workforce/workers?active=true&limit=2'],
+  ])('opens filtered as the link %s says', async (query, want) => {
+    await open('leader', { 'GET /api/v1/workforce/workers': { items: [] } }, `/workforce/workers${query}`)
+    expect(listed()).toEqual([want])
+  })
+
+  it('shows the filters of a link, writes those searched by to the URL and follows the URL', async () => {
+    await open('leader', { 'GET /api/v1/workforce/workers': { items: [] } }, `/workforce/workers?region=230602001&grid=${GRID1}`)
+    expect(($('worker-filter-region') as HTMLInputElement).value).toBe('230602001')
+    expect(($('worker-filter-grid') as HTMLInputElement).value).toBe(GRID1)
+
+    type('worker-filter-grid', '')
+    const status = wrapper.findAllComponents({ name: 'ElSelect' }).find((c) => c.attributes('data-testid') === 'worker-filter-active')!
+    status.vm.$emit('update:modelValue', '')
+    await settle()
+    $('worker-filters')!.dispatchEvent(new Event('submit'))
+    await settle()
+    expect(router.currentRoute.value.fullPath).toBe('/workforce/workers?region=230602001&active=any')
+    expect(listed()[1]).toBe('/api/v1/workforce/workers?region=230602001&limit=2')
+
+    await router.push('/workforce/workers?region=230602002')
+    await settle()
+    expect(listed()[2]).toBe('/api/v1/workforce/workers?region=230602002&active=true&limit=2')
+    expect(listed()).toHaveLength(3)
+  })
+
+  it('pages on with the filters of the list on show, not those typed since', async () => {
+    await open('leader', {
+      'GET /api/v1/workforce/workers': [{ items: [makeWorker()], next_after: 5 }, { items: [] }],
+    }, '/workforce/workers?region=230602001')
+    type('worker-filter-region', '230699')
+    await settle()
+    await click('workers-more')
+    expect(listed()[1]).toBe('/api/v1/workforce/workers?region=230602001&active=true&after=5&limit=2')
   })
 })

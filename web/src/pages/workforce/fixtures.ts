@@ -1,5 +1,24 @@
 // Example answers of the workforce endpoints, for the tests.
+import { defineComponent, h } from 'vue'
+import { createMemoryHistory, createRouter, type Router } from 'vue-router'
 import type { Staffing, Team, Worker } from '../../api/workforce'
+
+const Stub = defineComponent({ render: () => h('div') })
+
+/** A router with the workforce's route names, each on a stand-in page, at path. */
+export async function workforceRouter(path: string): Promise<Router> {
+  const router = createRouter({
+    history: createMemoryHistory(),
+    routes: [
+      { path: '/', component: Stub },
+      { path: '/workforce/workers', name: 'workforce-workers', component: Stub },
+      { path: '/workforce/teams', name: 'workforce-teams', component: Stub },
+      { path: '/workforce/staffing', name: 'workforce-staffing', component: Stub },
+    ],
+  })
+  await router.push(path)
+  return router
+}
 
 export const GRID1 = '230602001001001'
 export const GRID2 = '230602001001002'

@@ -1,0 +1,614 @@
+package dashboard
+
+import (
+	"container/heap"
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"math/bits"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gridgov/gridgov/internal/event"
+	"github.com/gridgov/gridgov/internal/live"
+)
+
+// The event figures of the panels live in memory. Each event is held as a
+// few facts (report day, category, source, lead department, measure bits,
+// and while open its state, card, deadline and supervision), grouped by
+// its region path (its leaf). Every region above the grids holds the sums
+// of its events per report day; a grid's figures are summed from its own
+// events, a few hundred at most. A change reloads the events of the leaf
+// it names and moves the sums by the difference, so the figures equal a
+// recount of the events table. Open events are few: the lists, colours and
+// hotspots are worked out per request from the open events of the leaves
+// under the region.
+
+var numMeasures = len(event.Measures())
+
+// measure indexes used by the panels.
+var (
+	mReported = measureAt("reported")
+	mClosed   = measureAt("closed")
+)
+
+func measureAt(name string) int {
+	for i, m := range event.Measures() {
+		if m == name {
+			return i
+		}
+	}
+	panic("dashboard: unknown measure " + name)
+}
+
+// fact is one event as the panels see it.
+type fact struct {
+	id       int64
+	leaf     string // region path
+	grid     string
+	day      int32 // report day in the deployment's zone, days since 1970-01-01
+	category string
+	source   int8 // index in sources, -1 for another
+	dept     string
+	measures uint32
+	state    int8      // an index in openStates while open, else -1
+	open     *openFact // while open
+}
+
+// openFact is what the lists and colours need of an open event.
+type openFact struct {
+	warning    string
+	due        int64 // step deadline, Unix µs (0: none)
+	supervised bool
+	supDue     int64
+	code       string
+	title      string
+}
+
+// dayFigures are one region's events reported on one day.
+type dayFigures struct {
+	m    []int64 // by measure
+	src  [6]int64
+	cats map[string]int64 // reports by the event's own category
+}
+
+type regionEvents map[int32]*dayFigures
+
+func (r regionEvents) add(f *fact, sign int64) {
+	d := r[f.day]
+	if d == nil {
+		d = &dayFigures{m: make([]int64, numMeasures), cats: map[string]int64{}}
+		r[f.day] = d
+	}
+	for b := f.measures; b != 0; b &= b - 1 {
+		if i := bits.TrailingZeros32(b); i < numMeasures {
+			d.m[i] += sign
+		}
+	}
+	if f.source >= 0 {
+		d.src[f.source] += sign
+	}
+	if f.measures&1 != 0 {
+		d.cats[f.category] += sign
+		if d.cats[f.category] == 0 {
+			delete(d.cats, f.category)
+		}
+	}
+}
+
+// eventStore holds the facts and the sums.
+type eventStore struct {
+	mu      sync.RWMutex
+	byID    map[int64]*fact
+	leaves  map[string]map[int64]*fact
+	open    map[string]map[int64]*fact // leaf → its open events
+	paths   []string                   // sorted leaves, rebuilt when one appears or empties
+	regions map[string]regionEvents    // region code (city to village) → sums
+	depts   map[string]regionEvents    // lead department → sums
+	loaded  bool
+}
+
+func newEventStore() *eventStore {
+	return &eventStore{byID: map[int64]*fact{}, leaves: map[string]map[int64]*fact{}, open: map[string]map[int64]*fact{},
+		regions: map[string]regionEvents{}, depts: map[string]regionEvents{}}
+}
+
+// owners are the region codes above a leaf that keep sums: every level
+// but the grid (a path's fifth code).
+func owners(leaf string) []string {
+	parts := strings.Split(strings.Trim(leaf, "/"), "/")
+	if len(parts) > 4 {
+		parts = parts[:4]
+	}
+	return parts
+}
+
+func (st *eventStore) apply(f *fact, sign int64) {
+	for _, o := range owners(f.leaf) {
+		r := st.regions[o]
+		if r == nil {
+			r = regionEvents{}
+			st.regions[o] = r
+		}
+		r.add(f, sign)
+	}
+	if f.dept != "" {
+		r := st.depts[f.dept]
+		if r == nil {
+			r = regionEvents{}
+			st.depts[f.dept] = r
+		}
+		r.add(f, sign)
+	}
+}
+
+func (st *eventStore) remove(f *fact) bool {
+	st.apply(f, -1)
+	delete(st.byID, f.id)
+	reshaped := false
+	if l := st.leaves[f.leaf]; l != nil {
+		delete(l, f.id)
+		if len(l) == 0 {
+			delete(st.leaves, f.leaf)
+			reshaped = true
+		}
+	}
+	if o := st.open[f.leaf]; o != nil {
+		delete(o, f.id)
+		if len(o) == 0 {
+			delete(st.open, f.leaf)
+		}
+	}
+	return reshaped
+}
+
+func (st *eventStore) insert(f *fact) bool {
+	st.apply(f, 1)
+	st.byID[f.id] = f
+	reshaped := false
+	l := st.leaves[f.leaf]
+	if l == nil {
+		l = map[int64]*fact{}
+		st.leaves[f.leaf] = l
+		reshaped = true
+	}
+	l[f.id] = f
+	if f.state >= 0 {
+		o := st.open[f.leaf]
+		if o == nil {
+			o = map[int64]*fact{}
+			st.open[f.leaf] = o
+		}
+		o[f.id] = f
+	}
+	return reshaped
+}
+
+// leavesIn are the leaves in [lo, hi); the caller holds mu.
+func (st *eventStore) leavesIn(lo, hi string) []string {
+	i := sort.SearchStrings(st.paths, lo)
+	j := sort.SearchStrings(st.paths, hi)
+	return st.paths[i:j]
+}
+
+func (s *Service) dayNumber(t time.Time) int32 {
+	l := t.In(s.cfg.Zone)
+	return int32(time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+func (s *Service) dayOfNumber(d int32) time.Time {
+	u := time.Unix(int64(d)*86400, 0).UTC()
+	return time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, s.cfg.Zone)
+}
+
+var sourceIndex = func() map[string]int8 {
+	m := map[string]int8{}
+	for i, s := range sources {
+		m[s] = int8(i)
+	}
+	return m
+}()
+
+var openIndex = func() map[string]int8 {
+	m := map[string]int8{}
+	for i, s := range openStates {
+		m[s] = int8(i)
+	}
+	return m
+}()
+
+// loadEvents reads the events under path (Root: all) and replaces what
+// the store holds there; an event held under another leaf (it moved) is
+// taken from there.
+func (s *Service) loadEvents(ctx context.Context, path string) error {
+	lo, hi := pathRange(path)
+	rows, err := s.cfg.DB.Read().QueryContext(ctx, `SELECT id, region_path, grid_code, created_at, category_code, source, lead_department,
+		measures, state, warning, step_due, supervised, supervise_due, code, title FROM events WHERE region_path >= $1 AND region_path < $2`, lo, hi)
+	if err != nil {
+		return fmt.Errorf("dashboard: load events: %w", err)
+	}
+	var fresh []*fact
+	interned := map[string]string{}
+	intern := func(v string) string {
+		if x, ok := interned[v]; ok {
+			return x
+		}
+		interned[v] = v
+		return v
+	}
+	for rows.Next() {
+		f := &fact{}
+		var created time.Time
+		var src, state, code, title, warning string
+		var measures int64
+		var supervised int
+		var due, supDue sql.NullTime
+		if err := rows.Scan(&f.id, &f.leaf, &f.grid, &created, &f.category, &src, &f.dept, &measures, &state, &warning, &due,
+			&supervised, &supDue, &code, &title); err != nil {
+			rows.Close()
+			return fmt.Errorf("dashboard: load events: %w", err)
+		}
+		f.leaf, f.grid, f.category, f.dept = intern(f.leaf), intern(f.grid), intern(f.category), intern(f.dept)
+		f.day = s.dayNumber(created)
+		f.measures = uint32(measures)
+		f.source = -1
+		if i, ok := sourceIndex[src]; ok {
+			f.source = i
+		}
+		f.state = -1
+		if i, ok := openIndex[state]; ok {
+			f.state = i
+			f.open = &openFact{warning: intern(warning), code: code, title: title, supervised: supervised == 1}
+			if due.Valid {
+				f.open.due = due.Time.UnixMicro()
+			}
+			if supDue.Valid {
+				f.open.supDue = supDue.Time.UnixMicro()
+			}
+		}
+		fresh = append(fresh, f)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("dashboard: load events: %w", err)
+	}
+	// A department created since the tree was read: read it again.
+	if t := s.tree.Load(); t != nil {
+		for _, f := range fresh {
+			if f.dept != "" && !t.hasDept[f.dept] {
+				if err := s.loadTree(ctx); err != nil {
+					return err
+				}
+				break
+			}
+		}
+	}
+	if moved := s.replaceEvents(lo, hi, fresh); len(moved) > 0 {
+		// Events are never deleted: one that left the path moved, and its
+		// new leaf is reloaded next, whether or not a change named it.
+		s.markMoved(ctx, moved)
+	}
+	return nil
+}
+
+// replaceEvents puts fresh in the place of the events held in [lo, hi)
+// and returns the ids of those that are no longer there.
+func (s *Service) replaceEvents(lo, hi string, fresh []*fact) []any {
+	st := s.events
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	reshaped := false
+	seen := make(map[int64]bool, len(fresh))
+	for _, f := range fresh {
+		seen[f.id] = true
+	}
+	var gone []*fact
+	var moved []any
+	for _, leaf := range st.leavesIn(lo, hi) {
+		for _, f := range st.leaves[leaf] {
+			gone = append(gone, f)
+			if !seen[f.id] {
+				moved = append(moved, f.id)
+			}
+		}
+	}
+	for _, f := range fresh {
+		if old := st.byID[f.id]; old != nil && (old.leaf < lo || old.leaf >= hi) {
+			gone = append(gone, old)
+		}
+	}
+	for _, f := range gone {
+		reshaped = st.remove(f) || reshaped
+	}
+	for _, f := range fresh {
+		reshaped = st.insert(f) || reshaped
+	}
+	if reshaped || !st.loaded {
+		st.paths = st.paths[:0]
+		for leaf := range st.leaves {
+			st.paths = append(st.paths, leaf)
+		}
+		sort.Strings(st.paths)
+	}
+	st.loaded = true
+	return moved
+}
+
+// markMoved marks the leaves the events ids now lie in.
+func (s *Service) markMoved(ctx context.Context, ids []any) {
+	for len(ids) > 0 {
+		batch := ids[:min(len(ids), 500)]
+		ids = ids[len(batch):]
+		rows, err := s.cfg.DB.Read().QueryContext(ctx, `SELECT DISTINCT region_path FROM events WHERE id IN (`+placeholders(1, len(batch))+`)`, batch...)
+		if err != nil {
+			s.cfg.Log.LogAttrs(ctx, slog.LevelWarn, "dashboard: moved events", slog.Any("err", err))
+			s.markEvents(live.Root)
+			return
+		}
+		for rows.Next() {
+			var p string
+			if rows.Scan(&p) == nil {
+				s.markEvents(p)
+			}
+		}
+		rows.Close()
+	}
+}
+
+// eventSums are the figures of one region over a range of days: the
+// sums per day of a region above the grids, or a grid's own events, few
+// enough to count per request without building sums.
+type eventSums struct {
+	s      *Service
+	days   regionEvents
+	leaves []map[int64]*fact
+}
+
+// sumsOf gives the figures of a region; the caller holds mu.
+func (s *Service) sumsOf(n *node) eventSums {
+	st := s.events
+	if n.Level < 5 {
+		return eventSums{s: s, days: st.regions[n.Code]}
+	}
+	lo, hi := pathRange(n.Path)
+	e := eventSums{s: s}
+	for _, leaf := range st.leavesIn(lo, hi) {
+		e.leaves = append(e.leaves, st.leaves[leaf])
+	}
+	return e
+}
+
+func (s *Service) deptSums(code string) eventSums {
+	return eventSums{s: s, days: s.events.depts[code]}
+}
+
+func (s *Service) rangeDays(r Range) (int32, int32) {
+	return s.dayNumber(r.From), s.dayNumber(r.To)
+}
+
+// each calls fn for the events of a grid reported in [from, to].
+func (e eventSums) each(from, to int32, fn func(f *fact)) {
+	for _, l := range e.leaves {
+		for _, f := range l {
+			if f.day >= from && f.day <= to {
+				fn(f)
+			}
+		}
+	}
+}
+
+// totals sums the measures over a range.
+func (e eventSums) totals(r Range) map[string]int64 {
+	sum := make([]int64, numMeasures)
+	from, to := e.s.rangeDays(r)
+	if e.days == nil {
+		e.each(from, to, func(f *fact) {
+			for b := f.measures; b != 0; b &= b - 1 {
+				if i := bits.TrailingZeros32(b); i < numMeasures {
+					sum[i]++
+				}
+			}
+		})
+	}
+	for d := from; d <= to && e.days != nil; d++ {
+		if f := e.days[d]; f != nil {
+			for i, v := range f.m {
+				sum[i] += v
+			}
+		}
+	}
+	out := make(map[string]int64, numMeasures)
+	for i, m := range event.Measures() {
+		out[m] = sum[i]
+	}
+	return out
+}
+
+func (e eventSums) period(r Range) PeriodFigures {
+	t := e.totals(r)
+	return PeriodFigures{From: r.From.Format(time.DateOnly), To: r.To.Format(time.DateOnly), Totals: t, Rates: event.RatesOf(t)}
+}
+
+func (e eventSums) byDay(r Range) []DayFigures {
+	out := make([]DayFigures, 0, r.days())
+	from, to := e.s.rangeDays(r)
+	for d := from; d <= to; d++ {
+		df := DayFigures{Date: e.s.dayOfNumber(d).Format(time.DateOnly)}
+		if f := e.days[d]; f != nil {
+			df.Reported, df.Closed = f.m[mReported], f.m[mClosed]
+		}
+		out = append(out, df)
+	}
+	if e.days == nil {
+		e.each(from, to, func(f *fact) {
+			out[f.day-from].Reported += int64(f.measures >> mReported & 1)
+			out[f.day-from].Closed += int64(f.measures >> mClosed & 1)
+		})
+	}
+	return out
+}
+
+func (e eventSums) bySource(r Range) map[string]int64 {
+	var sum [6]int64
+	from, to := e.s.rangeDays(r)
+	if e.days == nil {
+		e.each(from, to, func(f *fact) {
+			if f.source >= 0 {
+				sum[f.source]++
+			}
+		})
+	}
+	for d := from; d <= to && e.days != nil; d++ {
+		if f := e.days[d]; f != nil {
+			for i, v := range f.src {
+				sum[i] += v
+			}
+		}
+	}
+	out := make(map[string]int64, len(sources))
+	for i, src := range sources {
+		out[src] = sum[i]
+	}
+	return out
+}
+
+// categories counts reports by category and by each group above it, as
+// the counters do.
+func (e eventSums) categories(r Range) map[string]int64 {
+	out := map[string]int64{}
+	count := func(c string, n int64) {
+		out[c] += n
+		for i := 0; i < len(c); i++ {
+			if c[i] == '.' {
+				out[c[:i]] += n
+			}
+		}
+	}
+	from, to := e.s.rangeDays(r)
+	if e.days == nil {
+		e.each(from, to, func(f *fact) {
+			if f.measures&1 != 0 {
+				count(f.category, 1)
+			}
+		})
+	}
+	for d := from; d <= to && e.days != nil; d++ {
+		if f := e.days[d]; f != nil {
+			for c, n := range f.cats {
+				count(c, n)
+			}
+		}
+	}
+	return out
+}
+
+// refHeap keeps the first k events of an order, the worst on top.
+type refHeap struct {
+	items []*fact
+	less  func(a, b *fact) bool // a comes before b in the list
+}
+
+func (h *refHeap) Len() int           { return len(h.items) }
+func (h *refHeap) Less(i, j int) bool { return h.less(h.items[j], h.items[i]) }
+func (h *refHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
+func (h *refHeap) Push(x any)         { h.items = append(h.items, x.(*fact)) }
+func (h *refHeap) Pop() any {
+	x := h.items[len(h.items)-1]
+	h.items = h.items[:len(h.items)-1]
+	return x
+}
+
+func (h *refHeap) offer(f *fact, k int) {
+	if len(h.items) < k {
+		heap.Push(h, f)
+		return
+	}
+	if h.less(f, h.items[0]) {
+		h.items[0] = f
+		heap.Fix(h, 0)
+	}
+}
+
+func (h *refHeap) sorted() []*fact {
+	out := append([]*fact(nil), h.items...)
+	sort.Slice(out, func(i, j int) bool { return h.less(out[i], out[j]) })
+	return out
+}
+
+const listLimit = 20
+
+// openFigures fills the open events' figures of the panel from memory;
+// the caller holds mu.
+func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
+	st := s.events
+	out.OpenByState = map[string]int64{}
+	for _, state := range openStates {
+		out.OpenByState[state] = 0
+	}
+	out.OpenByColour = map[string]int64{"green": 0, "yellow": 0, "red": 0}
+	nowMicro := now.UnixMicro()
+	perGrid := map[string]int64{}
+	overdue := &refHeap{less: func(a, b *fact) bool {
+		if a.open.due != b.open.due {
+			return a.open.due > b.open.due
+		}
+		return a.id > b.id
+	}}
+	supervised := &refHeap{less: func(a, b *fact) bool { return a.id > b.id }}
+	lo, hi := pathRange(n.Path)
+	for _, leaf := range st.leavesIn(lo, hi) {
+		for _, f := range st.open[leaf] {
+			out.OpenByState[openStates[f.state]]++
+			late := f.open.due != 0 && f.open.due < nowMicro
+			out.OpenByColour[colourOf(f.open.warning, late)]++
+			perGrid[f.grid]++
+			if late && f.state < 5 { // not parked
+				overdue.offer(f, listLimit)
+			}
+			if f.open.supervised {
+				supervised.offer(f, listLimit)
+			}
+		}
+	}
+	t := s.tree.Load()
+	out.Hotspots = []Hotspot{}
+	for g, c := range perGrid {
+		h := Hotspot{GridCode: g, Name: g, Count: c}
+		if gn := t.byCode[g]; gn != nil {
+			h.Name, h.Lng, h.Lat = gn.Name, gn.Lng, gn.Lat
+		}
+		out.Hotspots = append(out.Hotspots, h)
+	}
+	sort.Slice(out.Hotspots, func(i, j int) bool {
+		if out.Hotspots[i].Count != out.Hotspots[j].Count {
+			return out.Hotspots[i].Count > out.Hotspots[j].Count
+		}
+		return out.Hotspots[i].GridCode < out.Hotspots[j].GridCode
+	})
+	if len(out.Hotspots) > 200 {
+		out.Hotspots = out.Hotspots[:200]
+	}
+	ref := func(f *fact, deadline int64) EventRef {
+		e := EventRef{ID: f.id, Code: f.open.code, Title: f.open.title, State: openStates[f.state], GridCode: f.grid,
+			Colour: colourOf(f.open.warning, f.open.due != 0 && f.open.due < nowMicro)}
+		if deadline == 0 {
+			deadline = f.open.due
+		}
+		if deadline != 0 {
+			d := time.UnixMicro(deadline).UTC()
+			e.Deadline = &d
+		}
+		return e
+	}
+	out.Overdue = []EventRef{}
+	for _, f := range overdue.sorted() {
+		out.Overdue = append(out.Overdue, ref(f, f.open.due))
+	}
+	out.Supervised = []EventRef{}
+	for _, f := range supervised.sorted() {
+		out.Supervised = append(out.Supervised, ref(f, f.open.supDue))
+	}
+}

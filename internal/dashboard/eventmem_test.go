@@ -1,0 +1,138 @@
+package dashboard
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"pgregory.net/rapid"
+
+	"github.com/gridgov/gridgov/internal/live"
+)
+
+// After any sequence of reloads (events changing their facts, moving
+// between leaves, reloads of a leaf or of a whole subtree), the sums each
+// region and department holds equal a recount of the events last loaded,
+// and the open events are exactly those held open.
+func TestEventStoreEqualsRecount(t *testing.T) {
+	leaves := []string{
+		"/230600/230602/230602001/230602001001/230602001001001/",
+		"/230600/230602/230602001/230602001001/230602001001002/",
+		"/230600/230602/230602001/230602001002/230602001002001/",
+		"/230600/230602/230602002/230602002001/230602002001001/",
+		"/230600/230602/230602002/", // an event placed above the grids
+	}
+	rapid.Check(t, func(t *rapid.T) {
+		s := New(Config{})
+		truth := map[int64]fact{} // the events table
+		model := map[int64]fact{} // the events as last loaded
+		for step := range rapid.IntRange(1, 30).Draw(t, "steps") {
+			// Change some events in the table.
+			for range rapid.IntRange(0, 6).Draw(t, fmt.Sprintf("changes %d", step)) {
+				id := int64(rapid.IntRange(1, 25).Draw(t, "id"))
+				f := fact{id: id, leaf: rapid.SampledFrom(leaves).Draw(t, "leaf"), day: int32(rapid.IntRange(20000, 20004).Draw(t, "day")),
+					category: rapid.SampledFrom([]string{"a.x", "a.y", "b"}).Draw(t, "category"), source: int8(rapid.IntRange(-1, 5).Draw(t, "source")),
+					dept: rapid.SampledFrom([]string{"", "d1", "d2"}).Draw(t, "dept"), measures: uint32(rapid.IntRange(0, 1<<numMeasures-1).Draw(t, "measures")),
+					state: int8(rapid.IntRange(-1, 5).Draw(t, "state"))}
+				f.grid = lastCode(f.leaf)
+				if f.state >= 0 {
+					f.open = &openFact{warning: rapid.SampledFrom([]string{"", "yellow", "red"}).Draw(t, "warning")}
+				}
+				truth[id] = f
+			}
+			// Reload a leaf, a subtree or everything, as a change names it.
+			path := rapid.SampledFrom(append(slices.Clone(leaves), "/230600/230602/230602001/", live.Root)).Draw(t, "reload")
+			reload := func(lo, hi string) []any {
+				for id, f := range model {
+					if f.leaf >= lo && f.leaf < hi {
+						delete(model, id) // moved away unless loaded again below
+					}
+				}
+				var fresh []*fact
+				for id, f := range truth {
+					if f.leaf >= lo && f.leaf < hi {
+						c := f
+						fresh = append(fresh, &c)
+						model[id] = f
+					}
+				}
+				return s.replaceEvents(lo, hi, fresh)
+			}
+			// A moved event's new leaf is reloaded too.
+			for moved := reload(pathRange(path)); len(moved) > 0; {
+				id := moved[0].(int64)
+				moved = moved[1:]
+				leaf := truth[id].leaf
+				moved = append(moved, reload(leaf, leaf+"\xff")...)
+			}
+			check(t, s, model)
+		}
+	})
+}
+
+// check compares the store with a recount of the events it was given.
+func check(t *rapid.T, s *Service, model map[int64]fact) {
+	want := map[string]regionEvents{}
+	depts := map[string]regionEvents{}
+	open := map[int64]bool{}
+	for _, f := range model {
+		for _, o := range owners(f.leaf) {
+			if want[o] == nil {
+				want[o] = regionEvents{}
+			}
+			want[o].add(&f, 1)
+		}
+		if f.dept != "" {
+			if depts[f.dept] == nil {
+				depts[f.dept] = regionEvents{}
+			}
+			depts[f.dept].add(&f, 1)
+		}
+		if f.state >= 0 {
+			open[f.id] = true
+		}
+	}
+	same := func(what string, got, want map[string]regionEvents) {
+		for code, w := range want {
+			g := got[code]
+			for day, wd := range w {
+				var gd *dayFigures
+				if g != nil {
+					gd = g[day]
+				}
+				if gd == nil || !slices.Equal(gd.m, wd.m) || gd.src != wd.src || fmt.Sprint(gd.cats) != fmt.Sprint(wd.cats) {
+					t.Fatalf("%s %s day %d = %+v, recount %+v", what, code, day, gd, wd)
+				}
+			}
+		}
+		for code, g := range got {
+			for day, gd := range g {
+				var wd *dayFigures
+				if want[code] != nil {
+					wd = want[code][day]
+				}
+				if wd == nil && (slices.ContainsFunc(gd.m, func(v int64) bool { return v != 0 }) || gd.src != [6]int64{} || len(gd.cats) > 0) {
+					t.Fatalf("%s %s day %d = %+v, recount nothing", what, code, day, gd)
+				}
+			}
+		}
+	}
+	same("region", s.events.regions, want)
+	same("department", s.events.depts, depts)
+	held := map[int64]bool{}
+	for leaf, o := range s.events.open {
+		for id, f := range o {
+			if f.leaf != leaf || !strings.HasPrefix(leaf, "/") {
+				t.Fatalf("open event %d under %s says %s", id, leaf, f.leaf)
+			}
+			held[id] = true
+		}
+	}
+	if fmt.Sprint(held) != fmt.Sprint(open) {
+		t.Fatalf("open events %v, recount %v", held, open)
+	}
+	if !slices.IsSorted(s.events.paths) || len(s.events.paths) != len(s.events.leaves) {
+		t.Fatalf("leaf paths %v", s.events.paths)
+	}
+}

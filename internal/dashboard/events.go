@@ -1,0 +1,343 @@
+package dashboard
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/event"
+	"github.com/gridgov/gridgov/internal/live"
+)
+
+// openStates are the states State.Open counts as waiting for someone.
+var openStates = []string{"reported", "registered", "dispatched", "handling", "handled", "parked"}
+
+// sources are the channels events come in through.
+var sources = []string{"resident", "worker", "hotline", "department", "api", "sensor"}
+
+// Range is a span of days, both ends included.
+type Range struct {
+	From, To time.Time
+}
+
+func (r Range) days() int { return int(r.To.Sub(r.From).Hours()/24+0.5) + 1 }
+
+// ParseRange reads from and to (YYYY-MM-DD); empty from is the first of
+// this month, empty to is today.
+func (s *Service) ParseRange(from, to string) (Range, error) {
+	var fs apperr.Fields
+	today := s.today()
+	r := Range{From: time.Date(today.Year(), today.Month(), 1, 0, 0, 0, 0, s.cfg.Zone), To: today}
+	parse := func(field, v string, dst *time.Time) {
+		if v == "" {
+			return
+		}
+		d, err := time.ParseInLocation(time.DateOnly, v, s.cfg.Zone)
+		if err != nil {
+			fs.Add(field, "must be a date as YYYY-MM-DD")
+			return
+		}
+		*dst = d
+	}
+	parse("from", from, &r.From)
+	parse("to", to, &r.To)
+	if err := fs.Err(); err != nil {
+		return Range{}, err
+	}
+	switch {
+	case r.To.Before(r.From):
+		fs.Add("to", "must not be before from")
+	case r.days() > 366:
+		fs.Add("to", "a range spans at most 366 days")
+	}
+	return r, fs.Err()
+}
+
+// PeriodFigures are the measures of one period.
+type PeriodFigures struct {
+	From   string              `json:"from"`
+	To     string              `json:"to"`
+	Totals map[string]int64    `json:"totals"`
+	Rates  map[string]*float64 `json:"rates"`
+}
+
+// DayFigures is one day of the by-day series.
+type DayFigures struct {
+	Date     string `json:"date"`
+	Reported int64  `json:"reported"`
+	Closed   int64  `json:"closed"`
+}
+
+// CategoryFigures is a category with its reports.
+type CategoryFigures struct {
+	Code     string `json:"code"`
+	Name     string `json:"name"`
+	Reported int64  `json:"reported"`
+}
+
+// DepartmentFigures is a department's disposal record in the period.
+type DepartmentFigures struct {
+	Code           string   `json:"code"`
+	Name           string   `json:"name"`
+	Disposed       int64    `json:"disposed"`
+	DisposedOnTime int64    `json:"disposed_on_time"`
+	OnTimeRate     *float64 `json:"on_time_rate"`
+	Overdue        int64    `json:"overdue"`
+}
+
+// EventRef is an event in a list of the panel.
+type EventRef struct {
+	ID       int64      `json:"id"`
+	Code     string     `json:"code"`
+	Title    string     `json:"title"`
+	State    string     `json:"state"`
+	Colour   string     `json:"colour"`
+	GridCode string     `json:"grid_code"`
+	Deadline *time.Time `json:"deadline"`
+}
+
+// Hotspot is the open events of a grid, for a heat layer.
+type Hotspot struct {
+	GridCode string   `json:"grid_code"`
+	Name     string   `json:"name"`
+	Lng      *float64 `json:"lng"`
+	Lat      *float64 `json:"lat"`
+	Count    int64    `json:"count"`
+}
+
+// EventsPanel is the 事件统计 panel.
+type EventsPanel struct {
+	Region             RegionRef           `json:"region"`
+	Path               []PathItem          `json:"path"`
+	From               string              `json:"from"`
+	To                 string              `json:"to"`
+	AsOf               time.Time           `json:"as_of"`
+	Totals             map[string]int64    `json:"totals"`
+	Rates              map[string]*float64 `json:"rates"`
+	Previous           PeriodFigures       `json:"previous"`
+	YearAgo            PeriodFigures       `json:"year_ago"`
+	BySource           map[string]int64    `json:"by_source"`
+	ByDay              []DayFigures        `json:"by_day"`
+	TopCategories      []CategoryFigures   `json:"top_categories"`
+	OpenByState        map[string]int64    `json:"open_by_state"`
+	OpenByColour       map[string]int64    `json:"open_by_colour"`
+	SlowestDepartments []DepartmentFigures `json:"slowest_departments"`
+	Overdue            []EventRef          `json:"overdue"`
+	Supervised         []EventRef          `json:"supervised"`
+	Hotspots           []Hotspot           `json:"hotspots"`
+	Children           []Child             `json:"children"`
+}
+
+// Events returns the 事件统计 panel of a region and range as JSON.
+func (s *Service) Events(ctx context.Context, p auth.Principal, code, from, to string) ([]byte, error) {
+	n, path, err := s.resolve(ctx, p, code)
+	if err != nil {
+		return nil, err
+	}
+	r, err := s.ParseRange(from, to)
+	if err != nil {
+		return nil, err
+	}
+	key := "events|" + n.Code + "|" + r.From.Format(time.DateOnly) + "|" + r.To.Format(time.DateOnly)
+	return s.panel(key, []string{live.Events}, n.Path, func() (any, error) { return s.eventsPanel(ctx, n, path, r) })
+}
+
+// segments splits a range into counter keys: whole months as month rows,
+// the rest as a span of day rows. A month counts as whole up to today, as
+// nothing is reported in the future.
+type segments struct {
+	months   []string
+	dayRange [][2]string
+}
+
+func (s *Service) segmentsOf(r Range) segments {
+	var sg segments
+	today := s.today()
+	for d := r.From; !d.After(r.To); {
+		first := time.Date(d.Year(), d.Month(), 1, 0, 0, 0, 0, s.cfg.Zone)
+		last := first.AddDate(0, 1, -1)
+		end := last
+		if end.After(r.To) {
+			end = r.To
+		}
+		if d.Equal(first) && (end.Equal(last) || !end.Before(today)) {
+			sg.months = append(sg.months, first.Format("2006-01"))
+		} else {
+			sg.dayRange = append(sg.dayRange, [2]string{d.Format(time.DateOnly), end.Format(time.DateOnly)})
+		}
+		d = last.AddDate(0, 0, 1)
+	}
+	return sg
+}
+
+// keys are the month and day keys of the segments.
+func (sg segments) keys() []string {
+	keys := slices.Clone(sg.months)
+	for _, r := range sg.dayRange {
+		from, _ := time.Parse(time.DateOnly, r[0])
+		to, _ := time.Parse(time.DateOnly, r[1])
+		for d := from; !d.After(to); d = d.AddDate(0, 0, 1) {
+			keys = append(keys, d.Format(time.DateOnly))
+		}
+	}
+	return keys
+}
+
+// where is the SQL condition on month for the segments, with its args
+// numbered from next: a list of keys, so that each is a seek on the
+// counters' key (region, month, category) rather than a range over every
+// category of the days.
+func (sg segments) where(next int) (string, []any) {
+	keys := sg.keys()
+	if len(keys) == 0 {
+		return "1 = 0", nil
+	}
+	return "month IN (" + placeholders(next, len(keys)) + ")", anys(keys)
+}
+
+func placeholders(next, n int) string {
+	ph := make([]string, n)
+	for i := range ph {
+		ph[i] = fmt.Sprintf("$%d", next+i)
+	}
+	return strings.Join(ph, ", ")
+}
+
+func anys(xs []string) []any {
+	out := make([]any, len(xs))
+	for i, x := range xs {
+		out[i] = x
+	}
+	return out
+}
+
+func (s *Service) eventsPanel(ctx context.Context, n *node, path []PathItem, r Range) (EventsPanel, error) {
+	now := s.cfg.Now().UTC()
+	out := EventsPanel{Region: ref(n), Path: path, From: r.From.Format(time.DateOnly), To: r.To.Format(time.DateOnly), AsOf: now}
+	if err := s.syncEvents(ctx, n.Path); err != nil {
+		return out, err
+	}
+	st := s.events
+	st.mu.RLock()
+	defer st.mu.RUnlock()
+	sums := s.sumsOf(n)
+	cur := sums.period(r)
+	out.Totals, out.Rates = cur.Totals, cur.Rates
+	prevTo := r.From.AddDate(0, 0, -1)
+	out.Previous = sums.period(Range{From: prevTo.AddDate(0, 0, -(r.days() - 1)), To: prevTo})
+	out.YearAgo = sums.period(Range{From: r.From.AddDate(-1, 0, 0), To: r.To.AddDate(-1, 0, 0)})
+	out.ByDay = sums.byDay(r)
+	out.TopCategories = s.topCategories(ctx, sums.categories(r))
+	out.BySource = sums.bySource(r)
+	s.openFigures(&out, n, now)
+	out.SlowestDepartments = s.slowestDepartments(n, r)
+	out.Children = []Child{}
+	for _, c := range n.children {
+		k := s.sumsOf(c).totals(r)
+		rt := event.RatesOf(k)
+		out.Children = append(out.Children, Child{Code: c.Code, Name: c.Name, Level: c.Level, Measures: map[string]any{
+			"reported": k["reported"], "closed": k["closed"], "overdue": k["overdue"], "closure_rate": rt["closure"],
+			"on_time_rate": rt["on_time_closure"], "satisfaction_rate": rt["satisfaction"]}})
+	}
+	return out, nil
+}
+
+// topCategories are the ten leaf categories with the most reports; a
+// category group counts every leaf under it, so only codes that no other
+// counted code extends are leaves.
+func (s *Service) topCategories(ctx context.Context, counts map[string]int64) []CategoryFigures {
+	out := []CategoryFigures{}
+	for c, n := range counts {
+		group := false
+		for other := range counts {
+			if strings.HasPrefix(other, c+".") {
+				group = true
+				break
+			}
+		}
+		if group || n == 0 {
+			continue
+		}
+		name := c
+		if s.cfg.Categories != nil {
+			if cat, err := s.cfg.Categories.Get(ctx, c); err == nil {
+				name = cat.Name
+			}
+		}
+		out = append(out, CategoryFigures{Code: c, Name: name, Reported: n})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Reported != out[j].Reported {
+			return out[i].Reported > out[j].Reported
+		}
+		return out[i].Code < out[j].Code
+	})
+	if len(out) > 10 {
+		out = out[:10]
+	}
+	return out
+}
+
+// dayBounds are the UTC instants at which a range begins and ends.
+func (s *Service) dayBounds(r Range) (time.Time, time.Time) {
+	return r.From.UTC(), r.To.AddDate(0, 0, 1).UTC()
+}
+
+func colourOf(warning string, overdue bool) string {
+	switch {
+	case warning == "red" || overdue:
+		return "red"
+	case warning == "yellow":
+		return "yellow"
+	}
+	return "green"
+}
+
+// slowestDepartments are the ten departments of the region with the
+// lowest on-time disposal rate (disposed on time ÷ to dispose) in the
+// range, then the most overdue.
+func (s *Service) slowestDepartments(n *node, r Range) []DepartmentFigures {
+	lo, hi := pathRange(n.Path)
+	depts := s.tree.Load().departments
+	i := sort.Search(len(depts), func(i int) bool { return depts[i].path >= lo })
+	var owners []string
+	names := map[string]string{}
+	sm := map[string]map[string]int64{}
+	for ; i < len(depts) && depts[i].path < hi; i++ {
+		o := "dept:" + depts[i].code
+		owners = append(owners, o)
+		names[depts[i].code] = depts[i].name
+		sm[o] = s.deptSums(depts[i].code).totals(r)
+	}
+	out := []DepartmentFigures{}
+	for _, o := range owners {
+		c := sm[o]
+		if c["dispose_base"] == 0 && c["overdue"] == 0 {
+			continue
+		}
+		code := strings.TrimPrefix(o, "dept:")
+		out = append(out, DepartmentFigures{Code: code, Name: names[code], Disposed: c["disposed"], DisposedOnTime: c["disposed_on_time"],
+			OnTimeRate: ratio(c["disposed_on_time"], c["dispose_base"]), Overdue: c["overdue"]})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		a, b := out[i], out[j]
+		switch {
+		case (a.OnTimeRate == nil) != (b.OnTimeRate == nil):
+			return b.OnTimeRate == nil
+		case a.OnTimeRate != nil && *a.OnTimeRate != *b.OnTimeRate:
+			return *a.OnTimeRate < *b.OnTimeRate
+		case a.Overdue != b.Overdue:
+			return a.Overdue > b.Overdue
+		}
+		return a.Code < b.Code
+	})
+	if len(out) > 10 {
+		out = out[:10]
+	}
+	return out
+}

@@ -1,0 +1,157 @@
+package live_test
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/dbtest"
+	"github.com/gridgov/gridgov/internal/live"
+)
+
+func TestRelated(t *testing.T) {
+	for _, c := range []struct {
+		region, path string
+		want         bool
+	}{
+		{"/230600/230602/", "/230600/230602/230602001/230602001001/230602001001001/", true}, // a grid under the county
+		{"/230600/230602/230602001/", "/230600/", true},                                     // a city-wide change
+		{"/230600/230602/230602002/", "/230600/230602/230602001/", false},                   // a sibling township
+		{"/230600/230602/", "/230600/230602/", true},
+		{"/230600/230602/", live.Root, true},
+		{"/230600/230602/", "/230600/2306021/", false}, // a prefix of the code, not of the path
+	} {
+		if got := live.Related(c.region, c.path); got != c.want {
+			t.Errorf("Related(%s, %s) = %v, want %v", c.region, c.path, got, c.want)
+		}
+	}
+}
+
+func pending(s *live.Stream) (live.Pending, bool) {
+	select {
+	case <-s.Wake():
+		return s.Take(), true
+	default:
+		return live.Pending{}, false
+	}
+}
+
+func TestStreamsCoalesceAndResume(t *testing.T) {
+	ctx := context.Background()
+	b := live.New(live.Config{Keep: 8})
+	county := b.Subscribe("/230600/230602/", 0)
+	other := b.Subscribe("/230600/230603/", 0)
+	heard := 0
+	b.Listen(func(live.Change) { heard++ })
+	b.Publish(ctx, live.Events, "/230600/230602/230602001/230602001001/230602001001001/")
+	b.Publish(ctx, live.People, "/230600/230602/230602001/", "")
+	p, ok := pending(county)
+	if !ok || p.Reset || !slices.Equal(p.Topics, []string{live.People, live.Events}) || p.ID != b.Seq() {
+		t.Fatalf("county pending = %+v (%v)", p, ok)
+	}
+	if p, ok := pending(other); ok && len(p.Topics) > 0 {
+		t.Fatalf("other county heard %+v", p)
+	}
+	if heard != 2 {
+		t.Fatalf("listener heard %d changes, want 2", heard)
+	}
+	last := p.ID
+	county.Close()
+	b.Publish(ctx, live.Operations, "/230600/230602/230602001/")
+	b.Publish(ctx, live.People, "/230600/230603/")
+	back := b.Subscribe("/230600/230602/", last)
+	if p, ok := pending(back); !ok || p.Reset || !slices.Equal(p.Topics, []string{live.Operations}) {
+		t.Fatalf("resumed = %+v (%v)", p, ok)
+	}
+	// Up to date: nothing pending.
+	if p, ok := pending(b.Subscribe("/230600/230602/", b.Seq())); ok {
+		t.Fatalf("up-to-date resume = %+v", p)
+	}
+	// Gone from the window, or not from this bus: reset.
+	for i := 0; i < 20; i++ {
+		b.Publish(ctx, live.Events, "/230600/230603/")
+	}
+	for _, id := range []int64{last, b.Seq() + 100, 1} {
+		if p, ok := pending(b.Subscribe("/230600/230602/", id)); !ok || !p.Reset {
+			t.Fatalf("resume from %d = %+v (%v), want reset", id, p, ok)
+		}
+	}
+	if n := b.Streams(); n != 6 {
+		t.Fatalf("streams = %d", n)
+	}
+}
+
+// On PostgreSQL two buses, each on its own connection, as two serve
+// processes would be, hear each other's changes and not their own twice.
+func TestPostgresBusesHearEachOther(t *testing.T) {
+	a := dbtest.Open(t, db.Postgres)
+	other := dbtest.Open(t, db.Postgres)
+	var buf [6]byte
+	_, _ = rand.Read(buf[:])
+	channel := "test_" + hex.EncodeToString(buf[:])
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	one := live.New(live.Config{DB: a, Channel: channel})
+	two := live.New(live.Config{DB: other, Channel: channel})
+	got := make(chan live.Change, 16)
+	two.Listen(func(c live.Change) { got <- c })
+	mine := make(chan live.Change, 16)
+	one.Listen(func(c live.Change) { mine <- c })
+	go one.Run(ctx)
+	go two.Run(ctx)
+	deadline := time.Now().Add(10 * time.Second)
+	for !one.Connected() || !two.Connected() {
+		if time.Now().After(deadline) {
+			t.Fatal("the buses did not start listening")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stream := two.Subscribe("/230600/230602/", 0)
+	one.Publish(ctx, live.Events, "/230600/230602/230602001/")
+	select {
+	case c := <-got:
+		if c.Topic != live.Events || c.Path != "/230600/230602/230602001/" || c.Origin != one.Origin() {
+			t.Fatalf("heard %+v", c)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the other bus heard nothing")
+	}
+	if p := stream.Take(); !slices.Equal(p.Topics, []string{live.Events}) {
+		t.Fatalf("the other bus's stream = %+v", p)
+	}
+	two.Publish(ctx, live.People, "/230600/")
+	if c := <-mine; c.Origin != one.Origin() {
+		t.Fatalf("first change = %+v, want its own", c)
+	}
+	select {
+	case c := <-mine:
+		if c.Topic != live.People || c.Origin != two.Origin() {
+			t.Fatalf("heard %+v", c)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first bus heard nothing back")
+	}
+	select {
+	case c := <-got:
+		if c.Origin != two.Origin() || c.Topic != live.People {
+			t.Fatalf("own change = %+v", c)
+		}
+	default:
+		t.Fatal("a bus does not hear its own change")
+	}
+	// Notifications arrive in commit order: had the echo of its own change
+	// come back, it would come before this marker.
+	one.Publish(ctx, live.Operations, "/230600/230603/")
+	select {
+	case c := <-got:
+		if c.Origin != one.Origin() || c.Topic != live.Operations {
+			t.Fatalf("the bus heard %+v, its own change again?", c)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the marker did not arrive")
+	}
+}
