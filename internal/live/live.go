@@ -1,8 +1,9 @@
 // Package live is the change bus behind the dashboards' live push: domain
 // services publish (topic, region path) after they commit, the bus fans the
-// change out to every screen watching a region above or below it, and on
-// PostgreSQL it carries each change to every other `serve` process over
-// LISTEN/NOTIFY so that a screen sees changes made through any server.
+// change out to every screen watching a region above or below it, and it
+// carries each change to every other process on the same database (over
+// LISTEN/NOTIFY on PostgreSQL, through a table on SQLite) so that a screen
+// sees changes made through any server or command.
 package live
 
 import (
@@ -52,8 +53,9 @@ const DefaultChannel = "gridgov_changes"
 
 // Config holds the bus's dependencies.
 type Config struct {
-	// DB carries changes to other processes when it is PostgreSQL; on
-	// SQLite (one process) the bus is in-process only.
+	// DB carries changes to the other processes on the database: over
+	// LISTEN/NOTIFY on PostgreSQL, through the live_changes table on
+	// SQLite. Without it the bus is in-process only.
 	DB *db.DB
 	// Channel is the LISTEN/NOTIFY channel (default DefaultChannel).
 	Channel string
@@ -76,6 +78,10 @@ type Bus struct {
 	streams   map[*Stream]struct{}
 	connected bool
 	listened  bool // the listen connection was up at least once
+
+	// On SQLite, the changes waiting to be logged for other processes.
+	outbox   map[string][]string
+	flushing *time.Timer
 }
 
 // New returns a bus. Sequence numbers start at the start time in
@@ -124,8 +130,11 @@ func (b *Bus) Publish(ctx context.Context, topic string, paths ...string) {
 	for _, p := range paths {
 		b.deliver(Change{Topic: topic, Path: p, Origin: b.origin})
 	}
-	if b.remote() {
+	switch {
+	case b.remote():
 		b.notify(ctx, topic, paths)
+	case b.logged():
+		b.enqueue(topic, paths)
 	}
 }
 

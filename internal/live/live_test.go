@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
+	"log/slog"
 	"slices"
 	"testing"
 	"time"
@@ -153,5 +155,75 @@ func TestPostgresBusesHearEachOther(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("the marker did not arrive")
+	}
+}
+
+// On SQLite a server and a command loading data beside it share the
+// database file: the command's changes reach the server's screens through
+// the live_changes table, once each, and no bus hears its own changes back.
+func TestSQLiteProcessesShareChangesThroughTheLog(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	cfg := dbtest.Config(t, db.SQLite)
+	server, err := db.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer server.Close()
+	if err := server.Migrate(ctx, slog.New(slog.DiscardHandler)); err != nil {
+		t.Fatal(err)
+	}
+	command, err := db.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer command.Close()
+
+	srv := live.New(live.Config{DB: server})
+	cmd := live.New(live.Config{DB: command})
+	heard := make(chan live.Change, 64)
+	srv.Listen(func(c live.Change) { heard <- c })
+	go srv.Run(ctx)
+	stream := srv.Subscribe("/230600/230602/", 0)
+	// The server's own changes are logged for the others but not heard again.
+	srv.Publish(ctx, live.Operations, "/230600/230602/230602001/")
+	if c := <-heard; c.Origin != srv.Origin() {
+		t.Fatalf("own change = %+v", c)
+	}
+	// Many changes from the command within one flush become one row per
+	// topic; Flush (a command's last act) writes them at once.
+	for i := range 50 {
+		cmd.Publish(ctx, live.People, fmt.Sprintf("/230600/230602/230602001/230602001%03d/", i))
+	}
+	cmd.Publish(ctx, live.Events, "/230600/230603/")
+	cmd.Flush(ctx)
+	var rows int
+	if err := command.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM live_changes WHERE origin = $1`, cmd.Origin()).Scan(&rows); err != nil || rows != 2 {
+		t.Fatalf("%d rows logged by the command (%v), want one per topic", rows, err)
+	}
+	var people, events int
+	for people < 50 || events < 1 {
+		select {
+		case c := <-heard:
+			switch {
+			case c.Origin != cmd.Origin():
+				t.Fatalf("heard %+v", c)
+			case c.Topic == live.People:
+				people++
+			case c.Topic == live.Events:
+				events++
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("the server heard %d people and %d events changes of the command's", people, events)
+		}
+	}
+	if p := stream.Take(); !slices.Equal(p.Topics, []string{live.People, live.Operations}) {
+		t.Fatalf("the county's stream = %+v", p)
+	}
+	// Nothing is heard twice.
+	select {
+	case c := <-heard:
+		t.Fatalf("heard again: %+v", c)
+	case <-time.After(1200 * time.Millisecond):
 	}
 }

@@ -40,11 +40,15 @@ func (b *Bus) notify(ctx context.Context, topic string, paths []string) {
 	}
 }
 
-// Run listens for the other processes' changes until ctx ends; on SQLite it
-// returns at once. It holds one connection of the pool for LISTEN and takes
-// a new one when that breaks; after a break every screen is told to
-// refetch, since changes may have passed unheard.
+// Run hears the other processes' changes until ctx ends. On PostgreSQL it
+// holds one connection of the pool for LISTEN and takes a new one when that
+// breaks; after a break every screen is told to refetch, since changes may
+// have passed unheard. On SQLite it tails the live_changes table.
 func (b *Bus) Run(ctx context.Context) {
+	if b.logged() {
+		b.tail(ctx)
+		return
+	}
 	if !b.remote() {
 		return
 	}
