@@ -62,7 +62,7 @@ vet:
 test: deps vet web-deps test-go test-web test-e2e
 
 test-go:
-	scripts/with-postgres.sh $(GO) test -count=1 -race ./...
+	scripts/with-postgres.sh $(GO) test -count=1 -race -timeout 30m ./...
 
 test-web: web-deps
 	cd web && npm test
