@@ -17,6 +17,7 @@ import (
 	"github.com/gridgov/gridgov/internal/event"
 	"github.com/gridgov/gridgov/internal/geo"
 	"github.com/gridgov/gridgov/internal/gridmap"
+	"github.com/gridgov/gridgov/internal/live"
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/registry"
 	"github.com/gridgov/gridgov/internal/secret"
@@ -107,10 +108,26 @@ func runDemo(ctx context.Context, e *env, args []string) error {
 	if err := loadRegistry(ctx, e, &st, d, preset, opts, generate); err != nil {
 		return err
 	}
+	announce(ctx, d, live.Registry)
 	if err := loadEvents(ctx, e, &st, d, preset, opts, generate); err != nil {
 		return err
 	}
-	return loadWorkforce(ctx, e, &st, d, preset, opts, generate)
+	announce(ctx, d, live.Events)
+	if err := loadWorkforce(ctx, e, &st, d, preset, opts, generate); err != nil {
+		return err
+	}
+	announce(ctx, d, live.Operations)
+	return nil
+}
+
+// announce tells the servers running beside this command (make run starts
+// the demo's slow steps next to serve) that a step's data is in, through the
+// database's change log, so that their dashboards count it and their
+// screens refresh.
+func announce(ctx context.Context, d *db.DB, topic string) {
+	bus := live.New(live.Config{DB: d})
+	bus.Publish(ctx, topic, live.Root)
+	bus.Flush(ctx)
 }
 
 // loadMap stores a generated city's regions, overlays and stations.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/gridmap"
+	"github.com/gridgov/gridgov/internal/live"
 	"github.com/gridgov/gridgov/internal/registry"
 	"github.com/gridgov/gridgov/internal/secret"
 	"github.com/gridgov/gridgov/internal/tabular"
@@ -76,6 +77,7 @@ func runImportRegistry(ctx context.Context, e *env, kind registry.Kind, args []s
 	if err != nil {
 		return err
 	}
+	announce(ctx, d, live.Registry)
 	for _, rej := range rep.Rejected {
 		fmt.Fprintf(e.stdout, "row %d, column %s (%q): %s\n", rej.Row, rej.Column, rej.Value, rej.Reason)
 	}

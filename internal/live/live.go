@@ -27,7 +27,13 @@ const (
 	Operations = "operations"
 )
 
-// Topics lists every topic, in display order.
+// Registry is a change of the registry's base data made by a process
+// without the dashboards (an import or demo command beside the server):
+// the servers recount the people figures there and tell their screens
+// "people" once they have. Screens never hear it themselves.
+const Registry = "registry"
+
+// Topics lists every topic screens hear, in display order.
 func Topics() []string { return []string{People, Events, Operations} }
 
 // Root is the path above every region: a change there concerns everyone
@@ -250,7 +256,7 @@ func (b *Bus) Streams() int {
 }
 
 func (s *Stream) offer(c Change) {
-	if !Related(s.path, c.Path) {
+	if !Related(s.path, c.Path) || !slices.Contains(Topics(), c.Topic) {
 		return
 	}
 	s.mu.Lock()

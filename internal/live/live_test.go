@@ -227,3 +227,20 @@ func TestSQLiteProcessesShareChangesThroughTheLog(t *testing.T) {
 	case <-time.After(1200 * time.Millisecond):
 	}
 }
+
+// A registry change is for the dashboards to recount; screens hear of it
+// only as "people" once they have.
+func TestScreensDoNotHearRegistryChanges(t *testing.T) {
+	b := live.New(live.Config{})
+	s := b.Subscribe("/230600/", 0)
+	heard := 0
+	b.Listen(func(c live.Change) {
+		if c.Topic == live.Registry {
+			heard++
+		}
+	})
+	b.Publish(context.Background(), live.Registry, live.Root)
+	if p, ok := pending(s); ok || heard != 1 {
+		t.Fatalf("stream = %+v (%v), listener heard %d", p, ok, heard)
+	}
+}
