@@ -88,6 +88,7 @@ type Bus struct {
 	// On SQLite, the changes waiting to be logged for other processes.
 	outbox   map[string][]string
 	flushing *time.Timer
+	logStart int64 // the newest logged change when the bus was made
 }
 
 // New returns a bus. Sequence numbers start at the start time in
@@ -108,7 +109,11 @@ func New(cfg Config) *Bus {
 		cfg.Now = time.Now
 	}
 	start := cfg.Now().UnixMicro()
-	return &Bus{cfg: cfg, origin: originID(start), seq: start, streams: map[*Stream]struct{}{}}
+	b := &Bus{cfg: cfg, origin: originID(start), seq: start, streams: map[*Stream]struct{}{}}
+	if b.logged() {
+		b.logStart = b.logEnd()
+	}
+	return b
 }
 
 // originID names this bus among the processes on one database, so that a

@@ -85,16 +85,25 @@ func (b *Bus) Flush(ctx context.Context) {
 	}
 }
 
-// tail delivers the other processes' logged changes until ctx ends,
-// starting after the newest row present when it starts, and now and then
-// deletes rows older than keepLog (always keeping the newest, whose id the
-// next row must exceed).
-func (b *Bus) tail(ctx context.Context) {
-	q := b.cfg.DB.Read()
+// logEnd is the id of the newest logged change: a bus hears the changes
+// logged after it was made. On failure it is 0, and the bus hears the last
+// hour again, which costs refreshes, not data.
+func (b *Bus) logEnd() int64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
 	var last int64
-	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM live_changes`).Scan(&last); err != nil {
-		b.cfg.Log.LogAttrs(ctx, slog.LevelWarn, "live: tail", slog.Any("err", err))
+	if err := b.cfg.DB.Read().QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM live_changes`).Scan(&last); err != nil {
+		b.cfg.Log.LogAttrs(ctx, slog.LevelWarn, "live: change log", slog.Any("err", err))
 	}
+	return last
+}
+
+// tail delivers the other processes' logged changes until ctx ends,
+// starting after the newest row there when the bus was made, and now and
+// then deletes rows older than keepLog (always keeping the newest, whose id
+// the next row must exceed).
+func (b *Bus) tail(ctx context.Context) {
+	last := b.logStart
 	tick := time.NewTicker(pollEvery)
 	defer tick.Stop()
 	prune := time.Now()
