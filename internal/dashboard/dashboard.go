@@ -75,6 +75,7 @@ type Service struct {
 	evDirty  dirtySet
 	opDirty  dirtySet
 	reloadMu sync.Mutex
+	dayNames sync.Map // day number → YYYY-MM-DD
 
 	dirtyMu sync.Mutex
 	dirty   []string
@@ -111,22 +112,29 @@ func New(cfg Config) *Service {
 // people figures (another day, or never counted) are recounted by Run in
 // the background.
 func (s *Service) Start(ctx context.Context) error {
-	if err := s.loadTree(ctx); err != nil {
-		return err
+	var attrs []slog.Attr
+	for _, step := range []struct {
+		name string
+		load func(ctx context.Context) error
+	}{
+		{"tree", s.loadTree},
+		{"people", func(ctx context.Context) error { return s.loadPeople(ctx, live.Root) }},
+		{"activity", func(ctx context.Context) error { return s.loadActivity(ctx, live.Root) }},
+		{"events", func(ctx context.Context) error { return s.loadEvents(ctx, live.Root) }},
+		{"operations", func(ctx context.Context) error { return s.loadOperations(ctx, live.Root, true) }},
+		{"month_attendance", s.loadMonthAttendance},
+	} {
+		t0 := time.Now()
+		if err := step.load(ctx); err != nil {
+			return err
+		}
+		attrs = append(attrs, slog.Duration(step.name, time.Since(t0).Round(time.Millisecond)))
 	}
-	if err := s.loadPeople(ctx, live.Root); err != nil {
-		return err
-	}
-	if err := s.loadActivity(ctx, live.Root); err != nil {
-		return err
-	}
-	if err := s.loadEvents(ctx, live.Root); err != nil {
-		return err
-	}
-	if err := s.loadOperations(ctx, live.Root, true); err != nil {
-		return err
-	}
-	return s.loadMonthAttendance(ctx)
+	s.events.mu.RLock()
+	attrs = append(attrs, slog.Int("events", len(s.events.byID)))
+	s.events.mu.RUnlock()
+	s.cfg.Log.LogAttrs(ctx, slog.LevelInfo, "dashboard: figures loaded", attrs...)
+	return nil
 }
 
 // Sync brings the in-memory event and operations figures up to date with
@@ -224,6 +232,12 @@ func (r RegistryChanges) Publish(_ context.Context, _ string, paths ...string) {
 // changed is the bus listener: it drops cached panels the change concerns
 // and brings the in-memory figures of other processes' changes up to date.
 func (s *Service) changed(c live.Change) {
+	if c.Topic == live.Registry {
+		// Another process changed the registry: count again here; the
+		// screens hear "people" once that is done.
+		s.markDirty(c.Path)
+		return
+	}
 	topics := []string{c.Topic}
 	if c.Topic == live.Events {
 		// Worker reports and grid activity are on the operations panel.
@@ -435,8 +449,8 @@ func ref(n *node) RegionRef {
 }
 
 func lastCode(path string) string {
-	parts := strings.Split(strings.Trim(path, "/"), "/")
-	return parts[len(parts)-1]
+	path = strings.Trim(path, "/")
+	return path[strings.LastIndexByte(path, '/')+1:]
 }
 
 func (s *Service) now() time.Time { return s.cfg.Now().In(s.cfg.Zone) }

@@ -31,8 +31,16 @@ var numMeasures = len(event.Measures())
 
 // measure indexes used by the panels.
 var (
-	mReported = measureAt("reported")
-	mClosed   = measureAt("closed")
+	mReported       = measureAt("reported")
+	mClosed         = measureAt("closed")
+	mDisposed       = measureAt("disposed")
+	mDisposedOnTime = measureAt("disposed_on_time")
+	mDisposeBase    = measureAt("dispose_base")
+	mOverdue        = measureAt("overdue")
+	mShouldClose    = measureAt("should_close")
+	mClosedOnTime   = measureAt("closed_on_time")
+	mSatisfied      = measureAt("satisfied")
+	mRated          = measureAt("rated")
 )
 
 func measureAt(name string) int {
@@ -197,6 +205,16 @@ func (st *eventStore) leavesIn(lo, hi string) []string {
 func (s *Service) dayNumber(t time.Time) int32 {
 	l := t.In(s.cfg.Zone)
 	return int32(time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, time.UTC).Unix() / 86400)
+}
+
+// dayName is a day as YYYY-MM-DD, formatted once.
+func (s *Service) dayName(d int32) string {
+	if v, ok := s.dayNames.Load(d); ok {
+		return v.(string)
+	}
+	name := s.dayOfNumber(d).Format(time.DateOnly)
+	s.dayNames.Store(d, name)
+	return name
 }
 
 func (s *Service) dayOfNumber(d int32) time.Time {
@@ -400,8 +418,18 @@ func (e eventSums) each(from, to int32, fn func(f *fact)) {
 	}
 }
 
-// totals sums the measures over a range.
+// totals sums the measures over a range, by name.
 func (e eventSums) totals(r Range) map[string]int64 {
+	sum := e.vector(r)
+	out := make(map[string]int64, numMeasures)
+	for i, m := range event.Measures() {
+		out[m] = sum[i]
+	}
+	return out
+}
+
+// vector sums the measures over a range, in the order of event.Measures.
+func (e eventSums) vector(r Range) []int64 {
 	sum := make([]int64, numMeasures)
 	from, to := e.s.rangeDays(r)
 	if e.days == nil {
@@ -420,11 +448,7 @@ func (e eventSums) totals(r Range) map[string]int64 {
 			}
 		}
 	}
-	out := make(map[string]int64, numMeasures)
-	for i, m := range event.Measures() {
-		out[m] = sum[i]
-	}
-	return out
+	return sum
 }
 
 func (e eventSums) period(r Range) PeriodFigures {
@@ -436,7 +460,7 @@ func (e eventSums) byDay(r Range) []DayFigures {
 	out := make([]DayFigures, 0, r.days())
 	from, to := e.s.rangeDays(r)
 	for d := from; d <= to; d++ {
-		df := DayFigures{Date: e.s.dayOfNumber(d).Format(time.DateOnly)}
+		df := DayFigures{Date: e.s.dayName(d)}
 		if f := e.days[d]; f != nil {
 			df.Reported, df.Closed = f.m[mReported], f.m[mClosed]
 		}
@@ -544,11 +568,8 @@ const listLimit = 20
 // the caller holds mu.
 func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 	st := s.events
-	out.OpenByState = map[string]int64{}
-	for _, state := range openStates {
-		out.OpenByState[state] = 0
-	}
-	out.OpenByColour = map[string]int64{"green": 0, "yellow": 0, "red": 0}
+	var byState [6]int64
+	var byColour [3]int64 // green, yellow, red
 	nowMicro := now.UnixMicro()
 	perGrid := map[string]int64{}
 	overdue := &refHeap{less: func(a, b *fact) bool {
@@ -560,11 +581,29 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 	supervised := &refHeap{less: func(a, b *fact) bool { return a.id > b.id }}
 	lo, hi := pathRange(n.Path)
 	for _, leaf := range st.leavesIn(lo, hi) {
-		for _, f := range st.open[leaf] {
-			out.OpenByState[openStates[f.state]]++
+		open := st.open[leaf]
+		if len(open) == 0 {
+			continue
+		}
+		// A grid's events all carry its code: count them at once.
+		gridLeaf := strings.Count(leaf, "/") == 6
+		if gridLeaf {
+			perGrid[lastCode(leaf)] += int64(len(open))
+		}
+		for _, f := range open {
+			byState[f.state]++
 			late := f.open.due != 0 && f.open.due < nowMicro
-			out.OpenByColour[colourOf(f.open.warning, late)]++
-			perGrid[f.grid]++
+			switch {
+			case f.open.warning == "red" || late:
+				byColour[2]++
+			case f.open.warning == "yellow":
+				byColour[1]++
+			default:
+				byColour[0]++
+			}
+			if !gridLeaf {
+				perGrid[f.grid]++
+			}
 			if late && f.state < 5 { // not parked
 				overdue.offer(f, listLimit)
 			}
@@ -573,8 +612,13 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 			}
 		}
 	}
+	out.OpenByState = make(map[string]int64, len(openStates))
+	for i, state := range openStates {
+		out.OpenByState[state] = byState[i]
+	}
+	out.OpenByColour = map[string]int64{"green": byColour[0], "yellow": byColour[1], "red": byColour[2]}
 	t := s.tree.Load()
-	out.Hotspots = []Hotspot{}
+	out.Hotspots = make([]Hotspot, 0, len(perGrid))
 	for g, c := range perGrid {
 		h := Hotspot{GridCode: g, Name: g, Count: c}
 		if gn := t.byCode[g]; gn != nil {

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/auth"
-	"github.com/gridgov/gridgov/internal/event"
 	"github.com/gridgov/gridgov/internal/live"
 )
 
@@ -60,10 +59,10 @@ func (s *Service) ParseRange(from, to string) (Range, error) {
 
 // PeriodFigures are the measures of one period.
 type PeriodFigures struct {
-	From   string              `json:"from"`
-	To     string              `json:"to"`
-	Totals map[string]int64    `json:"totals"`
-	Rates  map[string]*float64 `json:"rates"`
+	From   string `json:"from"`
+	To     string `json:"to"`
+	Totals Counts `json:"totals"`
+	Rates  Rates  `json:"rates"`
 }
 
 // DayFigures is one day of the by-day series.
@@ -117,15 +116,15 @@ type EventsPanel struct {
 	From               string              `json:"from"`
 	To                 string              `json:"to"`
 	AsOf               time.Time           `json:"as_of"`
-	Totals             map[string]int64    `json:"totals"`
-	Rates              map[string]*float64 `json:"rates"`
+	Totals             Counts              `json:"totals"`
+	Rates              Rates               `json:"rates"`
 	Previous           PeriodFigures       `json:"previous"`
 	YearAgo            PeriodFigures       `json:"year_ago"`
-	BySource           map[string]int64    `json:"by_source"`
+	BySource           Counts              `json:"by_source"`
 	ByDay              []DayFigures        `json:"by_day"`
 	TopCategories      []CategoryFigures   `json:"top_categories"`
-	OpenByState        map[string]int64    `json:"open_by_state"`
-	OpenByColour       map[string]int64    `json:"open_by_colour"`
+	OpenByState        Counts              `json:"open_by_state"`
+	OpenByColour       Counts              `json:"open_by_colour"`
 	SlowestDepartments []DepartmentFigures `json:"slowest_departments"`
 	Overdue            []EventRef          `json:"overdue"`
 	Supervised         []EventRef          `json:"supervised"`
@@ -238,11 +237,11 @@ func (s *Service) eventsPanel(ctx context.Context, n *node, path []PathItem, r R
 	out.SlowestDepartments = s.slowestDepartments(n, r)
 	out.Children = []Child{}
 	for _, c := range n.children {
-		k := s.sumsOf(c).totals(r)
-		rt := event.RatesOf(k)
+		// The rates of event.RatesOf, from the vector.
+		k := s.sumsOf(c).vector(r)
 		out.Children = append(out.Children, Child{Code: c.Code, Name: c.Name, Level: c.Level, Measures: map[string]any{
-			"reported": k["reported"], "closed": k["closed"], "overdue": k["overdue"], "closure_rate": rt["closure"],
-			"on_time_rate": rt["on_time_closure"], "satisfaction_rate": rt["satisfaction"]}})
+			"reported": k[mReported], "closed": k[mClosed], "overdue": k[mOverdue], "closure_rate": ratio(k[mClosed], k[mShouldClose]),
+			"on_time_rate": ratio(k[mClosedOnTime], k[mShouldClose]), "satisfaction_rate": ratio(k[mSatisfied], k[mRated])}})
 	}
 	return out, nil
 }
@@ -251,25 +250,19 @@ func (s *Service) eventsPanel(ctx context.Context, n *node, path []PathItem, r R
 // category group counts every leaf under it, so only codes that no other
 // counted code extends are leaves.
 func (s *Service) topCategories(ctx context.Context, counts map[string]int64) []CategoryFigures {
+	groups := map[string]bool{}
+	for c := range counts {
+		for i := 0; i < len(c); i++ {
+			if c[i] == '.' {
+				groups[c[:i]] = true
+			}
+		}
+	}
 	out := []CategoryFigures{}
 	for c, n := range counts {
-		group := false
-		for other := range counts {
-			if strings.HasPrefix(other, c+".") {
-				group = true
-				break
-			}
+		if !groups[c] && n != 0 {
+			out = append(out, CategoryFigures{Code: c, Name: c, Reported: n})
 		}
-		if group || n == 0 {
-			continue
-		}
-		name := c
-		if s.cfg.Categories != nil {
-			if cat, err := s.cfg.Categories.Get(ctx, c); err == nil {
-				name = cat.Name
-			}
-		}
-		out = append(out, CategoryFigures{Code: c, Name: name, Reported: n})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Reported != out[j].Reported {
@@ -279,6 +272,13 @@ func (s *Service) topCategories(ctx context.Context, counts map[string]int64) []
 	})
 	if len(out) > 10 {
 		out = out[:10]
+	}
+	if s.cfg.Categories != nil {
+		for i := range out {
+			if cat, err := s.cfg.Categories.Get(ctx, out[i].Code); err == nil {
+				out[i].Name = cat.Name
+			}
+		}
 	}
 	return out
 }
@@ -304,25 +304,17 @@ func colourOf(warning string, overdue bool) string {
 func (s *Service) slowestDepartments(n *node, r Range) []DepartmentFigures {
 	lo, hi := pathRange(n.Path)
 	depts := s.tree.Load().departments
-	i := sort.Search(len(depts), func(i int) bool { return depts[i].path >= lo })
-	var owners []string
-	names := map[string]string{}
-	sm := map[string]map[string]int64{}
-	for ; i < len(depts) && depts[i].path < hi; i++ {
-		o := "dept:" + depts[i].code
-		owners = append(owners, o)
-		names[depts[i].code] = depts[i].name
-		sm[o] = s.deptSums(depts[i].code).totals(r)
-	}
 	out := []DepartmentFigures{}
-	for _, o := range owners {
-		c := sm[o]
-		if c["dispose_base"] == 0 && c["overdue"] == 0 {
+	for i := sort.Search(len(depts), func(i int) bool { return depts[i].path >= lo }); i < len(depts) && depts[i].path < hi; i++ {
+		if s.events.depts[depts[i].code] == nil {
+			continue // no events ever
+		}
+		c := s.deptSums(depts[i].code).vector(r)
+		if c[mDisposeBase] == 0 && c[mOverdue] == 0 {
 			continue
 		}
-		code := strings.TrimPrefix(o, "dept:")
-		out = append(out, DepartmentFigures{Code: code, Name: names[code], Disposed: c["disposed"], DisposedOnTime: c["disposed_on_time"],
-			OnTimeRate: ratio(c["disposed_on_time"], c["dispose_base"]), Overdue: c["overdue"]})
+		out = append(out, DepartmentFigures{Code: depts[i].code, Name: depts[i].name, Disposed: c[mDisposed], DisposedOnTime: c[mDisposedOnTime],
+			OnTimeRate: ratio(c[mDisposedOnTime], c[mDisposeBase]), Overdue: c[mOverdue]})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]

@@ -17,18 +17,18 @@ import (
 
 // OperationsPanel is the 运行管理 panel.
 type OperationsPanel struct {
-	Region          RegionRef        `json:"region"`
-	Path            []PathItem       `json:"path"`
-	AsOf            time.Time        `json:"as_of"`
-	Workers         map[string]int64 `json:"workers"`
-	AttendanceToday Attendance       `json:"attendance_today"`
-	PatrolsToday    Patrols          `json:"patrols_today"`
-	Visits          map[string]int64 `json:"visits"`
-	WorkerReports   map[string]int64 `json:"worker_reports"`
-	Staffing        Staffing         `json:"staffing"`
-	IdleGrids       IdleGrids        `json:"idle_grids"`
-	Ranking         Ranking          `json:"ranking"`
-	Children        []Child          `json:"children"`
+	Region          RegionRef  `json:"region"`
+	Path            []PathItem `json:"path"`
+	AsOf            time.Time  `json:"as_of"`
+	Workers         Counts     `json:"workers"`
+	AttendanceToday Attendance `json:"attendance_today"`
+	PatrolsToday    Patrols    `json:"patrols_today"`
+	Visits          Counts     `json:"visits"`
+	WorkerReports   Counts     `json:"worker_reports"`
+	Staffing        Staffing   `json:"staffing"`
+	IdleGrids       IdleGrids  `json:"idle_grids"`
+	Ranking         Ranking    `json:"ranking"`
+	Children        []Child    `json:"children"`
 }
 
 // Attendance is today's check-ins against the workers scheduled.

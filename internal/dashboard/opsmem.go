@@ -213,7 +213,7 @@ func (s *Service) loadOperations(ctx context.Context, path string, tallies bool)
 
 // loadTallies asks the workforce service for today's attendance of the
 // regions whose figures a change at path moves: a grid's village, or the
-// region itself; everything under the city at the root.
+// region itself; every parent of a grid at the root.
 func (s *Service) loadTallies(ctx context.Context, path, day string) (map[string]workforce.Tally, error) {
 	out := map[string]workforce.Tally{}
 	w := s.cfg.Workforce
@@ -221,11 +221,16 @@ func (s *Service) loadTallies(ctx context.Context, path, day string) (map[string
 	if w == nil || t == nil {
 		return out, nil
 	}
+	// Every worker has a primary grid, so a region's tally is the sum of
+	// its grids': the parents of the grids are asked, and what a parent
+	// counts beyond its grids is kept as its own all the same.
 	var calls []*node
 	if path == live.Root {
-		for _, n := range t.nodes {
-			if n.Level < region.Grid {
-				calls = append(calls, n)
+		seen := map[string]bool{}
+		for _, g := range t.grids {
+			if p := t.byCode[g.ParentCode]; p != nil && !seen[p.Code] {
+				seen[p.Code] = true
+				calls = append(calls, p)
 			}
 		}
 	} else if n := t.byCode[lastCode(path)]; n != nil {
@@ -304,8 +309,13 @@ func (s *Service) opFiguresOf(n *node, now time.Time) opFigures {
 	lo, hi := pathRange(n.Path)
 	i := sort.SearchStrings(st.paths, lo)
 	j := sort.SearchStrings(st.paths, hi)
-	online := map[int64]bool{}
-	patrolling := map[int64]bool{}
+	var online, patrolling map[int64]bool // made when first needed
+	mark := func(set *map[int64]bool, w int64) {
+		if *set == nil {
+			*set = map[int64]bool{}
+		}
+		(*set)[w] = true
+	}
 	today := s.today().UnixMicro()
 	tomorrow := s.today().AddDate(0, 0, 1).UnixMicro()
 	recent, dayAgo := now.Add(-15*time.Minute).UnixMicro(), now.Add(-24*time.Hour).UnixMicro()
@@ -318,16 +328,16 @@ func (s *Service) opFiguresOf(n *node, now time.Time) opFigures {
 		f.visitsToday += l.visitsToday
 		f.visitsMonth += l.visitsMonth
 		for _, w := range l.checkedIn {
-			online[w] = true
+			mark(&online, w)
 		}
 		for _, pt := range l.patrols {
 			if pt.started >= dayAgo && pt.last >= recent {
-				online[pt.worker] = true
+				mark(&online, pt.worker)
 			}
 			if pt.started >= today && pt.started < tomorrow {
 				f.patrols++
 				f.distance += pt.distance
-				patrolling[pt.worker] = true
+				mark(&patrolling, pt.worker)
 			}
 		}
 	}

@@ -425,10 +425,10 @@ type TrendPoint struct {
 
 // Child is a region under the one asked about with its measures.
 type Child struct {
-	Code     string         `json:"code"`
-	Name     string         `json:"name"`
-	Level    region.Level   `json:"level"`
-	Measures map[string]any `json:"measures"`
+	Code     string       `json:"code"`
+	Name     string       `json:"name"`
+	Level    region.Level `json:"level"`
+	Measures Measures     `json:"measures"`
 }
 
 // People returns the 人房管理 panel of a region as JSON.
