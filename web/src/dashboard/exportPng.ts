@@ -106,3 +106,23 @@ export function downloadDataUrl(url: string, fileName: string): void {
   a.click()
   a.remove()
 }
+
+/** A chart card as a panel's PNG reads it. */
+interface ChartImage {
+  dataURL(): string | null
+  title(): string
+}
+
+/** A panel's figures and its charts' images, for the panel's PNG. */
+export function panelPicture(
+  figures: readonly PngFigure[],
+  cards: readonly ChartImage[] | null | undefined,
+): { figures: PngFigure[]; parts: PngPart[] } {
+  return {
+    figures: figures.map((f) => ({ label: f.label, value: f.value })),
+    parts: (cards ?? []).flatMap((c) => {
+      const url = c.dataURL()
+      return url ? [{ title: c.title(), image: url }] : []
+    }),
+  }
+}
