@@ -75,7 +75,8 @@ type Service struct {
 	evDirty  dirtySet
 	opDirty  dirtySet
 	reloadMu sync.Mutex
-	dayNames sync.Map // day number → YYYY-MM-DD
+	dayNames sync.Map  // day number → YYYY-MM-DD
+	idBufs   sync.Pool // *[2][]int64: scratch for counting workers
 
 	dirtyMu sync.Mutex
 	dirty   []string
@@ -101,6 +102,7 @@ func New(cfg Config) *Service {
 	s := &Service{cfg: cfg, people: map[string][]int64{}, months: map[string]map[string][2]int64{}, activity: map[string]time.Time{},
 		kick: make(chan struct{}, 1), events: newEventStore(), ops: newOpStore()}
 	s.cache.entries = map[string]*entry{}
+	s.idBufs.New = func() any { return new([2][]int64) }
 	if cfg.Bus != nil {
 		cfg.Bus.Listen(s.changed)
 	}

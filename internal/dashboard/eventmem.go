@@ -1,12 +1,14 @@
 package dashboard
 
 import (
+	"cmp"
 	"container/heap"
 	"context"
 	"database/sql"
 	"fmt"
 	"log/slog"
 	"math/bits"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -27,7 +29,7 @@ import (
 // hotspots are worked out per request from the open events of the leaves
 // under the region.
 
-var numMeasures = len(event.Measures())
+const numMeasures = event.NumMeasures
 
 // measure indexes used by the panels.
 var (
@@ -76,19 +78,24 @@ type openFact struct {
 	title      string
 }
 
-// dayFigures are one region's events reported on one day.
+// dayFigures are one region's events reported on one day. There are
+// hundreds of thousands of them: counts are int32 and categories indexes
+// into the store's names, so that each holds a single pointer to a
+// pointer-free array and the collector marks them quickly.
 type dayFigures struct {
-	m    []int64 // by measure
-	src  [6]int64
-	cats map[string]int64 // reports by the event's own category
+	cats []catCount // reports by the event's own category, sorted by index
+	m    [numMeasures]int32
+	src  [6]int32
 }
+
+type catCount struct{ cat, n int32 }
 
 type regionEvents map[int32]*dayFigures
 
-func (r regionEvents) add(f *fact, sign int64) {
+func (r regionEvents) add(f *fact, cat int32, sign int32) {
 	d := r[f.day]
 	if d == nil {
-		d = &dayFigures{m: make([]int64, numMeasures), cats: map[string]int64{}}
+		d = &dayFigures{}
 		r[f.day] = d
 	}
 	for b := f.measures; b != 0; b &= b - 1 {
@@ -100,9 +107,14 @@ func (r regionEvents) add(f *fact, sign int64) {
 		d.src[f.source] += sign
 	}
 	if f.measures&1 != 0 {
-		d.cats[f.category] += sign
-		if d.cats[f.category] == 0 {
-			delete(d.cats, f.category)
+		i, found := slices.BinarySearchFunc(d.cats, cat, func(c catCount, cat int32) int { return cmp.Compare(c.cat, cat) })
+		switch {
+		case !found:
+			d.cats = slices.Insert(d.cats, i, catCount{cat: cat, n: sign})
+		case d.cats[i].n+sign == 0:
+			d.cats = slices.Delete(d.cats, i, i+1)
+		default:
+			d.cats[i].n += sign
 		}
 	}
 }
@@ -116,12 +128,26 @@ type eventStore struct {
 	paths   []string                   // sorted leaves, rebuilt when one appears or empties
 	regions map[string]regionEvents    // region code (city to village) → sums
 	depts   map[string]regionEvents    // lead department → sums
+	cats    map[string]int32           // category → its index in dayFigures
+	catName []string                   // by index
 	loaded  bool
+}
+
+// catOf is the index of a category, given one when first seen; the caller
+// holds mu for writing.
+func (st *eventStore) catOf(code string) int32 {
+	i, ok := st.cats[code]
+	if !ok {
+		i = int32(len(st.catName))
+		st.cats[code] = i
+		st.catName = append(st.catName, code)
+	}
+	return i
 }
 
 func newEventStore() *eventStore {
 	return &eventStore{byID: map[int64]*fact{}, leaves: map[string]map[int64]*fact{}, open: map[string]map[int64]*fact{},
-		regions: map[string]regionEvents{}, depts: map[string]regionEvents{}}
+		regions: map[string]regionEvents{}, depts: map[string]regionEvents{}, cats: map[string]int32{}}
 }
 
 // owners are the region codes above a leaf that keep sums: every level
@@ -134,14 +160,15 @@ func owners(leaf string) []string {
 	return parts
 }
 
-func (st *eventStore) apply(f *fact, sign int64) {
+func (st *eventStore) apply(f *fact, sign int32) {
+	cat := st.catOf(f.category)
 	for _, o := range owners(f.leaf) {
 		r := st.regions[o]
 		if r == nil {
 			r = regionEvents{}
 			st.regions[o] = r
 		}
-		r.add(f, sign)
+		r.add(f, cat, sign)
 	}
 	if f.dept != "" {
 		r := st.depts[f.dept]
@@ -149,7 +176,7 @@ func (st *eventStore) apply(f *fact, sign int64) {
 			r = regionEvents{}
 			st.depts[f.dept] = r
 		}
-		r.add(f, sign)
+		r.add(f, cat, sign)
 	}
 }
 
@@ -429,8 +456,8 @@ func (e eventSums) totals(r Range) map[string]int64 {
 }
 
 // vector sums the measures over a range, in the order of event.Measures.
-func (e eventSums) vector(r Range) []int64 {
-	sum := make([]int64, numMeasures)
+func (e eventSums) vector(r Range) [numMeasures]int64 {
+	var sum [numMeasures]int64
 	from, to := e.s.rangeDays(r)
 	if e.days == nil {
 		e.each(from, to, func(f *fact) {
@@ -444,7 +471,7 @@ func (e eventSums) vector(r Range) []int64 {
 	for d := from; d <= to && e.days != nil; d++ {
 		if f := e.days[d]; f != nil {
 			for i, v := range f.m {
-				sum[i] += v
+				sum[i] += int64(v)
 			}
 		}
 	}
@@ -462,7 +489,7 @@ func (e eventSums) byDay(r Range) []DayFigures {
 	for d := from; d <= to; d++ {
 		df := DayFigures{Date: e.s.dayName(d)}
 		if f := e.days[d]; f != nil {
-			df.Reported, df.Closed = f.m[mReported], f.m[mClosed]
+			df.Reported, df.Closed = int64(f.m[mReported]), int64(f.m[mClosed])
 		}
 		out = append(out, df)
 	}
@@ -488,7 +515,7 @@ func (e eventSums) bySource(r Range) map[string]int64 {
 	for d := from; d <= to && e.days != nil; d++ {
 		if f := e.days[d]; f != nil {
 			for i, v := range f.src {
-				sum[i] += v
+				sum[i] += int64(v)
 			}
 		}
 	}
@@ -521,8 +548,8 @@ func (e eventSums) categories(r Range) map[string]int64 {
 	}
 	for d := from; d <= to && e.days != nil; d++ {
 		if f := e.days[d]; f != nil {
-			for c, n := range f.cats {
-				count(c, n)
+			for _, c := range f.cats {
+				count(e.s.events.catName[c.cat], int64(c.n))
 			}
 		}
 	}
@@ -571,7 +598,9 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 	var byState [6]int64
 	var byColour [3]int64 // green, yellow, red
 	nowMicro := now.UnixMicro()
-	perGrid := map[string]int64{}
+	lo, hi := pathRange(n.Path)
+	leaves := st.leavesIn(lo, hi)
+	perGrid := make(map[string]int64, len(leaves)) // sized once: a city has thousands
 	overdue := &refHeap{less: func(a, b *fact) bool {
 		if a.open.due != b.open.due {
 			return a.open.due > b.open.due
@@ -579,8 +608,7 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 		return a.id > b.id
 	}}
 	supervised := &refHeap{less: func(a, b *fact) bool { return a.id > b.id }}
-	lo, hi := pathRange(n.Path)
-	for _, leaf := range st.leavesIn(lo, hi) {
+	for _, leaf := range leaves {
 		open := st.open[leaf]
 		if len(open) == 0 {
 			continue
@@ -618,22 +646,29 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 	}
 	out.OpenByColour = map[string]int64{"green": byColour[0], "yellow": byColour[1], "red": byColour[2]}
 	t := s.tree.Load()
-	out.Hotspots = make([]Hotspot, 0, len(perGrid))
+	// The 200 busiest grids, ordered before the hotspots are made.
+	type gridCount struct {
+		grid string
+		n    int64
+	}
+	busiest := make([]gridCount, 0, len(perGrid))
 	for g, c := range perGrid {
-		h := Hotspot{GridCode: g, Name: g, Count: c}
-		if gn := t.byCode[g]; gn != nil {
+		busiest = append(busiest, gridCount{g, c})
+	}
+	slices.SortFunc(busiest, func(a, b gridCount) int {
+		if a.n != b.n {
+			return cmp.Compare(b.n, a.n)
+		}
+		return strings.Compare(a.grid, b.grid)
+	})
+	busiest = busiest[:min(len(busiest), 200)]
+	out.Hotspots = make([]Hotspot, 0, len(busiest))
+	for _, b := range busiest {
+		h := Hotspot{GridCode: b.grid, Name: b.grid, Count: b.n}
+		if gn := t.byCode[b.grid]; gn != nil {
 			h.Name, h.Lng, h.Lat = gn.Name, gn.Lng, gn.Lat
 		}
 		out.Hotspots = append(out.Hotspots, h)
-	}
-	sort.Slice(out.Hotspots, func(i, j int) bool {
-		if out.Hotspots[i].Count != out.Hotspots[j].Count {
-			return out.Hotspots[i].Count > out.Hotspots[j].Count
-		}
-		return out.Hotspots[i].GridCode < out.Hotspots[j].GridCode
-	})
-	if len(out.Hotspots) > 200 {
-		out.Hotspots = out.Hotspots[:200]
 	}
 	ref := func(f *fact, deadline int64) EventRef {
 		e := EventRef{ID: f.id, Code: f.open.code, Title: f.open.title, State: openStates[f.state], GridCode: f.grid,

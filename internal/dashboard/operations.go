@@ -10,7 +10,6 @@ import (
 
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/auth"
-	"github.com/gridgov/gridgov/internal/event"
 	"github.com/gridgov/gridgov/internal/live"
 	"github.com/gridgov/gridgov/internal/region"
 )
@@ -314,9 +313,11 @@ func (s *Service) ranking(n *node, attendance map[string]*float64) Ranking {
 	score := func(list []*node) []Score {
 		res := []Score{}
 		for _, r := range list {
-			rt := event.RatesOf(s.sumsOf(r).totals(month))
-			sc := Score{Code: r.Code, Name: r.Name, ClosureRate: rt["closure"], OnTimeRate: rt["on_time_closure"],
-				SatisfactionRate: rt["satisfaction"], AttendanceRate: attendance[r.Code]}
+			// The rates of event.RatesOf, from the vector.
+			k := s.sumsOf(r).vector(month)
+			sc := Score{Code: r.Code, Name: r.Name, ClosureRate: ratio(k[mClosed], k[mShouldClose]),
+				OnTimeRate: ratio(k[mClosedOnTime], k[mShouldClose]), SatisfactionRate: ratio(k[mSatisfied], k[mRated]),
+				AttendanceRate: attendance[r.Code]}
 			v := func(f *float64) float64 {
 				if f == nil {
 					return 0

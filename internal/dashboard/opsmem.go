@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -309,13 +310,13 @@ func (s *Service) opFiguresOf(n *node, now time.Time) opFigures {
 	lo, hi := pathRange(n.Path)
 	i := sort.SearchStrings(st.paths, lo)
 	j := sort.SearchStrings(st.paths, hi)
-	var online, patrolling map[int64]bool // made when first needed
-	mark := func(set *map[int64]bool, w int64) {
-		if *set == nil {
-			*set = map[int64]bool{}
-		}
-		(*set)[w] = true
-	}
+	// Workers are counted once however many grids and patrols they have:
+	// ids gathered in scratch slices kept between requests, sorted and
+	// compacted (a city has thousands of them).
+	bufs := s.idBufs.Get().(*[2][]int64)
+	defer s.idBufs.Put(bufs)
+	online, patrolling := bufs[0][:0], bufs[1][:0]
+	defer func() { bufs[0], bufs[1] = online, patrolling }()
 	today := s.today().UnixMicro()
 	tomorrow := s.today().AddDate(0, 0, 1).UnixMicro()
 	recent, dayAgo := now.Add(-15*time.Minute).UnixMicro(), now.Add(-24*time.Hour).UnixMicro()
@@ -327,22 +328,20 @@ func (s *Service) opFiguresOf(n *node, now time.Time) opFigures {
 		f.police += l.police
 		f.visitsToday += l.visitsToday
 		f.visitsMonth += l.visitsMonth
-		for _, w := range l.checkedIn {
-			mark(&online, w)
-		}
+		online = append(online, l.checkedIn...)
 		for _, pt := range l.patrols {
 			if pt.started >= dayAgo && pt.last >= recent {
-				mark(&online, pt.worker)
+				online = append(online, pt.worker)
 			}
 			if pt.started >= today && pt.started < tomorrow {
 				f.patrols++
 				f.distance += pt.distance
-				mark(&patrolling, pt.worker)
+				patrolling = append(patrolling, pt.worker)
 			}
 		}
 	}
-	f.online = int64(len(online))
-	f.patrolWorkers = int64(len(patrolling))
+	f.online = distinct(online)
+	f.patrolWorkers = distinct(patrolling)
 	t := s.tree.Load()
 	for _, g := range t.gridsUnder(n.Path) {
 		f.grids++
@@ -383,4 +382,10 @@ func earliest(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// distinct counts the different values of ids, which it sorts.
+func distinct(ids []int64) int64 {
+	slices.Sort(ids)
+	return int64(len(slices.Compact(ids)))
 }

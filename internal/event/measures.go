@@ -69,6 +69,9 @@ func derive(f flags) flags {
 // Measures names every counted fact, in order.
 func Measures() []string { return flagNames[:] }
 
+// NumMeasures is len(Measures()), for arrays of figures by measure.
+const NumMeasures = numFlags
+
 // Counter rows: for each measure, the event's region at every level and
 // its lead department (as "dept:CODE"), × its category, its groups and
 // "*", × the month and the day of its report. A week or any range of days

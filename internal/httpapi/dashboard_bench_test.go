@@ -167,6 +167,7 @@ func BenchmarkDashboardPanels(b *testing.B) {
 					n := b.N
 					if route != "sql-aggregation" {
 						n *= reps
+						b.ReportAllocs()
 					}
 					lat := make([]time.Duration, 0, n)
 					for i := range n {
