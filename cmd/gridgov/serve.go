@@ -285,15 +285,14 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	}
 	residentSvc := resident.NewService(resident.Config{DB: d, Keys: keys, Auth: authSvc, Events: eventSvc, Locator: locator,
 		SMS: resident.LogSender{Log: log}, Log: log})
-	// The dashboards: people figures are counted per grid after registry
-	// changes, when stale at start and every night, in the background.
+	// The dashboards: their figures are read in the background (a city's
+	// year of events takes seconds) while the server already listens;
+	// people figures are counted per grid after registry changes, when
+	// stale at start and every night.
 	dash := dashboard.New(dashboard.Config{DB: d, Bus: bus, Categories: categories, Workforce: workforceSvc,
 		Zone: calendars.Current().Location(), Log: log})
-	if err := dash.Start(ctx); err != nil {
-		return err
-	}
 	registrySvc.Changes = dash.Registry()
-	go dash.Run(ctx)
+	go dash.StartAndRun(ctx)
 	srv := httpapi.New(httpapi.Options{
 		Dashboard: dash, Live: bus,
 		DB: d, Auth: authSvc, Regions: region.NewStore(d, time.Now), Log: log, UI: web.Dist(), Workforce: workforceSvc,

@@ -20,6 +20,9 @@ const (
 	RateLimited  Code = "rate_limited"
 	OTPRequired  Code = "otp_required"
 	Internal     Code = "internal"
+	// Unavailable: not ready yet (still starting); try again after
+	// RetryAfterSeconds.
+	Unavailable Code = "unavailable"
 )
 
 // FieldError names one bad input field and why it was refused.

@@ -52,6 +52,9 @@ type Config struct {
 	// CacheTTL bounds how long a panel is served from the cache even
 	// without changes, for figures that move with the clock (default 30s).
 	CacheTTL time.Duration
+	// StartWait is how long a request made before Start has finished
+	// waits for it before it is answered "unavailable" (default 5s).
+	StartWait time.Duration
 }
 
 // Service builds the panels.
@@ -78,6 +81,9 @@ type Service struct {
 	dayNames sync.Map  // day number → YYYY-MM-DD
 	idBufs   sync.Pool // *[2][]int64: scratch for counting workers
 
+	started   chan struct{} // closed when Start has loaded everything
+	startOnce sync.Once
+
 	dirtyMu sync.Mutex
 	dirty   []string
 	kick    chan struct{}
@@ -99,8 +105,11 @@ func New(cfg Config) *Service {
 	if cfg.CacheTTL <= 0 {
 		cfg.CacheTTL = 30 * time.Second
 	}
+	if cfg.StartWait <= 0 {
+		cfg.StartWait = 5 * time.Second
+	}
 	s := &Service{cfg: cfg, people: map[string][]int64{}, months: map[string]map[string][2]int64{}, activity: map[string]time.Time{},
-		kick: make(chan struct{}, 1), events: newEventStore(), ops: newOpStore()}
+		kick: make(chan struct{}, 1), events: newEventStore(), ops: newOpStore(), started: make(chan struct{})}
 	s.cache.entries = map[string]*entry{}
 	s.idBufs.New = func() any { return new([2][]int64) }
 	if cfg.Bus != nil {
@@ -136,7 +145,50 @@ func (s *Service) Start(ctx context.Context) error {
 	attrs = append(attrs, slog.Int("events", len(s.events.byID)))
 	s.events.mu.RUnlock()
 	s.cfg.Log.LogAttrs(ctx, slog.LevelInfo, "dashboard: figures loaded", attrs...)
+	s.startOnce.Do(func() { close(s.started) })
 	return nil
+}
+
+// StartAndRun starts the service, trying again while the database fails
+// (a server listens meanwhile: panels asked for before are answered
+// "unavailable, try again"), then runs it until ctx ends.
+func (s *Service) StartAndRun(ctx context.Context) {
+	for wait := time.Second; ; wait = min(2*wait, time.Minute) {
+		err := s.Start(ctx)
+		if err == nil {
+			break
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		s.cfg.Log.LogAttrs(ctx, slog.LevelError, "dashboard: start failed; trying again", slog.Duration("in", wait), slog.Any("err", err))
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+	s.Run(ctx)
+}
+
+// awaitStart waits for Start to finish, for at most StartWait.
+func (s *Service) awaitStart(ctx context.Context) error {
+	select {
+	case <-s.started:
+		return nil
+	default:
+	}
+	t := time.NewTimer(s.cfg.StartWait)
+	defer t.Stop()
+	select {
+	case <-s.started:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return &apperr.Error{Code: apperr.Unavailable, RetryAfterSeconds: 3,
+			Message: "the dashboards are still loading their figures after the server started; try again in a few seconds"}
+	}
 }
 
 // Sync brings the in-memory event and operations figures up to date with
@@ -406,10 +458,10 @@ func (s *Service) resolve(ctx context.Context, p auth.Principal, code string) (*
 	if !p.Can(auth.PermDashboardRead) {
 		return nil, nil, apperr.New(apperr.Forbidden, "you may not read the dashboards")
 	}
-	t := s.tree.Load()
-	if t == nil {
-		return nil, nil, apperr.New(apperr.Internal, "dashboard not started")
+	if err := s.awaitStart(ctx); err != nil {
+		return nil, nil, err
 	}
+	t := s.tree.Load()
 	scope := p.User.Scope()
 	if code == "" {
 		switch {

@@ -42,6 +42,13 @@ type dashEnv struct {
 
 func newDashEnv(t *testing.T, d *db.DB) *dashEnv {
 	t.Helper()
+	return newDashEnvStarted(t, d, true)
+}
+
+// newDashEnvStarted makes the environment with the dashboards started or
+// not (then a request waits 50 ms for them).
+func newDashEnvStarted(t *testing.T, d *db.DB, start bool) *dashEnv {
+	t.Helper()
 	ctx := context.Background()
 	log := slog.New(slog.DiscardHandler)
 	keys, _ := secret.NewKeyring(secret.Key{ID: "k1", Bytes: make([]byte, 32)})
@@ -60,7 +67,7 @@ func newDashEnv(t *testing.T, d *db.DB) *dashEnv {
 	wf := workforce.NewService(workforce.Config{DB: d, Keys: keys, Locator: loc, Boundaries: gridmap.NewStore(d, time.Now), Now: clock.Now,
 		Changes: bus})
 	reg := registry.NewService(d, keys, loc, time.Now)
-	dash := dashboard.New(dashboard.Config{DB: d, Bus: bus, Categories: cats, Workforce: wf, Log: log})
+	dash := dashboard.New(dashboard.Config{DB: d, Bus: bus, Categories: cats, Workforce: wf, Log: log, StartWait: 50 * time.Millisecond})
 	reg.Changes = dash.Registry()
 	files, err := attach.NewDiskStore(t.TempDir())
 	if err != nil {
@@ -83,8 +90,10 @@ func newDashEnv(t *testing.T, d *db.DB) *dashEnv {
 	if err := loc.Refresh(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := dash.Start(ctx); err != nil {
-		t.Fatal(err)
+	if start {
+		if err := dash.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return &dashEnv{wfEnv: &wfEnv{env: e, clock: clock, admin: admin}, dash: dash, bus: bus, reg: reg}
 }
@@ -114,6 +123,31 @@ func num(t *testing.T, v any, what string) int64 {
 }
 
 func obj(v any) map[string]any { m, _ := v.(map[string]any); return m }
+
+// A server listens while its dashboards still load their figures: panels
+// asked for meanwhile are answered 503 with Retry-After, then served.
+func TestDashboardBeforeStart(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newDashEnvStarted(t, d, false)
+		for _, path := range []string{"/api/v1/dashboard/people", "/api/v1/dashboard/events", "/api/v1/dashboard/operations"} {
+			r := e.admin.do("GET", path, "")
+			if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" {
+				t.Fatalf("GET %s before start = %d (Retry-After %q) %s, want 503 with Retry-After", path, r.status, r.header.Get("Retry-After"), r.body)
+			}
+			if code := r.json(t)["code"]; code != "unavailable" {
+				t.Fatalf("GET %s before start: code %v, want unavailable", path, code)
+			}
+		}
+		if err := e.dash.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{"/api/v1/dashboard/people", "/api/v1/dashboard/events", "/api/v1/dashboard/operations"} {
+			if r := e.admin.do("GET", path, ""); r.status != http.StatusOK {
+				t.Fatalf("GET %s after start = %d %s", path, r.status, r.body)
+			}
+		}
+	})
+}
 
 func TestDashboardAPI(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {

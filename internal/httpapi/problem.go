@@ -27,6 +27,7 @@ var statusOf = map[apperr.Code]int{
 	apperr.RateLimited:  http.StatusTooManyRequests,
 	apperr.OTPRequired:  http.StatusUnauthorized,
 	apperr.Internal:     http.StatusInternalServerError,
+	apperr.Unavailable:  http.StatusServiceUnavailable,
 }
 
 // Problem is an RFC 9457 problem document.

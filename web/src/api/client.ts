@@ -10,6 +10,7 @@ export const PROBLEM_CODES = [
   'rate_limited',
   'otp_required',
   'internal',
+  'unavailable',
 ] as const
 
 export type ProblemCode = (typeof PROBLEM_CODES)[number]

@@ -23,6 +23,39 @@ function loader() {
 }
 
 describe('PanelLoader', () => {
+  it('asks a server still loading its figures (503) again after its Retry-After, and not after stop', async () => {
+    vi.useFakeTimers()
+    try {
+      const { l, calls, on } = loader()
+      l.show('r')
+      calls[0]!.reject(new ApiError({ status: 503, title: 'Service Unavailable', code: 'unavailable', retryAfterSeconds: 2 }))
+      await vi.advanceTimersByTimeAsync(0)
+      expect(on.error).toHaveBeenCalledTimes(1)
+      await vi.advanceTimersByTimeAsync(1999)
+      expect(calls).toHaveLength(1)
+      await vi.advanceTimersByTimeAsync(1)
+      expect(calls).toHaveLength(2)
+      calls[1]!.resolve('figures')
+      await vi.advanceTimersByTimeAsync(0)
+      expect(on.data).toHaveBeenCalledWith('figures')
+      // Another 503, then the screen closes: no more asking.
+      l.changed()
+      calls[2]!.reject(new ApiError({ status: 503, title: 'Service Unavailable', code: 'unavailable' }))
+      await vi.advanceTimersByTimeAsync(0)
+      l.stop()
+      await vi.advanceTimersByTimeAsync(10_000)
+      expect(calls).toHaveLength(3)
+      // Other failures are not retried by the loader.
+      const other = loader()
+      other.l.show('r')
+      other.calls[0]!.reject(new ApiError({ status: 500, title: 'Internal Server Error', code: 'internal' }))
+      await vi.advanceTimersByTimeAsync(10_000)
+      expect(other.calls).toHaveLength(1)
+    } finally {
+      vi.useRealTimers()
+    }
+  })
+
   it('fetches the key shown and hands the answer on', async () => {
     const { l, calls, on } = loader()
     l.show('230602')

@@ -1,7 +1,8 @@
 // Fetching one panel's figures: the answer for the region (and period) on
 // show, fetched again when the change stream names the panel — at most once
 // per message, and never while a fetch of the same figures is still out:
-// messages arriving meanwhile make one more fetch when it returns.
+// messages arriving meanwhile make one more fetch when it returns. A server
+// still loading its figures (503) is asked again after its Retry-After.
 import { ref, shallowRef, type Ref, type ShallowRef } from 'vue'
 import { ApiError } from '../api/client'
 import { describeError, type ErrorText } from '../i18n/problem'
@@ -19,6 +20,7 @@ export class PanelLoader<K, T> {
   private again = false
   private generation = 0
   private stopped = false
+  private retry: ReturnType<typeof setTimeout> | undefined
 
   constructor(
     private readonly fetcher: (key: K) => Promise<T>,
@@ -53,6 +55,7 @@ export class PanelLoader<K, T> {
   stop(): void {
     this.stopped = true
     this.generation++
+    clearTimeout(this.retry)
   }
 
   get busy(): boolean {
@@ -71,6 +74,12 @@ export class PanelLoader<K, T> {
     } catch (err) {
       if (generation !== this.generation) return
       this.on.error(err)
+      if (err instanceof ApiError && err.status === 503) {
+        clearTimeout(this.retry)
+        this.retry = setTimeout(() => {
+          if (generation === this.generation) this.changed()
+        }, (err.retryAfterSeconds ?? 3) * 1000)
+      }
     } finally {
       if (generation === this.generation) {
         this.inFlight = false

@@ -50,6 +50,7 @@ const en: MessageSchema = {
     rate_limited: 'Too many requests, please try again later',
     otp_required: 'A one-time code is required',
     internal: 'Internal server error',
+    unavailable: 'The server is starting and loading its data; retrying shortly',
     network: 'Cannot reach the server; check your network',
     unknown: 'The request failed',
   },

@@ -49,6 +49,7 @@ const zhCN = {
     rate_limited: '操作过于频繁，请稍后再试',
     otp_required: '需要动态验证码',
     internal: '服务器内部错误',
+    unavailable: '服务正在启动、加载数据，请稍候，将自动重试',
     network: '无法连接服务器，请检查网络',
     unknown: '请求失败',
   },
