@@ -4,6 +4,11 @@
 // the API (by the center and the grid's worker), the figures on the screen
 // change without a reload, pushed by the change stream. A screenshot at
 // 1920×1080 must show the dark stage with its figures, charts and map.
+// Left running, the screen must not grow: drilled down and back up many
+// times while changes stream in, the objects, closures, arrays and strings
+// of its JavaScript heap (from a heap snapshot: compiled code and the
+// browser's own timing and network buffers grow for a while and are left
+// out), its DOM and its canvases stay as they were after the first rounds.
 import assert from 'node:assert/strict'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
@@ -88,6 +93,20 @@ function distinctColours(page, png) {
     for (let i = 0; i < data.length; i += 4) seen.add((data[i] << 16) | (data[i + 1] << 8) | data[i + 2])
     return { colours: seen.size, width: img.width, height: img.height }
   }, png.toString('base64'))
+}
+
+/** The bytes a V8 heap snapshot gives to JavaScript's own values: objects, closures, arrays, strings, numbers. */
+function jsOwnedBytes(snapshot) {
+  const { node_fields: fields, node_types: [types] } = snapshot.snapshot.meta
+  const width = fields.length
+  const typeAt = fields.indexOf('type')
+  const sizeAt = fields.indexOf('self_size')
+  const counted = new Set(['object', 'closure', 'array', 'string', 'concatenated string', 'sliced string', 'regexp', 'number', 'bigint'])
+  let bytes = 0
+  for (let i = 0; i < snapshot.nodes.length; i += width) {
+    if (counted.has(types[snapshot.nodes[i + typeAt]])) bytes += snapshot.nodes[i + sizeAt]
+  }
+  return bytes
 }
 
 describe('big screen', { timeout: 2 * TEST_TIMEOUT_MS }, () => {
@@ -252,6 +271,106 @@ describe('big screen', { timeout: 2 * TEST_TIMEOUT_MS }, () => {
         assert.deepEqual([width, height], [1920, 1080])
         assert.ok(colours > 300, `the screenshot has only ${colours} distinct colours`)
 
+        assert.deepEqual(errors, [])
+      } finally {
+        await context.close()
+      }
+    },
+  )
+
+  test(
+    'stays flat in memory while it drills down and back and follows changes, round after round',
+    { timeout: TEST_TIMEOUT_MS },
+    async (t) => {
+      const context = await browser.newContext({
+        baseURL: server.baseURL,
+        locale: 'zh-CN',
+        viewport: { width: 1920, height: 1080 },
+      })
+      const page = await context.newPage()
+      page.setDefaultTimeout(20_000)
+      const errors = []
+      page.on('pageerror', (err) => errors.push(err.message))
+      try {
+        await page.goto('/screen')
+        await page.getByTestId('login-page').waitFor()
+        await page.getByTestId('login-username').fill(ADMIN.username)
+        await page.getByTestId('login-password').fill(ADMIN.password)
+        await page.getByTestId('login-submit').click()
+        await page.getByTestId('screen').waitFor()
+        // The map held on the people panel: its children's order, and so the
+        // regions each round visits, stay the same while events come in.
+        await page.goto('/screen?panel=people')
+        await page.getByTestId('screen-live').getByText('实时').waitFor()
+        await page.locator('[data-testid="dashboard-map"] canvas').first().waitFor()
+
+        const cdp = await context.newCDPSession(page)
+        /** The page's JS-owned heap (a snapshot is taken after a collection), its elements and its canvases. */
+        const measure = async () => {
+          await cdp.send('HeapProfiler.collectGarbage')
+          const chunks = []
+          const onChunk = (e) => chunks.push(e.chunk)
+          cdp.on('HeapProfiler.addHeapSnapshotChunk', onChunk)
+          await cdp.send('HeapProfiler.takeHeapSnapshot', { reportProgress: false })
+          cdp.off('HeapProfiler.addHeapSnapshotChunk', onChunk)
+          const dom = await page.evaluate(() => ({
+            elements: document.getElementsByTagName('*').length,
+            canvases: document.getElementsByTagName('canvas').length,
+          }))
+          return { heap: jsOwnedBytes(JSON.parse(chunks.join(''))), ...dom }
+        }
+        const city = chain[0]
+        /** Down the first child shown at each level to a grid, an event reported there, and back to the city. */
+        const round = async (i) => {
+          for (let level = 1; level < chain.length; level++) {
+            const link = page.getByTestId('screen-children').locator('a').first()
+            const code = (await link.getAttribute('data-testid')).slice('screen-child-'.length)
+            const shown = page.waitForResponse(
+              (r) => r.url().includes(`/api/v1/dashboard/events?region=${code}`) && r.status() === 200,
+            )
+            await link.click()
+            await shown
+          }
+          await json(
+            await admin('/api/v1/events', {
+              method: 'POST',
+              body: JSON.stringify({
+                source: 'hotline',
+                category_code: 'city_appearance.exposed_garbage',
+                title: `大屏长时运行测试 ${i}`,
+                grid_code: grid.code,
+              }),
+            }),
+            'reporting an event',
+          )
+          const back = page.waitForResponse(
+            (r) => r.url().includes(`/api/v1/dashboard/events?region=${city.code}`) && r.status() === 200,
+          )
+          await page.getByTestId(`screen-crumb-${city.code}`).click()
+          await back
+          await page.getByTestId('screen-region').getByText(city.name, { exact: true }).waitFor()
+        }
+
+        const WARM_ROUNDS = 5
+        const ROUNDS = 30
+        for (let i = 0; i < WARM_ROUNDS; i++) await round(i)
+        await sleep(1500) // the last change's refetch settles
+        const warm = await measure()
+        for (let i = WARM_ROUNDS; i < WARM_ROUNDS + ROUNDS; i++) await round(i)
+        await sleep(1500)
+        const end = await measure()
+        const mib = (n) => (n / 2 ** 20).toFixed(2)
+        t.diagnostic(
+          `after ${WARM_ROUNDS} rounds: heap ${mib(warm.heap)} MiB, ${warm.elements} elements, ${warm.canvases} canvases; ` +
+            `after ${ROUNDS} more (${ROUNDS * chain.length} region switches, ${ROUNDS} events): ` +
+            `heap ${mib(end.heap)} MiB, ${end.elements} elements, ${end.canvases} canvases`,
+        )
+        // A chart or map not disposed, a listener or a figure kept per switch,
+        // leaks far more than this over 150 switches.
+        const grown = end.heap - warm.heap
+        assert.ok(grown < 256 * 1024, `the JS heap grew by ${mib(grown)} MiB over ${ROUNDS} rounds`)
+        assert.ok(Math.abs(end.elements - warm.elements) <= 20, `elements ${warm.elements} → ${end.elements}`)
+        assert.ok(end.canvases <= warm.canvases + 1, `canvases ${warm.canvases} → ${end.canvases}`)
         assert.deepEqual(errors, [])
       } finally {
         await context.close()
