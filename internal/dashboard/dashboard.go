@@ -149,6 +149,51 @@ func (s *Service) Start(ctx context.Context) error {
 	return nil
 }
 
+// Sizes are what the service holds, for watching a long-running server:
+// Events grows with the events table; the others stay bounded.
+type Sizes struct {
+	Ready        bool // Start has finished
+	Events       int  // event facts held
+	OpenEvents   int
+	DayFigures   int // a region's or department's sums of one day
+	CachedPanels int
+	DirtyPaths   int // changes heard and not yet read
+}
+
+// Sizes counts what the service holds.
+func (s *Service) Sizes() Sizes {
+	var z Sizes
+	select {
+	case <-s.started:
+		z.Ready = true
+	default:
+	}
+	st := s.events
+	st.mu.RLock()
+	z.Events = len(st.byID)
+	for _, o := range st.open {
+		z.OpenEvents += len(o)
+	}
+	for _, group := range []map[string]regionEvents{st.regions, st.depts} {
+		for _, r := range group {
+			z.DayFigures += len(r)
+		}
+	}
+	st.mu.RUnlock()
+	s.cache.mu.Lock()
+	z.CachedPanels = len(s.cache.entries)
+	s.cache.mu.Unlock()
+	for _, d := range []*dirtySet{&s.evDirty, &s.opDirty} {
+		d.mu.Lock()
+		z.DirtyPaths += len(d.paths)
+		d.mu.Unlock()
+	}
+	s.dirtyMu.Lock()
+	z.DirtyPaths += len(s.dirty)
+	s.dirtyMu.Unlock()
+	return z
+}
+
 // StartAndRun starts the service, trying again while the database fails
 // (a server listens meanwhile: panels asked for before are answered
 // "unavailable, try again"), then runs it until ctx ends.

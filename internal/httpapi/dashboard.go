@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/dashboard"
 	"github.com/gridgov/gridgov/internal/live"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // The big-screen dashboards: three panels of pre-aggregated figures and a
@@ -171,4 +173,35 @@ func quoteTopics(topics []string) string {
 		}
 	}
 	return strings.Join(out, ",")
+}
+
+// registerLiveMetrics exposes what the dashboards and the change bus hold,
+// so that a server left running for weeks can be watched for growth.
+func registerLiveMetrics(reg *prometheus.Registry, dash *dashboard.Service, bus *live.Bus) {
+	if bus != nil {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "gridgov_live_streams",
+			Help: "Change streams (big screens, dashboards) connected."}, func() float64 { return float64(bus.Streams()) }))
+	}
+	if dash == nil {
+		return
+	}
+	for _, g := range []struct {
+		name, help string
+		value      func(dashboard.Sizes) int
+	}{
+		{"gridgov_dashboard_ready", "1 once the dashboards have loaded their figures.", func(z dashboard.Sizes) int {
+			if z.Ready {
+				return 1
+			}
+			return 0
+		}},
+		{"gridgov_dashboard_events", "Events whose facts the dashboards hold (grows with the events table).", func(z dashboard.Sizes) int { return z.Events }},
+		{"gridgov_dashboard_open_events", "Open events the dashboards hold.", func(z dashboard.Sizes) int { return z.OpenEvents }},
+		{"gridgov_dashboard_day_figures", "Sums of one region's or department's events of one day.", func(z dashboard.Sizes) int { return z.DayFigures }},
+		{"gridgov_dashboard_cached_panels", "Encoded panels in the cache (at most 4096).", func(z dashboard.Sizes) int { return z.CachedPanels }},
+		{"gridgov_dashboard_dirty_paths", "Regions changed and not yet read again.", func(z dashboard.Sizes) int { return z.DirtyPaths }},
+	} {
+		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: g.name, Help: g.help},
+			func() float64 { return float64(g.value(dash.Sizes())) }))
+	}
 }

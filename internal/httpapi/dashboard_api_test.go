@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -661,8 +662,13 @@ func openStream(t *testing.T, c *client, region, lastID string) *sse {
 		cancel()
 		t.Fatalf("stream: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
 	}
-	s := &sse{msgs: make(chan map[string]string, 16), stop: func() { cancel(); res.Body.Close() }}
-	t.Cleanup(s.stop)
+	// stop lets go of the response, so that a test opening many streams
+	// keeps nothing of those it stopped.
+	var once sync.Once
+	body := res.Body
+	s := &sse{msgs: make(chan map[string]string, 16)}
+	s.stop = func() { once.Do(func() { cancel(); body.Close(); body = nil }) }
+	t.Cleanup(func() { s.stop() })
 	go func() {
 		defer close(s.msgs)
 		sc := bufio.NewScanner(res.Body)

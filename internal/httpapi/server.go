@@ -121,6 +121,7 @@ func New(opts Options) *Server {
 		reg.MustRegister(collectors.NewDBStatsCollector(pool, name))
 	}
 	s := &Server{opts: opts, log: opts.Log, registry: reg, metrics: newMetrics(reg), csp: contentSecurityPolicy(opts.BaseMapURL)}
+	registerLiveMetrics(reg, opts.Dashboard, opts.Live)
 	if opts.Map != nil {
 		s.tiler = gridmap.NewTiler(opts.Map.Locator)
 	}
