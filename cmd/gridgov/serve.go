@@ -292,6 +292,11 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	dash := dashboard.New(dashboard.Config{DB: d, Bus: bus, Categories: categories, Workforce: workforceSvc,
 		Zone: calendars.Current().Location(), Log: log})
 	registrySvc.Changes = dash.Registry()
+	// The event measures of a region are summed from the dashboards' facts
+	// in memory once loaded (from the counters until then).
+	if err := eventSvc.UseFastCounts(dash.EventCounts()); err != nil {
+		log.Warn("event measures read from the counters only", "err", err)
+	}
 	go dash.StartAndRun(ctx)
 	srv := httpapi.New(httpapi.Options{
 		Dashboard: dash, Live: bus,

@@ -16,6 +16,7 @@ import (
 	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -148,6 +149,7 @@ type Service struct {
 	// counters holds the counter moves of each open write, by transaction.
 	counters sync.Map
 	changes  Changes
+	fast     atomic.Pointer[FastCounts]
 }
 
 // Config gathers what the service uses.
