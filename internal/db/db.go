@@ -230,6 +230,16 @@ func (d *DB) BeginWrite(ctx context.Context) (*sql.Tx, error) {
 	return tx, nil
 }
 
+// PrepareRead prepares a statement on the read pool, for a query run on
+// every request (each connection of the pool prepares it once).
+func (d *DB) PrepareRead(ctx context.Context, query string) (*sql.Stmt, error) {
+	st, err := d.read.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	return st, nil
+}
+
 // PrepareWrite prepares a statement on the writer pool, for statements a
 // writer runs thousands of times: inside a transaction, tx.StmtContext
 // then reuses what the connection prepared instead of parsing the SQL

@@ -13,6 +13,7 @@ package event
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"log/slog"
 	"sync"
@@ -150,6 +151,9 @@ type Service struct {
 	counters sync.Map
 	changes  Changes
 	fast     atomic.Pointer[FastCounts]
+
+	similarMu sync.Mutex
+	similarQ  *sql.Stmt // the duplicate search on the read pool
 }
 
 // Config gathers what the service uses.

@@ -160,15 +160,22 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 		}
 	}
 	e.Level, e.RegionCode = holder(path, region.Township)
+	// The open events like it are looked up on a read connection while the
+	// report waits for its group commit: the single writer only files.
 	var out Filed
+	var similarErr error
+	looked := make(chan struct{})
+	go func() {
+		defer close(looked)
+		out.Similar, similarErr = s.similar(ctx, e)
+	}()
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		if err := s.file(ctx, tx, p, &e, cat, phone, now); err != nil {
-			return err
-		}
-		var err error
-		out.Similar, err = s.similar(ctx, tx, e)
-		return err
+		return s.file(ctx, tx, p, &e, cat, phone, now)
 	})
+	<-looked
+	if err == nil {
+		err = similarErr
+	}
 	if err != nil {
 		return Filed{}, err
 	}
@@ -342,26 +349,22 @@ func randomHex(n int) string {
 }
 
 // similar finds open events of the same category near the new one.
-func (s *Service) similar(ctx context.Context, q interface {
-	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
-}, e Event) ([]Event, error) {
+func (s *Service) similar(ctx context.Context, e Event) ([]Event, error) {
 	out := []Event{}
 	if e.Location == nil {
 		return out, nil
+	}
+	q, err := s.similarStmt(ctx)
+	if err != nil {
+		return nil, err
 	}
 	// A box of ±similarMeters around the point, then the exact distance;
 	// on SQLite the unary + keeps the planner on events_similar (category,
 	// lat, lng) rather than the category's recent events.
 	dLat := similarMeters / 111_320.0
 	dLng := dLat / math.Cos(e.Location[1]*math.Pi/180)
-	since := "created_at"
-	if s.db.Engine == db.SQLite {
-		since = "+created_at"
-	}
-	rows, err := q.QueryContext(ctx, `SELECT `+eventColumns+` FROM events WHERE category_code = $1 AND id <> $2 AND `+since+` >= $3
-		AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided') AND lng BETWEEN $4 AND $5 AND lat BETWEEN $6 AND $7
-		ORDER BY id DESC LIMIT 20`,
-		e.CategoryCode, e.ID, e.CreatedAt.Add(-similarWithin), e.Location[0]-dLng, e.Location[0]+dLng, e.Location[1]-dLat, e.Location[1]+dLat)
+	rows, err := q.QueryContext(ctx, e.CategoryCode, e.ID, e.CreatedAt.Add(-similarWithin), e.Location[0]-dLng, e.Location[0]+dLng,
+		e.Location[1]-dLat, e.Location[1]+dLat)
 	if err != nil {
 		return nil, fmt.Errorf("similar events: %w", err)
 	}
@@ -376,4 +379,25 @@ func (s *Service) similar(ctx context.Context, q interface {
 		}
 	}
 	return out, rows.Err()
+}
+
+// similarStmt is the search of similar, prepared once on the read pool.
+func (s *Service) similarStmt(ctx context.Context) (*sql.Stmt, error) {
+	s.similarMu.Lock()
+	defer s.similarMu.Unlock()
+	if s.similarQ != nil {
+		return s.similarQ, nil
+	}
+	since := "created_at"
+	if s.db.Engine == db.SQLite {
+		since = "+created_at"
+	}
+	st, err := s.db.PrepareRead(context.WithoutCancel(ctx), `SELECT `+eventColumns+` FROM events WHERE category_code = $1
+		AND id <> $2 AND `+since+` >= $3 AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided') AND lng BETWEEN $4 AND $5
+		AND lat BETWEEN $6 AND $7 ORDER BY id DESC LIMIT 20`)
+	if err != nil {
+		return nil, fmt.Errorf("similar events: %w", err)
+	}
+	s.similarQ = st
+	return st, nil
 }
