@@ -234,7 +234,7 @@ func (s *Service) loadDisplayPrincipal(ctx context.Context, sess Session, displa
 	case now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.cfg.DisplayIdle:
 		return Principal{}, "", &displayEnded{"display session expired; sign in again"}
 	}
-	u, err := getUser(ctx, s.db.Read(), `u.id = $1`, sess.UserID)
+	u, err := s.userByID(ctx, sess.UserID)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return Principal{}, "", err
 	}

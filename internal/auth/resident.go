@@ -58,7 +58,7 @@ func CreateResidentAccount(ctx context.Context, tx *sql.Tx, now time.Time, displ
 // their phone (the one-time code was checked by the caller). Staff accounts
 // never sign in this way.
 func (s *Service) OpenResidentSession(ctx context.Context, userID int64, ip string) (LoginResult, error) {
-	u, err := getUser(ctx, s.db.Read(), `u.id = $1`, userID)
+	u, err := s.userByID(ctx, userID)
 	if err != nil {
 		return LoginResult{}, err
 	}

@@ -329,8 +329,13 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 	h := HashToken(token)
 	var sess Session
 	var displayID sql.NullInt64
-	row := s.db.Read().QueryRowContext(ctx, `SELECT user_id, csrf_token, restricted, created_at, last_seen_at, expires_at, display_id
-		FROM sessions WHERE token_hash = $1`, h)
+	// Every request comes here: both lookups are prepared once.
+	lookup, err := s.db.ReadStmt(ctx, `SELECT user_id, csrf_token, restricted, created_at, last_seen_at, expires_at, display_id
+		FROM sessions WHERE token_hash = $1`)
+	if err != nil {
+		return Principal{}, fmt.Errorf("load session: %w", err)
+	}
+	row := lookup.QueryRowContext(ctx, h)
 	if err := row.Scan(&sess.UserID, &sess.CSRFToken, &sess.Restricted, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &displayID); err != nil {
 		if err == sql.ErrNoRows {
 			return Principal{}, apperr.New(apperr.Unauthorized, "session expired or logged out")
@@ -341,7 +346,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 		return s.authenticateDisplay(ctx, h, sess, displayID.Int64, ip)
 	}
 	now := s.clock()
-	u, err := getUser(ctx, s.db.Read(), `u.id = $1`, sess.UserID)
+	u, err := s.userByID(ctx, sess.UserID)
 	if err != nil && !apperr.Is(err, apperr.NotFound) {
 		return Principal{}, err
 	}
@@ -404,7 +409,7 @@ func (s *Service) PurgeExpiredSessions(ctx context.Context) (int64, error) {
 // ChangePassword sets a new password after checking the current one, and
 // ends the user's other sessions.
 func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next string) error {
-	u, err := getUser(ctx, s.db.Read(), `u.id = $1`, p.User.ID)
+	u, err := s.userByID(ctx, p.User.ID)
 	if err != nil {
 		return err
 	}
@@ -471,7 +476,7 @@ func (s *Service) EnrollTOTP(ctx context.Context, p Principal) (TOTPEnrolment, e
 // ConfirmTOTP turns two-factor login on once the user proves they hold the
 // secret, and lifts the enrol-only restriction from their sessions.
 func (s *Service) ConfirmTOTP(ctx context.Context, p Principal, code string) error {
-	u, err := getUser(ctx, s.db.Read(), `u.id = $1`, p.User.ID)
+	u, err := s.userByID(ctx, p.User.ID)
 	if err != nil {
 		return err
 	}
@@ -545,7 +550,7 @@ func (s *Service) CreateUser(ctx context.Context, actor Principal, n NewUser) (U
 	if err != nil {
 		return User{}, err
 	}
-	return getUser(ctx, s.db.Read(), `u.id = $1`, id)
+	return s.userByID(ctx, id)
 }
 
 // resolveScope checks a scope code for a role: a region must exist inside the
@@ -579,7 +584,7 @@ func (s *Service) GetUser(ctx context.Context, actor Principal, id int64) (User,
 	if !actor.Can(PermUsersManage) {
 		return User{}, apperr.New(apperr.Forbidden, "you may not manage accounts")
 	}
-	u, err := getUser(ctx, s.db.Read(), `u.id = $1`, id)
+	u, err := s.userByID(ctx, id)
 	if err != nil {
 		return User{}, err
 	}
@@ -735,7 +740,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id int64, up 
 	if err != nil {
 		return User{}, err
 	}
-	return getUser(ctx, s.db.Read(), `u.id = $1`, id)
+	return s.userByID(ctx, id)
 }
 
 func nilIfEmpty(s string) any {

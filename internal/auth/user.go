@@ -130,7 +130,21 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 }
 
 func getUser(ctx context.Context, q db.Querier, where string, arg any) (User, error) {
-	u, err := scanUser(q.QueryRowContext(ctx, `SELECT `+userColumns+userFrom+` WHERE `+where, arg))
+	return userFromRow(q.QueryRowContext(ctx, `SELECT `+userColumns+userFrom+` WHERE `+where, arg))
+}
+
+// userByID reads a user by id through a statement prepared once on the
+// read pool: every request's session comes here.
+func (s *Service) userByID(ctx context.Context, id int64) (User, error) {
+	st, err := s.db.ReadStmt(ctx, `SELECT `+userColumns+userFrom+` WHERE u.id = $1`)
+	if err != nil {
+		return User{}, fmt.Errorf("load user: %w", err)
+	}
+	return userFromRow(st.QueryRowContext(ctx, id))
+}
+
+func userFromRow(row *sql.Row) (User, error) {
+	u, err := scanUser(row)
 	if errors.Is(err, sql.ErrNoRows) {
 		return User{}, apperr.New(apperr.NotFound, "user not found")
 	}

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
@@ -49,6 +50,8 @@ type DB struct {
 	Engine Engine
 	write  *sql.DB
 	read   *sql.DB
+
+	readStmts sync.Map // query → *sql.Stmt on the read pool
 }
 
 // Open connects to the configured engine and checks the connection.
@@ -230,12 +233,20 @@ func (d *DB) BeginWrite(ctx context.Context) (*sql.Tx, error) {
 	return tx, nil
 }
 
-// PrepareRead prepares a statement on the read pool, for a query run on
-// every request (each connection of the pool prepares it once).
-func (d *DB) PrepareRead(ctx context.Context, query string) (*sql.Stmt, error) {
-	st, err := d.read.PrepareContext(ctx, query)
+// ReadStmt is query prepared on the read pool and kept, for the queries
+// run on every request (a session's lookup): each connection parses it
+// once instead of on every call.
+func (d *DB) ReadStmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if st, ok := d.readStmts.Load(query); ok {
+		return st.(*sql.Stmt), nil
+	}
+	st, err := d.read.PrepareContext(context.WithoutCancel(ctx), query)
 	if err != nil {
 		return nil, fmt.Errorf("prepare: %w", err)
+	}
+	if prev, loaded := d.readStmts.LoadOrStore(query, st); loaded {
+		_ = st.Close()
+		return prev.(*sql.Stmt), nil
 	}
 	return st, nil
 }

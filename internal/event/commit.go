@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 )
 
@@ -193,7 +194,9 @@ func (b counterBuf) add(o counterBuf) {
 	}
 }
 
-// flushCounters writes a buffer's moves in key order.
+// flushCounters writes a buffer's moves in key order, counterChunk rows
+// to a statement: a group of reports moves hundreds of counters, and one
+// statement per row cost more than the rows.
 func (s *Service) flushCounters(ctx context.Context, tx *sql.Tx, buf counterBuf) error {
 	keys := make([]counterKey, 0, len(buf))
 	for k, v := range buf {
@@ -205,12 +208,33 @@ func (s *Service) flushCounters(ctx context.Context, tx *sql.Tx, buf counterBuf)
 		return cmp.Or(cmp.Compare(a.region, b.region), cmp.Compare(a.month, b.month), cmp.Compare(a.category, b.category),
 			cmp.Compare(a.measure, b.measure))
 	})
-	for _, k := range keys {
-		if _, err := s.txExec(ctx, tx, `INSERT INTO event_counters (region_code, month, category_code, measure, n) VALUES ($1, $2, $3, $4, $5)
-			ON CONFLICT (region_code, month, category_code, measure) DO UPDATE SET n = event_counters.n + excluded.n`,
-			k.region, k.month, k.category, k.measure, buf[k]); err != nil {
+	for len(keys) > 0 {
+		chunk := keys[:min(len(keys), counterChunk)]
+		keys = keys[len(chunk):]
+		args := make([]any, 0, 5*len(chunk))
+		for _, k := range chunk {
+			args = append(args, k.region, k.month, k.category, k.measure, buf[k])
+		}
+		if _, err := s.txExec(ctx, tx, upsertCounters(len(chunk)), args...); err != nil {
 			return fmt.Errorf("event counters: %w", err)
 		}
 	}
 	return nil
+}
+
+// counterChunk is how many counter rows one statement moves.
+const counterChunk = 64
+
+// upsertCounters is the statement adding to n counter rows.
+func upsertCounters(n int) string {
+	var b strings.Builder
+	b.WriteString("INSERT INTO event_counters (region_code, month, category_code, measure, n) VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", 5*i+1, 5*i+2, 5*i+3, 5*i+4, 5*i+5)
+	}
+	b.WriteString(" ON CONFLICT (region_code, month, category_code, measure) DO UPDATE SET n = event_counters.n + excluded.n")
+	return b.String()
 }

@@ -13,7 +13,6 @@ package event
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"log/slog"
 	"sync"
@@ -151,9 +150,6 @@ type Service struct {
 	counters sync.Map
 	changes  Changes
 	fast     atomic.Pointer[FastCounts]
-
-	similarMu sync.Mutex
-	similarQ  *sql.Stmt // the duplicate search on the read pool
 }
 
 // Config gathers what the service uses.

@@ -381,23 +381,17 @@ func (s *Service) similar(ctx context.Context, e Event) ([]Event, error) {
 	return out, rows.Err()
 }
 
-// similarStmt is the search of similar, prepared once on the read pool.
+// similarStmt is the search of similar, prepared on the read pool.
 func (s *Service) similarStmt(ctx context.Context) (*sql.Stmt, error) {
-	s.similarMu.Lock()
-	defer s.similarMu.Unlock()
-	if s.similarQ != nil {
-		return s.similarQ, nil
-	}
 	since := "created_at"
 	if s.db.Engine == db.SQLite {
 		since = "+created_at"
 	}
-	st, err := s.db.PrepareRead(context.WithoutCancel(ctx), `SELECT `+eventColumns+` FROM events WHERE category_code = $1
+	st, err := s.db.ReadStmt(ctx, `SELECT `+eventColumns+` FROM events WHERE category_code = $1
 		AND id <> $2 AND `+since+` >= $3 AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided') AND lng BETWEEN $4 AND $5
 		AND lat BETWEEN $6 AND $7 ORDER BY id DESC LIMIT 20`)
 	if err != nil {
 		return nil, fmt.Errorf("similar events: %w", err)
 	}
-	s.similarQ = st
 	return st, nil
 }
