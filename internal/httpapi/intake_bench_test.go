@@ -72,7 +72,7 @@ func BenchmarkEventIntake(b *testing.B) {
 					path = "/bench/minimal-insert"
 				}
 				best, p99 := 0.0, time.Duration(0)
-				for _, rate := range []int{250, 500, 1000, 2000, 3000, 4000, 5000, 6000, 8000} {
+				for _, rate := range []int{250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000} {
 					m := attack(srv.URL+path, token, bodies, rate, time.Duration(seconds)*time.Second)
 					ok := m.Success == 1 && m.Latencies.P99 <= 50*time.Millisecond
 					b.Logf("%s %s at %d/s: %.0f/s done, success %.3f, p50 %s, p99 %s", engine, route, rate, m.Throughput, m.Success,
