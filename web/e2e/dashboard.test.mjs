@@ -95,6 +95,29 @@ function distinctColours(page, png) {
   }, png.toString('base64'))
 }
 
+/** A 1920×1080 page of its own context, and the page errors (and CSP refusals) it meets. */
+async function screenPage(browser, baseURL) {
+  const context = await browser.newContext({ baseURL, locale: 'zh-CN', viewport: { width: 1920, height: 1080 } })
+  const page = await context.newPage()
+  page.setDefaultTimeout(20_000)
+  const errors = []
+  page.on('pageerror', (err) => errors.push(err.message))
+  page.on('console', (msg) => {
+    if (msg.text().includes('Content Security Policy')) errors.push(msg.text())
+  })
+  return { context, page, errors }
+}
+
+/** Opens the big screen, signing in on the way as the admin. */
+async function signInToScreen(page) {
+  await page.goto('/screen')
+  await page.getByTestId('login-page').waitFor()
+  await page.getByTestId('login-username').fill(ADMIN.username)
+  await page.getByTestId('login-password').fill(ADMIN.password)
+  await page.getByTestId('login-submit').click()
+  await page.getByTestId('screen').waitFor()
+}
+
 /** The bytes a V8 heap snapshot gives to JavaScript's own values: objects, closures, arrays, strings, numbers. */
 function jsOwnedBytes(snapshot) {
   const { node_fields: fields, node_types: [types] } = snapshot.snapshot.meta
@@ -168,18 +191,7 @@ describe('big screen', { timeout: 2 * TEST_TIMEOUT_MS }, () => {
     'drills from the city to a grid and shows an event reported and closed there without a reload',
     { timeout: TEST_TIMEOUT_MS },
     async (t) => {
-      const context = await browser.newContext({
-        baseURL: server.baseURL,
-        locale: 'zh-CN',
-        viewport: { width: 1920, height: 1080 },
-      })
-      const page = await context.newPage()
-      page.setDefaultTimeout(20_000)
-      const errors = []
-      page.on('pageerror', (err) => errors.push(err.message))
-      page.on('console', (msg) => {
-        if (msg.text().includes('Content Security Policy')) errors.push(msg.text())
-      })
+      const { context, page, errors } = await screenPage(browser, server.baseURL)
       let navigations = 0
       page.on('framenavigated', (f) => {
         if (f === page.mainFrame()) navigations++
@@ -187,12 +199,7 @@ describe('big screen', { timeout: 2 * TEST_TIMEOUT_MS }, () => {
 
       try {
         // Signing in on the way to the screen brings one back to it.
-        await page.goto('/screen')
-        await page.getByTestId('login-page').waitFor()
-        await page.getByTestId('login-username').fill(ADMIN.username)
-        await page.getByTestId('login-password').fill(ADMIN.password)
-        await page.getByTestId('login-submit').click()
-        await page.getByTestId('screen').waitFor()
+        await signInToScreen(page)
         assert.equal(new URL(page.url()).pathname, '/screen')
         await page.getByTestId('screen-region').getByText(chain[0].name, { exact: true }).waitFor()
         await page.getByTestId('screen-live').getByText('实时').waitFor()
@@ -282,22 +289,9 @@ describe('big screen', { timeout: 2 * TEST_TIMEOUT_MS }, () => {
     'stays flat in memory while it drills down and back and follows changes, round after round',
     { timeout: TEST_TIMEOUT_MS },
     async (t) => {
-      const context = await browser.newContext({
-        baseURL: server.baseURL,
-        locale: 'zh-CN',
-        viewport: { width: 1920, height: 1080 },
-      })
-      const page = await context.newPage()
-      page.setDefaultTimeout(20_000)
-      const errors = []
-      page.on('pageerror', (err) => errors.push(err.message))
+      const { context, page, errors } = await screenPage(browser, server.baseURL)
       try {
-        await page.goto('/screen')
-        await page.getByTestId('login-page').waitFor()
-        await page.getByTestId('login-username').fill(ADMIN.username)
-        await page.getByTestId('login-password').fill(ADMIN.password)
-        await page.getByTestId('login-submit').click()
-        await page.getByTestId('screen').waitFor()
+        await signInToScreen(page)
         // The map held on the people panel: its children's order, and so the
         // regions each round visits, stay the same while events come in.
         await page.goto('/screen?panel=people')
