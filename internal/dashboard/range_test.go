@@ -86,3 +86,28 @@ func fieldIs(err error, field string) bool {
 	e, ok := apperr.As(err)
 	return ok && len(e.Fields) > 0 && e.Fields[0].Field == field
 }
+
+func TestStatsDays(t *testing.T) {
+	day := func(s string) int32 {
+		d, _ := time.Parse(time.DateOnly, s)
+		return int32(d.Unix() / 86400)
+	}
+	for _, c := range []struct {
+		from, to string
+		lo, hi   string
+		ok       bool
+	}{
+		{"2026-02", "2026-02", "2026-02-01", "2026-02-28", true},
+		{"2024-02", "2024-03", "2024-02-01", "2024-03-31", true}, // a leap February
+		{"2026-12", "2026-12", "2026-12-01", "2026-12-31", true},
+		{"2026-11-29", "2026-11-29", "2026-11-29", "2026-11-29", true},
+		{"2026-11-01", "2026-12-03", "2026-11-01", "2026-12-03", true},
+		{"2026-13", "2026-13", "", "", false},
+		{"2026-11", "2026-11-02", "", "", false},
+	} {
+		lo, hi, ok := statsDays(c.from, c.to)
+		if ok != c.ok || ok && (lo != day(c.lo) || hi != day(c.hi)) {
+			t.Errorf("statsDays(%s, %s) = %d, %d, %v; want %s, %s, %v", c.from, c.to, lo, hi, ok, c.lo, c.hi, c.ok)
+		}
+	}
+}

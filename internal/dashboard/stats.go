@@ -37,7 +37,7 @@ func (c eventCounts) Counts(ctx context.Context, code, from, to, category string
 	if n == nil {
 		return nil, false, nil
 	}
-	lo, hi, ok := dayBounds(from, to)
+	lo, hi, ok := statsDays(from, to)
 	if !ok {
 		return nil, false, nil
 	}
@@ -106,9 +106,9 @@ func (s *Service) loadedNode(code string) *node {
 	return t.byCode[code]
 }
 
-// dayBounds are the day numbers of from..to: months YYYY-MM (from the
+// statsDays are the day numbers of from..to: months YYYY-MM (from the
 // first day of from to the last of to) or days YYYY-MM-DD.
-func dayBounds(from, to string) (int32, int32, bool) {
+func statsDays(from, to string) (int32, int32, bool) {
 	layout := time.DateOnly
 	if len(from) == len("2006-01") {
 		layout = "2006-01"
