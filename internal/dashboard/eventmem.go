@@ -54,18 +54,40 @@ func measureAt(name string) int {
 	panic("dashboard: unknown measure " + name)
 }
 
-// fact is one event as the panels see it.
+// fact is one event as the panels see it. It holds no pointer (its
+// strings are symbols of the store), and the store keeps facts as values
+// in maps of their own: a city's million events are then memory the
+// collector never has to look through.
 type fact struct {
 	id       int64
-	leaf     string // region path
-	grid     string
 	day      int32 // report day in the deployment's zone, days since 1970-01-01
-	category string
-	source   int8 // index in sources, -1 for another
-	dept     string
+	leaf     sym   // region path
+	grid     sym
+	category sym
+	dept     sym // lead department, 0 for none
 	measures uint32
-	state    int8      // an index in openStates while open, else -1
-	open     *openFact // while open
+	source   int8 // index in sources, -1 for another
+	state    int8 // an index in openStates while open, else -1
+}
+
+// sym stands for a string held once in the store's symbols; 0 is "".
+type sym int32
+
+// rawFact is an event as read from the table, before its strings become
+// symbols.
+type rawFact struct {
+	id                         int64
+	day                        int32
+	leaf, grid, category, dept string
+	measures                   uint32
+	source, state              int8
+	open                       *openFact // while open
+}
+
+// openEvent is an open event: its fact and what the lists and colours need.
+type openEvent struct {
+	fact
+	openFact
 }
 
 // openFact is what the lists and colours need of an open event.
@@ -92,7 +114,8 @@ type catCount struct{ cat, n int32 }
 
 type regionEvents map[int32]*dayFigures
 
-func (r regionEvents) add(f *fact, cat int32, sign int32) {
+func (r regionEvents) add(f fact, sign int32) {
+	cat := int32(f.category)
 	d := r[f.day]
 	if d == nil {
 		d = &dayFigures{}
@@ -122,32 +145,44 @@ func (r regionEvents) add(f *fact, cat int32, sign int32) {
 // eventStore holds the facts and the sums.
 type eventStore struct {
 	mu      sync.RWMutex
-	byID    map[int64]*fact
-	leaves  map[string]map[int64]*fact
-	open    map[string]map[int64]*fact // leaf → its open events
-	paths   []string                   // sorted leaves, rebuilt when one appears or empties
-	regions map[string]regionEvents    // region code (city to village) → sums
-	depts   map[string]regionEvents    // lead department → sums
-	cats    map[string]int32           // category → its index in dayFigures
-	catName []string                   // by index
+	byID    map[int64]sym                  // event → its leaf
+	leaves  map[string]map[int64]fact      // leaf → its events
+	open    map[string]map[int64]openEvent // leaf → its open events
+	paths   []string                       // sorted leaves, rebuilt when one appears or empties
+	regions map[string]regionEvents        // region code (city to village) → sums
+	depts   map[string]regionEvents        // lead department → sums
+	names   []string                       // by symbol: leaves, grids, categories, departments
+	syms    map[string]sym
 	loaded  bool
 }
 
-// catOf is the index of a category, given one when first seen; the caller
-// holds mu for writing.
-func (st *eventStore) catOf(code string) int32 {
-	i, ok := st.cats[code]
+// symOf is the symbol of a string, made when first seen; the caller holds
+// mu for writing.
+func (st *eventStore) symOf(v string) sym {
+	if v == "" {
+		return 0
+	}
+	i, ok := st.syms[v]
 	if !ok {
-		i = int32(len(st.catName))
-		st.cats[code] = i
-		st.catName = append(st.catName, code)
+		i = sym(len(st.names))
+		st.syms[v] = i
+		st.names = append(st.names, v)
 	}
 	return i
 }
 
+// name is the string of a symbol; the caller holds mu.
+func (st *eventStore) name(i sym) string { return st.names[i] }
+
+// factOf makes a read event a fact; the caller holds mu for writing.
+func (st *eventStore) factOf(r rawFact) fact {
+	return fact{id: r.id, day: r.day, leaf: st.symOf(r.leaf), grid: st.symOf(r.grid), category: st.symOf(r.category),
+		dept: st.symOf(r.dept), measures: r.measures, source: r.source, state: r.state}
+}
+
 func newEventStore() *eventStore {
-	return &eventStore{byID: map[int64]*fact{}, leaves: map[string]map[int64]*fact{}, open: map[string]map[int64]*fact{},
-		regions: map[string]regionEvents{}, depts: map[string]regionEvents{}, cats: map[string]int32{}}
+	return &eventStore{byID: map[int64]sym{}, leaves: map[string]map[int64]fact{}, open: map[string]map[int64]openEvent{},
+		regions: map[string]regionEvents{}, depts: map[string]regionEvents{}, names: []string{""}, syms: map[string]sym{}}
 }
 
 // owners are the region codes above a leaf that keep sums: every level
@@ -160,64 +195,76 @@ func owners(leaf string) []string {
 	return parts
 }
 
-func (st *eventStore) apply(f *fact, sign int32) {
-	cat := st.catOf(f.category)
-	for _, o := range owners(f.leaf) {
+func (st *eventStore) apply(f fact, sign int32) {
+	for _, o := range owners(st.name(f.leaf)) {
 		r := st.regions[o]
 		if r == nil {
 			r = regionEvents{}
 			st.regions[o] = r
 		}
-		r.add(f, cat, sign)
+		r.add(f, sign)
 	}
-	if f.dept != "" {
-		r := st.depts[f.dept]
+	if f.dept != 0 {
+		dept := st.name(f.dept)
+		r := st.depts[dept]
 		if r == nil {
 			r = regionEvents{}
-			st.depts[f.dept] = r
+			st.depts[dept] = r
 		}
-		r.add(f, cat, sign)
+		r.add(f, sign)
 	}
 }
 
-func (st *eventStore) remove(f *fact) bool {
+// held is the fact of an event held, if any.
+func (st *eventStore) held(id int64) (fact, bool) {
+	leaf, ok := st.byID[id]
+	if !ok {
+		return fact{}, false
+	}
+	f, ok := st.leaves[st.name(leaf)][id]
+	return f, ok
+}
+
+func (st *eventStore) remove(f fact) bool {
 	st.apply(f, -1)
 	delete(st.byID, f.id)
 	reshaped := false
-	if l := st.leaves[f.leaf]; l != nil {
+	leaf := st.name(f.leaf)
+	if l := st.leaves[leaf]; l != nil {
 		delete(l, f.id)
 		if len(l) == 0 {
-			delete(st.leaves, f.leaf)
+			delete(st.leaves, leaf)
 			reshaped = true
 		}
 	}
-	if o := st.open[f.leaf]; o != nil {
+	if o := st.open[leaf]; o != nil {
 		delete(o, f.id)
 		if len(o) == 0 {
-			delete(st.open, f.leaf)
+			delete(st.open, leaf)
 		}
 	}
 	return reshaped
 }
 
-func (st *eventStore) insert(f *fact) bool {
+func (st *eventStore) insert(f fact, open *openFact) bool {
 	st.apply(f, 1)
-	st.byID[f.id] = f
+	st.byID[f.id] = f.leaf
 	reshaped := false
-	l := st.leaves[f.leaf]
+	leaf := st.name(f.leaf)
+	l := st.leaves[leaf]
 	if l == nil {
-		l = map[int64]*fact{}
-		st.leaves[f.leaf] = l
+		l = map[int64]fact{}
+		st.leaves[leaf] = l
 		reshaped = true
 	}
 	l[f.id] = f
-	if f.state >= 0 {
-		o := st.open[f.leaf]
+	if f.state >= 0 && open != nil {
+		o := st.open[leaf]
 		if o == nil {
-			o = map[int64]*fact{}
-			st.open[f.leaf] = o
+			o = map[int64]openEvent{}
+			st.open[leaf] = o
 		}
-		o[f.id] = f
+		o[f.id] = openEvent{fact: f, openFact: *open}
 	}
 	return reshaped
 }
@@ -275,7 +322,7 @@ func (s *Service) loadEvents(ctx context.Context, path string) error {
 	if err != nil {
 		return fmt.Errorf("dashboard: load events: %w", err)
 	}
-	var fresh []*fact
+	var fresh []rawFact
 	interned := map[string]string{}
 	intern := func(v string) string {
 		if x, ok := interned[v]; ok {
@@ -285,7 +332,7 @@ func (s *Service) loadEvents(ctx context.Context, path string) error {
 		return v
 	}
 	for rows.Next() {
-		f := &fact{}
+		f := rawFact{}
 		var created time.Time
 		var src, state, code, title, warning string
 		var measures int64
@@ -341,7 +388,7 @@ func (s *Service) loadEvents(ctx context.Context, path string) error {
 
 // replaceEvents puts fresh in the place of the events held in [lo, hi)
 // and returns the ids of those that are no longer there.
-func (s *Service) replaceEvents(lo, hi string, fresh []*fact) []any {
+func (s *Service) replaceEvents(lo, hi string, fresh []rawFact) []any {
 	st := s.events
 	st.mu.Lock()
 	defer st.mu.Unlock()
@@ -350,7 +397,7 @@ func (s *Service) replaceEvents(lo, hi string, fresh []*fact) []any {
 	for _, f := range fresh {
 		seen[f.id] = true
 	}
-	var gone []*fact
+	var gone []fact
 	var moved []any
 	for _, leaf := range st.leavesIn(lo, hi) {
 		for _, f := range st.leaves[leaf] {
@@ -361,15 +408,17 @@ func (s *Service) replaceEvents(lo, hi string, fresh []*fact) []any {
 		}
 	}
 	for _, f := range fresh {
-		if old := st.byID[f.id]; old != nil && (old.leaf < lo || old.leaf >= hi) {
-			gone = append(gone, old)
+		if old, ok := st.held(f.id); ok {
+			if leaf := st.name(old.leaf); leaf < lo || leaf >= hi {
+				gone = append(gone, old)
+			}
 		}
 	}
 	for _, f := range gone {
 		reshaped = st.remove(f) || reshaped
 	}
 	for _, f := range fresh {
-		reshaped = st.insert(f) || reshaped
+		reshaped = st.insert(st.factOf(f), f.open) || reshaped
 	}
 	if reshaped || !st.loaded {
 		st.paths = st.paths[:0]
@@ -409,7 +458,7 @@ func (s *Service) markMoved(ctx context.Context, ids []any) {
 type eventSums struct {
 	s      *Service
 	days   regionEvents
-	leaves []map[int64]*fact
+	leaves []map[int64]fact
 }
 
 // sumsOf gives the figures of a region; the caller holds mu.
@@ -435,7 +484,7 @@ func (s *Service) rangeDays(r Range) (int32, int32) {
 }
 
 // each calls fn for the events of a grid reported in [from, to].
-func (e eventSums) each(from, to int32, fn func(f *fact)) {
+func (e eventSums) each(from, to int32, fn func(f fact)) {
 	for _, l := range e.leaves {
 		for _, f := range l {
 			if f.day >= from && f.day <= to {
@@ -460,7 +509,7 @@ func (e eventSums) vector(r Range) [numMeasures]int64 {
 	var sum [numMeasures]int64
 	from, to := e.s.rangeDays(r)
 	if e.days == nil {
-		e.each(from, to, func(f *fact) {
+		e.each(from, to, func(f fact) {
 			for b := f.measures; b != 0; b &= b - 1 {
 				if i := bits.TrailingZeros32(b); i < numMeasures {
 					sum[i]++
@@ -494,7 +543,7 @@ func (e eventSums) byDay(r Range) []DayFigures {
 		out = append(out, df)
 	}
 	if e.days == nil {
-		e.each(from, to, func(f *fact) {
+		e.each(from, to, func(f fact) {
 			out[f.day-from].Reported += int64(f.measures >> mReported & 1)
 			out[f.day-from].Closed += int64(f.measures >> mClosed & 1)
 		})
@@ -506,7 +555,7 @@ func (e eventSums) bySource(r Range) map[string]int64 {
 	var sum [6]int64
 	from, to := e.s.rangeDays(r)
 	if e.days == nil {
-		e.each(from, to, func(f *fact) {
+		e.each(from, to, func(f fact) {
 			if f.source >= 0 {
 				sum[f.source]++
 			}
@@ -540,16 +589,16 @@ func (e eventSums) categories(r Range) map[string]int64 {
 	}
 	from, to := e.s.rangeDays(r)
 	if e.days == nil {
-		e.each(from, to, func(f *fact) {
+		e.each(from, to, func(f fact) {
 			if f.measures&1 != 0 {
-				count(f.category, 1)
+				count(e.s.events.name(f.category), 1)
 			}
 		})
 	}
 	for d := from; d <= to && e.days != nil; d++ {
 		if f := e.days[d]; f != nil {
 			for _, c := range f.cats {
-				count(e.s.events.catName[c.cat], int64(c.n))
+				count(e.s.events.name(sym(c.cat)), int64(c.n))
 			}
 		}
 	}
@@ -558,34 +607,34 @@ func (e eventSums) categories(r Range) map[string]int64 {
 
 // refHeap keeps the first k events of an order, the worst on top.
 type refHeap struct {
-	items []*fact
-	less  func(a, b *fact) bool // a comes before b in the list
+	items []openEvent
+	less  func(a, b *openEvent) bool // a comes before b in the list
 }
 
 func (h *refHeap) Len() int           { return len(h.items) }
-func (h *refHeap) Less(i, j int) bool { return h.less(h.items[j], h.items[i]) }
+func (h *refHeap) Less(i, j int) bool { return h.less(&h.items[j], &h.items[i]) }
 func (h *refHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *refHeap) Push(x any)         { h.items = append(h.items, x.(*fact)) }
+func (h *refHeap) Push(x any)         { h.items = append(h.items, x.(openEvent)) }
 func (h *refHeap) Pop() any {
 	x := h.items[len(h.items)-1]
 	h.items = h.items[:len(h.items)-1]
 	return x
 }
 
-func (h *refHeap) offer(f *fact, k int) {
+func (h *refHeap) offer(f *openEvent, k int) {
 	if len(h.items) < k {
-		heap.Push(h, f)
+		heap.Push(h, *f)
 		return
 	}
-	if h.less(f, h.items[0]) {
-		h.items[0] = f
+	if h.less(f, &h.items[0]) {
+		h.items[0] = *f
 		heap.Fix(h, 0)
 	}
 }
 
-func (h *refHeap) sorted() []*fact {
-	out := append([]*fact(nil), h.items...)
-	sort.Slice(out, func(i, j int) bool { return h.less(out[i], out[j]) })
+func (h *refHeap) sorted() []openEvent {
+	out := slices.Clone(h.items)
+	sort.Slice(out, func(i, j int) bool { return h.less(&out[i], &out[j]) })
 	return out
 }
 
@@ -601,13 +650,13 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 	lo, hi := pathRange(n.Path)
 	leaves := st.leavesIn(lo, hi)
 	perGrid := make(map[string]int64, len(leaves)) // sized once: a city has thousands
-	overdue := &refHeap{less: func(a, b *fact) bool {
-		if a.open.due != b.open.due {
-			return a.open.due > b.open.due
+	overdue := &refHeap{less: func(a, b *openEvent) bool {
+		if a.due != b.due {
+			return a.due > b.due
 		}
 		return a.id > b.id
 	}}
-	supervised := &refHeap{less: func(a, b *fact) bool { return a.id > b.id }}
+	supervised := &refHeap{less: func(a, b *openEvent) bool { return a.id > b.id }}
 	for _, leaf := range leaves {
 		open := st.open[leaf]
 		if len(open) == 0 {
@@ -620,23 +669,23 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 		}
 		for _, f := range open {
 			byState[f.state]++
-			late := f.open.due != 0 && f.open.due < nowMicro
+			late := f.due != 0 && f.due < nowMicro
 			switch {
-			case f.open.warning == "red" || late:
+			case f.warning == "red" || late:
 				byColour[2]++
-			case f.open.warning == "yellow":
+			case f.warning == "yellow":
 				byColour[1]++
 			default:
 				byColour[0]++
 			}
 			if !gridLeaf {
-				perGrid[f.grid]++
+				perGrid[st.name(f.grid)]++
 			}
 			if late && f.state < 5 { // not parked
-				overdue.offer(f, listLimit)
+				overdue.offer(&f, listLimit)
 			}
-			if f.open.supervised {
-				supervised.offer(f, listLimit)
+			if f.supervised {
+				supervised.offer(&f, listLimit)
 			}
 		}
 	}
@@ -670,11 +719,11 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 		}
 		out.Hotspots = append(out.Hotspots, h)
 	}
-	ref := func(f *fact, deadline int64) EventRef {
-		e := EventRef{ID: f.id, Code: f.open.code, Title: f.open.title, State: openStates[f.state], GridCode: f.grid,
-			Colour: colourOf(f.open.warning, f.open.due != 0 && f.open.due < nowMicro)}
+	ref := func(f openEvent, deadline int64) EventRef {
+		e := EventRef{ID: f.id, Code: f.code, Title: f.title, State: openStates[f.state], GridCode: st.name(f.grid),
+			Colour: colourOf(f.warning, f.due != 0 && f.due < nowMicro)}
 		if deadline == 0 {
-			deadline = f.open.due
+			deadline = f.due
 		}
 		if deadline != 0 {
 			d := time.UnixMicro(deadline).UTC()
@@ -684,10 +733,10 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 	}
 	out.Overdue = []EventRef{}
 	for _, f := range overdue.sorted() {
-		out.Overdue = append(out.Overdue, ref(f, f.open.due))
+		out.Overdue = append(out.Overdue, ref(f, f.due))
 	}
 	out.Supervised = []EventRef{}
 	for _, f := range supervised.sorted() {
-		out.Supervised = append(out.Supervised, ref(f, f.open.supDue))
+		out.Supervised = append(out.Supervised, ref(f, f.supDue))
 	}
 }

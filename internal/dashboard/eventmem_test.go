@@ -25,13 +25,13 @@ func TestEventStoreEqualsRecount(t *testing.T) {
 	}
 	rapid.Check(t, func(t *rapid.T) {
 		s := New(Config{})
-		truth := map[int64]fact{} // the events table
-		model := map[int64]fact{} // the events as last loaded
+		truth := map[int64]rawFact{} // the events table
+		model := map[int64]rawFact{} // the events as last loaded
 		for step := range rapid.IntRange(1, 30).Draw(t, "steps") {
 			// Change some events in the table.
 			for range rapid.IntRange(0, 6).Draw(t, fmt.Sprintf("changes %d", step)) {
 				id := int64(rapid.IntRange(1, 25).Draw(t, "id"))
-				f := fact{id: id, leaf: rapid.SampledFrom(leaves).Draw(t, "leaf"), day: int32(rapid.IntRange(20000, 20004).Draw(t, "day")),
+				f := rawFact{id: id, leaf: rapid.SampledFrom(leaves).Draw(t, "leaf"), day: int32(rapid.IntRange(20000, 20004).Draw(t, "day")),
 					category: rapid.SampledFrom([]string{"a.x", "a.y", "b"}).Draw(t, "category"), source: int8(rapid.IntRange(-1, 5).Draw(t, "source")),
 					dept: rapid.SampledFrom([]string{"", "d1", "d2"}).Draw(t, "dept"), measures: uint32(rapid.IntRange(0, 1<<numMeasures-1).Draw(t, "measures")),
 					state: int8(rapid.IntRange(-1, 5).Draw(t, "state"))}
@@ -49,11 +49,10 @@ func TestEventStoreEqualsRecount(t *testing.T) {
 						delete(model, id) // moved away unless loaded again below
 					}
 				}
-				var fresh []*fact
+				var fresh []rawFact
 				for id, f := range truth {
 					if f.leaf >= lo && f.leaf < hi {
-						c := f
-						fresh = append(fresh, &c)
+						fresh = append(fresh, f)
 						model[id] = f
 					}
 				}
@@ -72,22 +71,23 @@ func TestEventStoreEqualsRecount(t *testing.T) {
 }
 
 // check compares the store with a recount of the events it was given.
-func check(t *rapid.T, s *Service, model map[int64]fact) {
+func check(t *rapid.T, s *Service, model map[int64]rawFact) {
 	want := map[string]regionEvents{}
 	depts := map[string]regionEvents{}
 	open := map[int64]bool{}
-	for _, f := range model {
-		for _, o := range owners(f.leaf) {
+	for _, raw := range model {
+		f := s.events.factOf(raw)
+		for _, o := range owners(raw.leaf) {
 			if want[o] == nil {
 				want[o] = regionEvents{}
 			}
-			want[o].add(&f, s.events.catOf(f.category), 1)
+			want[o].add(f, 1)
 		}
-		if f.dept != "" {
-			if depts[f.dept] == nil {
-				depts[f.dept] = regionEvents{}
+		if raw.dept != "" {
+			if depts[raw.dept] == nil {
+				depts[raw.dept] = regionEvents{}
 			}
-			depts[f.dept].add(&f, s.events.catOf(f.category), 1)
+			depts[raw.dept].add(f, 1)
 		}
 		if f.state >= 0 {
 			open[f.id] = true
@@ -123,8 +123,8 @@ func check(t *rapid.T, s *Service, model map[int64]fact) {
 	held := map[int64]bool{}
 	for leaf, o := range s.events.open {
 		for id, f := range o {
-			if f.leaf != leaf || !strings.HasPrefix(leaf, "/") {
-				t.Fatalf("open event %d under %s says %s", id, leaf, f.leaf)
+			if s.events.name(f.leaf) != leaf || !strings.HasPrefix(leaf, "/") || model[id].open == nil || f.openFact != *model[id].open {
+				t.Fatalf("open event %d under %s says %s (%+v)", id, leaf, s.events.name(f.leaf), f)
 			}
 			held[id] = true
 		}

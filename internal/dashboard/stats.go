@@ -73,9 +73,9 @@ func (c eventCounts) Counts(ctx context.Context, code, from, to, category string
 				sums.leaves = append(sums.leaves, l)
 			}
 		}
-		sums.each(lo, hi, func(f *fact) {
-			if category != "*" && f.category != category &&
-				!(strings.HasPrefix(f.category, category) && f.category[len(category)] == '.') {
+		sums.each(lo, hi, func(f fact) {
+			if c := st.name(f.category); category != "*" && c != category &&
+				!(strings.HasPrefix(c, category) && c[len(category)] == '.') {
 				return
 			}
 			for b := f.measures; b != 0; b &= b - 1 {
