@@ -8,7 +8,7 @@ package dashboard
 
 import (
 	"context"
-	"encoding/json"
+	json "github.com/goccy/go-json"
 	"fmt"
 	"log/slog"
 	"regexp"
