@@ -8,7 +8,6 @@ package dashboard
 
 import (
 	"context"
-	json "github.com/goccy/go-json"
 	"fmt"
 	"log/slog"
 	"regexp"
@@ -17,6 +16,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	json "github.com/goccy/go-json"
 
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/auth"
