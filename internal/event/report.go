@@ -165,9 +165,10 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	var out Filed
 	var similarErr error
 	looked := make(chan struct{})
+	probe := e // a copy: filing fills e in meanwhile
 	go func() {
 		defer close(looked)
-		out.Similar, similarErr = s.similar(ctx, e)
+		out.Similar, similarErr = s.similar(ctx, probe)
 	}()
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return s.file(ctx, tx, p, &e, cat, phone, now)
