@@ -608,11 +608,14 @@ func (e eventSums) categories(r Range) map[string]int64 {
 // refHeap keeps the first k events of an order, the worst on top.
 type refHeap struct {
 	items []openEvent
-	less  func(a, b *openEvent) bool // a comes before b in the list
+	// less says a comes before b in the list. Values, not pointers: a
+	// pointer to the event offered would make every open event a heap
+	// allocation.
+	less func(a, b openEvent) bool
 }
 
 func (h *refHeap) Len() int           { return len(h.items) }
-func (h *refHeap) Less(i, j int) bool { return h.less(&h.items[j], &h.items[i]) }
+func (h *refHeap) Less(i, j int) bool { return h.less(h.items[j], h.items[i]) }
 func (h *refHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
 func (h *refHeap) Push(x any)         { h.items = append(h.items, x.(openEvent)) }
 func (h *refHeap) Pop() any {
@@ -621,20 +624,20 @@ func (h *refHeap) Pop() any {
 	return x
 }
 
-func (h *refHeap) offer(f *openEvent, k int) {
+func (h *refHeap) offer(f openEvent, k int) {
 	if len(h.items) < k {
-		heap.Push(h, *f)
+		heap.Push(h, f)
 		return
 	}
-	if h.less(f, &h.items[0]) {
-		h.items[0] = *f
+	if h.less(f, h.items[0]) {
+		h.items[0] = f
 		heap.Fix(h, 0)
 	}
 }
 
 func (h *refHeap) sorted() []openEvent {
 	out := slices.Clone(h.items)
-	sort.Slice(out, func(i, j int) bool { return h.less(&out[i], &out[j]) })
+	sort.Slice(out, func(i, j int) bool { return h.less(out[i], out[j]) })
 	return out
 }
 
@@ -650,13 +653,13 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 	lo, hi := pathRange(n.Path)
 	leaves := st.leavesIn(lo, hi)
 	perGrid := make(map[string]int64, len(leaves)) // sized once: a city has thousands
-	overdue := &refHeap{less: func(a, b *openEvent) bool {
+	overdue := &refHeap{less: func(a, b openEvent) bool {
 		if a.due != b.due {
 			return a.due > b.due
 		}
 		return a.id > b.id
 	}}
-	supervised := &refHeap{less: func(a, b *openEvent) bool { return a.id > b.id }}
+	supervised := &refHeap{less: func(a, b openEvent) bool { return a.id > b.id }}
 	for _, leaf := range leaves {
 		open := st.open[leaf]
 		if len(open) == 0 {
@@ -682,10 +685,10 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 				perGrid[st.name(f.grid)]++
 			}
 			if late && f.state < 5 { // not parked
-				overdue.offer(&f, listLimit)
+				overdue.offer(f, listLimit)
 			}
 			if f.supervised {
-				supervised.offer(&f, listLimit)
+				supervised.offer(f, listLimit)
 			}
 		}
 	}
