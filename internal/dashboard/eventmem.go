@@ -467,12 +467,24 @@ func (s *Service) sumsOf(n *node) eventSums {
 	if n.Level < 5 {
 		return eventSums{s: s, days: st.regions[n.Code]}
 	}
-	lo, hi := pathRange(n.Path)
-	e := eventSums{s: s}
+	leaves, _ := st.factsUnder(n.Path, 0)
+	return eventSums{s: s, leaves: leaves}
+}
+
+// factsUnder are the events of the leaves under path, as long as there
+// are at most limit of them (0: any number); the caller holds mu.
+func (st *eventStore) factsUnder(path string, limit int) ([]map[int64]fact, bool) {
+	lo, hi := pathRange(path)
+	var out []map[int64]fact
+	held := 0
 	for _, leaf := range st.leavesIn(lo, hi) {
-		e.leaves = append(e.leaves, st.leaves[leaf])
+		l := st.leaves[leaf]
+		if held += len(l); limit > 0 && held > limit {
+			return nil, false
+		}
+		out = append(out, l)
 	}
-	return e
+	return out, true
 }
 
 func (s *Service) deptSums(code string) eventSums {
@@ -495,29 +507,42 @@ func (e eventSums) each(from, to int32, fn func(f fact)) {
 }
 
 // totals sums the measures over a range, by name.
-func (e eventSums) totals(r Range) map[string]int64 {
-	sum := e.vector(r)
+func (e eventSums) totals(r Range) map[string]int64 { return byMeasure(e.vector(r)) }
+
+// byMeasure names the figures of a vector.
+func byMeasure(v [numMeasures]int64) map[string]int64 {
 	out := make(map[string]int64, numMeasures)
 	for i, m := range event.Measures() {
-		out[m] = sum[i]
+		out[m] = v[i]
 	}
 	return out
 }
 
 // vector sums the measures over a range, in the order of event.Measures.
 func (e eventSums) vector(r Range) [numMeasures]int64 {
-	var sum [numMeasures]int64
 	from, to := e.s.rangeDays(r)
+	return e.sumDays(from, to, nil)
+}
+
+// sumDays sums the measures of the days from..to (day numbers): the sums
+// per day of a region above the grids, else the events held, those keep
+// accepts (nil: all).
+func (e eventSums) sumDays(from, to int32, keep func(f fact) bool) [numMeasures]int64 {
+	var sum [numMeasures]int64
 	if e.days == nil {
 		e.each(from, to, func(f fact) {
+			if keep != nil && !keep(f) {
+				return
+			}
 			for b := f.measures; b != 0; b &= b - 1 {
 				if i := bits.TrailingZeros32(b); i < numMeasures {
 					sum[i]++
 				}
 			}
 		})
+		return sum
 	}
-	for d := from; d <= to && e.days != nil; d++ {
+	for d := from; d <= to; d++ {
 		if f := e.days[d]; f != nil {
 			for i, v := range f.m {
 				sum[i] += int64(v)

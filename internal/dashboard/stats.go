@@ -2,7 +2,6 @@ package dashboard
 
 import (
 	"context"
-	"math/bits"
 	"strings"
 	"time"
 
@@ -47,49 +46,20 @@ func (c eventCounts) Counts(ctx context.Context, code, from, to, category string
 	st := s.events
 	st.mu.RLock()
 	defer st.mu.RUnlock()
-	var sum [numMeasures]int64
-	sums := s.sumsOf(n)
-	switch {
-	case category == "*" && sums.days != nil:
-		for d := lo; d <= hi; d++ {
-			if f := sums.days[d]; f != nil {
-				for i, v := range f.m {
-					sum[i] += int64(v)
-				}
-			}
-		}
-	case n.Level < 5 && category == "*":
-		// No event ever under the region.
-	default:
-		if sums.leaves == nil {
-			pl, ph := pathRange(n.Path)
-			held := 0
-			for _, leaf := range st.leavesIn(pl, ph) {
-				l := st.leaves[leaf]
-				held += len(l)
-				if held > scanLimit {
-					return nil, false, nil
-				}
-				sums.leaves = append(sums.leaves, l)
-			}
-		}
-		sums.each(lo, hi, func(f fact) {
-			if c := st.name(f.category); category != "*" && c != category &&
-				!(strings.HasPrefix(c, category) && c[len(category)] == '.') {
-				return
-			}
-			for b := f.measures; b != 0; b &= b - 1 {
-				if i := bits.TrailingZeros32(b); i < numMeasures {
-					sum[i]++
-				}
-			}
-		})
+	if category == "*" {
+		return byMeasure(s.sumsOf(n).sumDays(lo, hi, nil)), true, nil
 	}
-	out := make(map[string]int64, numMeasures)
-	for i, m := range event.Measures() {
-		out[m] = sum[i]
+	// One category: summed from the events under the region, unless there
+	// are too many of them.
+	leaves, ok := st.factsUnder(n.Path, scanLimit)
+	if !ok {
+		return nil, false, nil
 	}
-	return out, true, nil
+	one := eventSums{s: s, leaves: leaves}
+	return byMeasure(one.sumDays(lo, hi, func(f fact) bool {
+		c := st.name(f.category)
+		return c == category || strings.HasPrefix(c, category) && c[len(category)] == '.'
+	})), true, nil
 }
 
 // loadedNode is a region of the tree once Start has finished, else nil.
