@@ -509,6 +509,12 @@ func (e eventSums) each(from, to int32, fn func(f fact)) {
 // totals sums the measures over a range, by name.
 func (e eventSums) totals(r Range) map[string]int64 { return byMeasure(e.vector(r)) }
 
+// closingRates are the closure, on-time closure and satisfaction rates of
+// a vector, as event.RatesOf works them out.
+func closingRates(k [numMeasures]int64) (closure, onTime, satisfaction *float64) {
+	return ratio(k[mClosed], k[mShouldClose]), ratio(k[mClosedOnTime], k[mShouldClose]), ratio(k[mSatisfied], k[mRated])
+}
+
 // byMeasure names the figures of a vector.
 func byMeasure(v [numMeasures]int64) map[string]int64 {
 	out := make(map[string]int64, numMeasures)

@@ -237,11 +237,11 @@ func (s *Service) eventsPanel(ctx context.Context, n *node, path []PathItem, r R
 	out.SlowestDepartments = s.slowestDepartments(n, r)
 	out.Children = []Child{}
 	for _, c := range n.children {
-		// The rates of event.RatesOf, from the vector.
 		k := s.sumsOf(c).vector(r)
+		closure, onTime, satisfaction := closingRates(k)
 		out.Children = append(out.Children, Child{Code: c.Code, Name: c.Name, Level: c.Level, Measures: map[string]any{
-			"reported": k[mReported], "closed": k[mClosed], "overdue": k[mOverdue], "closure_rate": ratio(k[mClosed], k[mShouldClose]),
-			"on_time_rate": ratio(k[mClosedOnTime], k[mShouldClose]), "satisfaction_rate": ratio(k[mSatisfied], k[mRated])}})
+			"reported": k[mReported], "closed": k[mClosed], "overdue": k[mOverdue], "closure_rate": closure,
+			"on_time_rate": onTime, "satisfaction_rate": satisfaction}})
 	}
 	return out, nil
 }

@@ -313,11 +313,8 @@ func (s *Service) ranking(n *node, attendance map[string]*float64) Ranking {
 	score := func(list []*node) []Score {
 		res := []Score{}
 		for _, r := range list {
-			// The rates of event.RatesOf, from the vector.
-			k := s.sumsOf(r).vector(month)
-			sc := Score{Code: r.Code, Name: r.Name, ClosureRate: ratio(k[mClosed], k[mShouldClose]),
-				OnTimeRate: ratio(k[mClosedOnTime], k[mShouldClose]), SatisfactionRate: ratio(k[mSatisfied], k[mRated]),
-				AttendanceRate: attendance[r.Code]}
+			sc := Score{Code: r.Code, Name: r.Name, AttendanceRate: attendance[r.Code]}
+			sc.ClosureRate, sc.OnTimeRate, sc.SatisfactionRate = closingRates(s.sumsOf(r).vector(month))
 			v := func(f *float64) float64 {
 				if f == nil {
 					return 0
