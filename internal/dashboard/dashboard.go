@@ -175,9 +175,9 @@ func (s *Service) Sizes() Sizes {
 	for _, o := range st.open {
 		z.OpenEvents += len(o)
 	}
-	for _, group := range []map[string]regionEvents{st.regions, st.depts} {
+	for _, group := range []map[string]*regionEvents{st.regions, st.depts} {
 		for _, r := range group {
-			z.DayFigures += len(r)
+			z.DayFigures += r.held()
 		}
 	}
 	st.mu.RUnlock()

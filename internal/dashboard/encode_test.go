@@ -9,6 +9,7 @@ import (
 
 	json "github.com/goccy/go-json"
 
+	"github.com/gridgov/gridgov/internal/event"
 	"github.com/gridgov/gridgov/internal/region"
 )
 
@@ -46,6 +47,14 @@ func fill(rng *rand.Rand, v reflect.Value, depth int) {
 		return
 	case reflect.TypeFor[region.Level]():
 		v.SetInt(int64(region.City) + rng.Int64N(5))
+		return
+	case reflect.TypeFor[NamedCounts]():
+		c, _ := randomCounts(rng)
+		v.Set(reflect.ValueOf(c))
+		return
+	case reflect.TypeFor[NamedRates]():
+		r, _ := randomRates(rng)
+		v.Set(reflect.ValueOf(r))
 		return
 	}
 	switch v.Kind() {
@@ -101,6 +110,14 @@ func fill(rng *rand.Rand, v reflect.Value, depth int) {
 			m.SetMapIndex(k, e)
 		}
 		v.Set(m)
+	case reflect.Interface: // a child's measures
+		var m any = Measures(nil)
+		if rng.IntN(2) == 0 {
+			m = eventChildMeasures{}
+		}
+		p := reflect.New(reflect.TypeOf(m))
+		fill(rng, p.Elem(), depth+1)
+		v.Set(p.Elem())
 	case reflect.Struct:
 		for i := range v.NumField() {
 			if v.Type().Field(i).IsExported() {
@@ -110,6 +127,63 @@ func fill(rng *rand.Rand, v reflect.Value, depth int) {
 	case reflect.Array:
 		for i := range v.Len() {
 			fill(rng, v.Index(i), depth+1)
+		}
+	}
+}
+
+var nameSets = []struct {
+	names *names
+	list  []string
+}{
+	{measureNames, event.Measures()}, {sourceNames, sources}, {stateNames, openStates}, {colourNames, []string{"green", "yellow", "red"}},
+	{newNames([]string{"b", "a<b", "é", "a"}), []string{"b", "a<b", "é", "a"}},
+}
+
+// randomCounts are counts of a random set of names, and the map they
+// stand for.
+func randomCounts(rng *rand.Rand) (NamedCounts, map[string]int64) {
+	set := nameSets[rng.IntN(len(nameSets))]
+	c := NamedCounts{names: set.names}
+	m := map[string]int64{}
+	for i, name := range set.list {
+		c.v[i] = rng.Int64N(2e12) - 1e12
+		m[name] = c.v[i]
+	}
+	return c, m
+}
+
+// randomRates are rates (some missing) and the map they stand for.
+func randomRates(rng *rand.Rand) (NamedRates, map[string]*float64) {
+	list := event.RateNames()
+	r := NamedRates{names: rateNames}
+	m := map[string]*float64{}
+	for i, name := range list {
+		m[name] = nil
+		if rng.IntN(4) > 0 {
+			r.v[i] = []float64{0, 1, 0.5, 1.0 / 3, 1e-7, 2.5e-9, 123456.789, 2e21}[rng.IntN(8)]
+			r.set |= 1 << i
+			m[name] = &r.v[i]
+		}
+	}
+	return r, m
+}
+
+// Named counts and rates are written as encoding/json writes the maps
+// they stand for.
+func TestNamedFiguresEncodeAsMaps(t *testing.T) {
+	rng := rand.New(rand.NewPCG(5, 6))
+	for range 500 {
+		c, cm := randomCounts(rng)
+		r, rm := randomRates(rng)
+		for _, pair := range [][2]any{{c, cm}, {r, rm}, {NamedCounts{}, map[string]int64(nil)}} {
+			got, err := stdjson.Marshal(pair[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, _ := stdjson.Marshal(pair[1])
+			if string(got) != string(want) {
+				t.Fatalf("%T:\ngot  %s\nwant %s", pair[0], got, want)
+			}
 		}
 	}
 }

@@ -55,9 +55,10 @@ func measureAt(name string) int {
 }
 
 // fact is one event as the panels see it. It holds no pointer (its
-// strings are symbols of the store), and the store keeps facts as values
-// in maps of their own: a city's million events are then memory the
-// collector never has to look through.
+// strings are symbols of the store), and the store keeps a leaf's facts
+// as values in a slice by report day: a city's million events are then
+// memory the collector never has to look through, and a month of a grid
+// is a run of its slice.
 type fact struct {
 	id       int64
 	day      int32 // report day in the deployment's zone, days since 1970-01-01
@@ -112,14 +113,48 @@ type dayFigures struct {
 
 type catCount struct{ cat, n int32 }
 
-type regionEvents map[int32]*dayFigures
+// regionEvents are the sums of a region (or a department) by report day,
+// from its first day on: the days of a range are a run of the slice.
+type regionEvents struct {
+	first int32
+	days  []*dayFigures
+}
 
-func (r regionEvents) add(f fact, sign int32) {
+// at is the sums of a day, nil for none.
+func (r *regionEvents) at(day int32) *dayFigures {
+	if r == nil || day < r.first || int(day-r.first) >= len(r.days) {
+		return nil
+	}
+	return r.days[day-r.first]
+}
+
+// held counts the days with sums.
+func (r *regionEvents) held() int {
+	n := 0
+	for _, d := range r.days {
+		if d != nil {
+			n++
+		}
+	}
+	return n
+}
+
+func (r *regionEvents) add(f fact, sign int32) {
 	cat := int32(f.category)
-	d := r[f.day]
+	switch {
+	case len(r.days) == 0:
+		r.first = f.day
+	case f.day < r.first:
+		r.days = append(make([]*dayFigures, r.first-f.day, int(r.first-f.day)+len(r.days)), r.days...)
+		r.first = f.day
+	}
+	if i := int(f.day - r.first); i >= len(r.days) {
+		r.days = append(r.days, make([]*dayFigures, i+1-len(r.days))...)
+	}
+	d := r.days[f.day-r.first]
 	if d == nil {
 		d = &dayFigures{}
-		r[f.day] = d
+		r.days[f.day-r.first] = d
 	}
 	for b := f.measures; b != 0; b &= b - 1 {
 		if i := bits.TrailingZeros32(b); i < numMeasures {
@@ -145,15 +180,22 @@ func (r regionEvents) add(f fact, sign int32) {
 // eventStore holds the facts and the sums.
 type eventStore struct {
 	mu      sync.RWMutex
-	byID    map[int64]sym                  // event → its leaf
-	leaves  map[string]map[int64]fact      // leaf → its events
-	open    map[string]map[int64]openEvent // leaf → its open events
-	paths   []string                       // sorted leaves, rebuilt when one appears or empties
-	regions map[string]regionEvents        // region code (city to village) → sums
-	depts   map[string]regionEvents        // lead department → sums
-	names   []string                       // by symbol: leaves, grids, categories, departments
+	byID    map[int64]factAt         // event → where its fact lies
+	leaves  map[string][]fact        // leaf → its events by report day, then id
+	open    map[string][]openEvent   // leaf → its open events
+	paths   []string                 // sorted leaves, rebuilt when one appears or empties
+	regions map[string]*regionEvents // region code (city to village) → sums
+	depts   map[string]*regionEvents // lead department → sums
+	names   []string                 // by symbol: leaves, grids, categories, departments
 	syms    map[string]sym
 	loaded  bool
+}
+
+// factAt is where an event's fact lies: its leaf, and its report day,
+// which orders the leaf's facts.
+type factAt struct {
+	leaf sym
+	day  int32
 }
 
 // symOf is the symbol of a string, made when first seen; the caller holds
@@ -181,8 +223,8 @@ func (st *eventStore) factOf(r rawFact) fact {
 }
 
 func newEventStore() *eventStore {
-	return &eventStore{byID: map[int64]sym{}, leaves: map[string]map[int64]fact{}, open: map[string]map[int64]openEvent{},
-		regions: map[string]regionEvents{}, depts: map[string]regionEvents{}, names: []string{""}, syms: map[string]sym{}}
+	return &eventStore{byID: map[int64]factAt{}, leaves: map[string][]fact{}, open: map[string][]openEvent{},
+		regions: map[string]*regionEvents{}, depts: map[string]*regionEvents{}, names: []string{""}, syms: map[string]sym{}}
 }
 
 // owners are the region codes above a leaf that keep sums: every level
@@ -199,7 +241,7 @@ func (st *eventStore) apply(f fact, sign int32) {
 	for _, o := range owners(st.name(f.leaf)) {
 		r := st.regions[o]
 		if r == nil {
-			r = regionEvents{}
+			r = &regionEvents{}
 			st.regions[o] = r
 		}
 		r.add(f, sign)
@@ -208,7 +250,7 @@ func (st *eventStore) apply(f fact, sign int32) {
 		dept := st.name(f.dept)
 		r := st.depts[dept]
 		if r == nil {
-			r = regionEvents{}
+			r = &regionEvents{}
 			st.depts[dept] = r
 		}
 		r.add(f, sign)
@@ -217,54 +259,75 @@ func (st *eventStore) apply(f fact, sign int32) {
 
 // held is the fact of an event held, if any.
 func (st *eventStore) held(id int64) (fact, bool) {
-	leaf, ok := st.byID[id]
+	at, ok := st.byID[id]
 	if !ok {
 		return fact{}, false
 	}
-	f, ok := st.leaves[st.name(leaf)][id]
-	return f, ok
+	l := st.leaves[st.name(at.leaf)]
+	if i, found := slices.BinarySearchFunc(l, at, func(f fact, at factAt) int { return cmp.Compare(f.day, at.day) }); found {
+		for ; i < len(l) && l[i].day == at.day; i++ {
+			if l[i].id == id {
+				return l[i], true
+			}
+		}
+	}
+	return fact{}, false
 }
 
-func (st *eventStore) remove(f fact) bool {
-	st.apply(f, -1)
-	delete(st.byID, f.id)
-	reshaped := false
-	leaf := st.name(f.leaf)
-	if l := st.leaves[leaf]; l != nil {
-		delete(l, f.id)
+// byDay orders a leaf's facts.
+func byDay(a, b fact) int {
+	if c := cmp.Compare(a.day, b.day); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.id, b.id)
+}
+
+// replace takes the facts gone out of the store and puts fresh in, each
+// leaf touched kept in order; it reports whether a leaf appeared or
+// emptied.
+func (st *eventStore) replace(gone []fact, fresh []rawFact) (reshaped bool) {
+	touched := map[string]bool{}
+	dropped := make(map[int64]bool, len(gone))
+	for _, f := range gone {
+		st.apply(f, -1)
+		delete(st.byID, f.id)
+		dropped[f.id] = true
+		leaf := st.name(f.leaf)
+		touched[leaf] = true
+	}
+	for leaf := range touched {
+		drop := func(f fact) bool { return dropped[f.id] }
+		st.leaves[leaf] = slices.DeleteFunc(st.leaves[leaf], drop)
+		if o, ok := st.open[leaf]; ok {
+			if o = slices.DeleteFunc(o, func(e openEvent) bool { return drop(e.fact) }); len(o) > 0 {
+				st.open[leaf] = o
+			} else {
+				delete(st.open, leaf)
+			}
+		}
+	}
+	for _, r := range fresh {
+		f := st.factOf(r)
+		st.apply(f, 1)
+		st.byID[f.id] = factAt{leaf: f.leaf, day: f.day}
+		leaf := r.leaf
+		if _, ok := st.leaves[leaf]; !ok {
+			reshaped = true
+		}
+		st.leaves[leaf] = append(st.leaves[leaf], f)
+		touched[leaf] = true
+		if f.state >= 0 && r.open != nil {
+			st.open[leaf] = append(st.open[leaf], openEvent{fact: f, openFact: *r.open})
+		}
+	}
+	for leaf := range touched {
+		l := st.leaves[leaf]
 		if len(l) == 0 {
 			delete(st.leaves, leaf)
 			reshaped = true
+			continue
 		}
-	}
-	if o := st.open[leaf]; o != nil {
-		delete(o, f.id)
-		if len(o) == 0 {
-			delete(st.open, leaf)
-		}
-	}
-	return reshaped
-}
-
-func (st *eventStore) insert(f fact, open *openFact) bool {
-	st.apply(f, 1)
-	st.byID[f.id] = f.leaf
-	reshaped := false
-	leaf := st.name(f.leaf)
-	l := st.leaves[leaf]
-	if l == nil {
-		l = map[int64]fact{}
-		st.leaves[leaf] = l
-		reshaped = true
-	}
-	l[f.id] = f
-	if f.state >= 0 && open != nil {
-		o := st.open[leaf]
-		if o == nil {
-			o = map[int64]openEvent{}
-			st.open[leaf] = o
-		}
-		o[f.id] = openEvent{fact: f, openFact: *open}
+		slices.SortFunc(l, byDay)
 	}
 	return reshaped
 }
@@ -392,7 +455,6 @@ func (s *Service) replaceEvents(lo, hi string, fresh []rawFact) []any {
 	st := s.events
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	reshaped := false
 	seen := make(map[int64]bool, len(fresh))
 	for _, f := range fresh {
 		seen[f.id] = true
@@ -414,12 +476,7 @@ func (s *Service) replaceEvents(lo, hi string, fresh []rawFact) []any {
 			}
 		}
 	}
-	for _, f := range gone {
-		reshaped = st.remove(f) || reshaped
-	}
-	for _, f := range fresh {
-		reshaped = st.insert(st.factOf(f), f.open) || reshaped
-	}
+	reshaped := st.replace(gone, fresh)
 	if reshaped || !st.loaded {
 		st.paths = st.paths[:0]
 		for leaf := range st.leaves {
@@ -457,8 +514,8 @@ func (s *Service) markMoved(ctx context.Context, ids []any) {
 // enough to count per request without building sums.
 type eventSums struct {
 	s      *Service
-	days   regionEvents
-	leaves []map[int64]fact
+	days   *regionEvents
+	leaves [][]fact // each by report day
 }
 
 // sumsOf gives the figures of a region; the caller holds mu.
@@ -473,9 +530,9 @@ func (s *Service) sumsOf(n *node) eventSums {
 
 // factsUnder are the events of the leaves under path, as long as there
 // are at most limit of them (0: any number); the caller holds mu.
-func (st *eventStore) factsUnder(path string, limit int) ([]map[int64]fact, bool) {
+func (st *eventStore) factsUnder(path string, limit int) ([][]fact, bool) {
 	lo, hi := pathRange(path)
-	var out []map[int64]fact
+	var out [][]fact
 	held := 0
 	for _, leaf := range st.leavesIn(lo, hi) {
 		l := st.leaves[leaf]
@@ -498,16 +555,12 @@ func (s *Service) rangeDays(r Range) (int32, int32) {
 // each calls fn for the events of a grid reported in [from, to].
 func (e eventSums) each(from, to int32, fn func(f fact)) {
 	for _, l := range e.leaves {
-		for _, f := range l {
-			if f.day >= from && f.day <= to {
-				fn(f)
-			}
+		i, _ := slices.BinarySearchFunc(l, from, func(f fact, day int32) int { return cmp.Compare(f.day, day) })
+		for ; i < len(l) && l[i].day <= to; i++ {
+			fn(l[i])
 		}
 	}
 }
-
-// totals sums the measures over a range, by name.
-func (e eventSums) totals(r Range) map[string]int64 { return byMeasure(e.vector(r)) }
 
 // closingRates are the closure, on-time closure and satisfaction rates of
 // a vector, as event.RatesOf works them out.
@@ -549,7 +602,7 @@ func (e eventSums) sumDays(from, to int32, keep func(f fact) bool) [numMeasures]
 		return sum
 	}
 	for d := from; d <= to; d++ {
-		if f := e.days[d]; f != nil {
+		if f := e.days.at(d); f != nil {
 			for i, v := range f.m {
 				sum[i] += int64(v)
 			}
@@ -559,8 +612,37 @@ func (e eventSums) sumDays(from, to int32, keep func(f fact) bool) [numMeasures]
 }
 
 func (e eventSums) period(r Range) PeriodFigures {
-	t := e.totals(r)
-	return PeriodFigures{From: r.From.Format(time.DateOnly), To: r.To.Format(time.DateOnly), Totals: t, Rates: event.RatesOf(t)}
+	v := e.vector(r)
+	return PeriodFigures{From: r.From.Format(time.DateOnly), To: r.To.Format(time.DateOnly), Totals: namedCounts(measureNames, v[:]), Rates: ratesOf(v)}
+}
+
+// The names of the events panel's figures, and the measures each rate
+// divides.
+var (
+	measureNames = newNames(event.Measures())
+	rateNames    = newNames(event.RateNames())
+	sourceNames  = newNames(sources)
+	stateNames   = newNames(openStates)
+	colourNames  = newNames([]string{"green", "yellow", "red"})
+	rateParts    = func() [][2]int {
+		var parts [][2]int
+		for _, r := range event.RateDefs() {
+			parts = append(parts, [2]int{measureAt(r.Of), measureAt(r.Over)})
+		}
+		return parts
+	}()
+)
+
+// ratesOf are the rates of a vector, as event.RatesOf works them out.
+func ratesOf(v [numMeasures]int64) NamedRates {
+	r := NamedRates{names: rateNames}
+	for i, p := range rateParts {
+		if over := v[p[1]]; over != 0 {
+			r.v[i] = float64(v[p[0]]) / float64(over)
+			r.set |= 1 << i
+		}
+	}
+	return r
 }
 
 func (e eventSums) byDay(r Range) []DayFigures {
@@ -568,7 +650,7 @@ func (e eventSums) byDay(r Range) []DayFigures {
 	from, to := e.s.rangeDays(r)
 	for d := from; d <= to; d++ {
 		df := DayFigures{Date: e.s.dayName(d)}
-		if f := e.days[d]; f != nil {
+		if f := e.days.at(d); f != nil {
 			df.Reported, df.Closed = int64(f.m[mReported]), int64(f.m[mClosed])
 		}
 		out = append(out, df)
@@ -582,7 +664,8 @@ func (e eventSums) byDay(r Range) []DayFigures {
 	return out
 }
 
-func (e eventSums) bySource(r Range) map[string]int64 {
+// bySource counts reports by source, in the order of sources.
+func (e eventSums) bySource(r Range) [6]int64 {
 	var sum [6]int64
 	from, to := e.s.rangeDays(r)
 	if e.days == nil {
@@ -593,17 +676,13 @@ func (e eventSums) bySource(r Range) map[string]int64 {
 		})
 	}
 	for d := from; d <= to && e.days != nil; d++ {
-		if f := e.days[d]; f != nil {
+		if f := e.days.at(d); f != nil {
 			for i, v := range f.src {
 				sum[i] += int64(v)
 			}
 		}
 	}
-	out := make(map[string]int64, len(sources))
-	for i, src := range sources {
-		out[src] = sum[i]
-	}
-	return out
+	return sum
 }
 
 // categories counts reports by category and by each group above it, as
@@ -627,7 +706,7 @@ func (e eventSums) categories(r Range) map[string]int64 {
 		})
 	}
 	for d := from; d <= to && e.days != nil; d++ {
-		if f := e.days[d]; f != nil {
+		if f := e.days.at(d); f != nil {
 			for _, c := range f.cats {
 				count(e.s.events.name(sym(c.cat)), int64(c.n))
 			}
@@ -636,26 +715,25 @@ func (e eventSums) categories(r Range) map[string]int64 {
 	return out
 }
 
-// refHeap keeps the first k events of an order, the worst on top.
+// refHeap keeps the first k events of an order, the worst on top. It
+// points into the store's slices, so it lives no longer than its read
+// lock.
 type refHeap struct {
-	items []openEvent
-	// less says a comes before b in the list. Values, not pointers: a
-	// pointer to the event offered would make every open event a heap
-	// allocation.
-	less func(a, b openEvent) bool
+	items []*openEvent
+	less  func(a, b *openEvent) bool // a comes before b in the list
 }
 
 func (h *refHeap) Len() int           { return len(h.items) }
 func (h *refHeap) Less(i, j int) bool { return h.less(h.items[j], h.items[i]) }
 func (h *refHeap) Swap(i, j int)      { h.items[i], h.items[j] = h.items[j], h.items[i] }
-func (h *refHeap) Push(x any)         { h.items = append(h.items, x.(openEvent)) }
+func (h *refHeap) Push(x any)         { h.items = append(h.items, x.(*openEvent)) }
 func (h *refHeap) Pop() any {
 	x := h.items[len(h.items)-1]
 	h.items = h.items[:len(h.items)-1]
 	return x
 }
 
-func (h *refHeap) offer(f openEvent, k int) {
+func (h *refHeap) offer(f *openEvent, k int) {
 	if len(h.items) < k {
 		heap.Push(h, f)
 		return
@@ -666,9 +744,17 @@ func (h *refHeap) offer(f openEvent, k int) {
 	}
 }
 
-func (h *refHeap) sorted() []openEvent {
+func (h *refHeap) sorted() []*openEvent {
 	out := slices.Clone(h.items)
-	sort.Slice(out, func(i, j int) bool { return h.less(out[i], out[j]) })
+	slices.SortFunc(out, func(a, b *openEvent) int {
+		switch {
+		case h.less(a, b):
+			return -1
+		case h.less(b, a):
+			return 1
+		}
+		return 0
+	})
 	return out
 }
 
@@ -684,13 +770,13 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 	lo, hi := pathRange(n.Path)
 	leaves := st.leavesIn(lo, hi)
 	perGrid := make(map[string]int64, len(leaves)) // sized once: a city has thousands
-	overdue := &refHeap{less: func(a, b openEvent) bool {
+	overdue := &refHeap{items: make([]*openEvent, 0, listLimit), less: func(a, b *openEvent) bool {
 		if a.due != b.due {
 			return a.due > b.due
 		}
 		return a.id > b.id
 	}}
-	supervised := &refHeap{less: func(a, b openEvent) bool { return a.id > b.id }}
+	supervised := &refHeap{items: make([]*openEvent, 0, listLimit), less: func(a, b *openEvent) bool { return a.id > b.id }}
 	for _, leaf := range leaves {
 		open := st.open[leaf]
 		if len(open) == 0 {
@@ -701,7 +787,8 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 		if gridLeaf {
 			perGrid[lastCode(leaf)] += int64(len(open))
 		}
-		for _, f := range open {
+		for i := range open {
+			f := &open[i]
 			byState[f.state]++
 			late := f.due != 0 && f.due < nowMicro
 			switch {
@@ -723,11 +810,8 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 			}
 		}
 	}
-	out.OpenByState = make(map[string]int64, len(openStates))
-	for i, state := range openStates {
-		out.OpenByState[state] = byState[i]
-	}
-	out.OpenByColour = map[string]int64{"green": byColour[0], "yellow": byColour[1], "red": byColour[2]}
+	out.OpenByState = namedCounts(stateNames, byState[:])
+	out.OpenByColour = namedCounts(colourNames, byColour[:])
 	t := s.tree.Load()
 	// The 200 busiest grids, ordered before the hotspots are made.
 	type gridCount struct {
@@ -753,7 +837,7 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 		}
 		out.Hotspots = append(out.Hotspots, h)
 	}
-	ref := func(f openEvent, deadline int64) EventRef {
+	ref := func(f *openEvent, deadline int64) EventRef {
 		e := EventRef{ID: f.id, Code: f.code, Title: f.title, State: openStates[f.state], GridCode: st.name(f.grid),
 			Colour: colourOf(f.warning, f.due != 0 && f.due < nowMicro)}
 		if deadline == 0 {
@@ -765,11 +849,11 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 		}
 		return e
 	}
-	out.Overdue = []EventRef{}
+	out.Overdue = make([]EventRef, 0, len(overdue.items))
 	for _, f := range overdue.sorted() {
 		out.Overdue = append(out.Overdue, ref(f, f.due))
 	}
-	out.Supervised = []EventRef{}
+	out.Supervised = make([]EventRef, 0, len(supervised.items))
 	for _, f := range supervised.sorted() {
 		out.Supervised = append(out.Supervised, ref(f, f.supDue))
 	}

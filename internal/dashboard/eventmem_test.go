@@ -14,7 +14,8 @@ import (
 // After any sequence of reloads (events changing their facts, moving
 // between leaves, reloads of a leaf or of a whole subtree), the sums each
 // region and department holds equal a recount of the events last loaded,
-// and the open events are exactly those held open.
+// the open events are exactly those held open, and each leaf holds its
+// events in order of their day, every one found again by its id.
 func TestEventStoreEqualsRecount(t *testing.T) {
 	leaves := []string{
 		"/230600/230602/230602001/230602001001/230602001001001/",
@@ -72,20 +73,20 @@ func TestEventStoreEqualsRecount(t *testing.T) {
 
 // check compares the store with a recount of the events it was given.
 func check(t *rapid.T, s *Service, model map[int64]rawFact) {
-	want := map[string]regionEvents{}
-	depts := map[string]regionEvents{}
+	want := map[string]*regionEvents{}
+	depts := map[string]*regionEvents{}
 	open := map[int64]bool{}
 	for _, raw := range model {
 		f := s.events.factOf(raw)
 		for _, o := range owners(raw.leaf) {
 			if want[o] == nil {
-				want[o] = regionEvents{}
+				want[o] = &regionEvents{}
 			}
 			want[o].add(f, 1)
 		}
 		if raw.dept != "" {
 			if depts[raw.dept] == nil {
-				depts[raw.dept] = regionEvents{}
+				depts[raw.dept] = &regionEvents{}
 			}
 			depts[raw.dept].add(f, 1)
 		}
@@ -93,26 +94,25 @@ func check(t *rapid.T, s *Service, model map[int64]rawFact) {
 			open[f.id] = true
 		}
 	}
-	same := func(what string, got, want map[string]regionEvents) {
+	same := func(what string, got, want map[string]*regionEvents) {
 		for code, w := range want {
-			g := got[code]
-			for day, wd := range w {
-				var gd *dayFigures
-				if g != nil {
-					gd = g[day]
-				}
-				if gd == nil || gd.m != wd.m || gd.src != wd.src || !slices.Equal(gd.cats, wd.cats) {
+			for i, wd := range w.days {
+				day := w.first + int32(i)
+				if gd := got[code].at(day); wd != nil && (gd == nil || gd.m != wd.m || gd.src != wd.src || !slices.Equal(gd.cats, wd.cats)) {
 					t.Fatalf("%s %s day %d = %+v, recount %+v", what, code, day, gd, wd)
 				}
 			}
 		}
 		for code, g := range got {
-			for day, gd := range g {
-				var wd *dayFigures
-				if want[code] != nil {
-					wd = want[code][day]
+			for i, gd := range g.days {
+				day := g.first + int32(i)
+				if gd == nil {
+					continue
 				}
-				if wd == nil && (gd.m != [numMeasures]int32{} || gd.src != [6]int32{} || len(gd.cats) > 0) {
+				if g.at(day) != gd {
+					t.Fatalf("%s %s day %d found as %+v, held %+v", what, code, day, g.at(day), gd)
+				}
+				if want[code].at(day) == nil && (gd.m != [numMeasures]int32{} || gd.src != [6]int32{} || len(gd.cats) > 0) {
 					t.Fatalf("%s %s day %d = %+v, recount nothing", what, code, day, gd)
 				}
 			}
@@ -122,7 +122,11 @@ func check(t *rapid.T, s *Service, model map[int64]rawFact) {
 	same("department", s.events.depts, depts)
 	held := map[int64]bool{}
 	for leaf, o := range s.events.open {
-		for id, f := range o {
+		for _, f := range o {
+			id := f.id
+			if held[id] {
+				t.Fatalf("open event %d held twice", id)
+			}
 			if s.events.name(f.leaf) != leaf || !strings.HasPrefix(leaf, "/") || model[id].open == nil || f.openFact != *model[id].open {
 				t.Fatalf("open event %d under %s says %s (%+v)", id, leaf, s.events.name(f.leaf), f)
 			}
@@ -131,6 +135,25 @@ func check(t *rapid.T, s *Service, model map[int64]rawFact) {
 	}
 	if fmt.Sprint(held) != fmt.Sprint(open) {
 		t.Fatalf("open events %v, recount %v", held, open)
+	}
+	facts := 0
+	for leaf, l := range s.events.leaves {
+		if !slices.IsSortedFunc(l, byDay) {
+			t.Fatalf("leaf %s out of order: %+v", leaf, l)
+		}
+		for _, f := range l {
+			raw, ok := model[f.id]
+			if !ok || raw.leaf != leaf || s.events.factOf(raw) != f {
+				t.Fatalf("leaf %s holds %+v, recount %+v", leaf, f, raw)
+			}
+			if g, ok := s.events.held(f.id); !ok || g != f {
+				t.Fatalf("event %d found as %+v (%v), held %+v", f.id, g, ok, f)
+			}
+		}
+		facts += len(l)
+	}
+	if facts != len(model) || len(s.events.byID) != len(model) {
+		t.Fatalf("%d facts in leaves, %d by id, recount %d", facts, len(s.events.byID), len(model))
 	}
 	if !slices.IsSorted(s.events.paths) || len(s.events.paths) != len(s.events.leaves) {
 		t.Fatalf("leaf paths %v", s.events.paths)

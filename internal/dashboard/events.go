@@ -19,6 +19,9 @@ var openStates = []string{"reported", "registered", "dispatched", "handling", "h
 // sources are the channels events come in through.
 var sources = []string{"resident", "worker", "hotline", "department", "api", "sensor"}
 
+// workerSource is the index of "worker" in sources.
+const workerSource = 1
+
 // Range is a span of days, both ends included.
 type Range struct {
 	From, To time.Time
@@ -59,10 +62,10 @@ func (s *Service) ParseRange(from, to string) (Range, error) {
 
 // PeriodFigures are the measures of one period.
 type PeriodFigures struct {
-	From   string `json:"from"`
-	To     string `json:"to"`
-	Totals Counts `json:"totals"`
-	Rates  Rates  `json:"rates"`
+	From   string      `json:"from"`
+	To     string      `json:"to"`
+	Totals NamedCounts `json:"totals"`
+	Rates  NamedRates  `json:"rates"`
 }
 
 // DayFigures is one day of the by-day series.
@@ -109,6 +112,17 @@ type Hotspot struct {
 	Count    int64    `json:"count"`
 }
 
+// eventChildMeasures are a child region's figures on the events panel,
+// its fields in the order of their names (as a map of them is written).
+type eventChildMeasures struct {
+	Closed           int64    `json:"closed"`
+	ClosureRate      *float64 `json:"closure_rate"`
+	OnTimeRate       *float64 `json:"on_time_rate"`
+	Overdue          int64    `json:"overdue"`
+	Reported         int64    `json:"reported"`
+	SatisfactionRate *float64 `json:"satisfaction_rate"`
+}
+
 // EventsPanel is the 事件统计 panel.
 type EventsPanel struct {
 	Region             RegionRef           `json:"region"`
@@ -116,15 +130,15 @@ type EventsPanel struct {
 	From               string              `json:"from"`
 	To                 string              `json:"to"`
 	AsOf               time.Time           `json:"as_of"`
-	Totals             Counts              `json:"totals"`
-	Rates              Rates               `json:"rates"`
+	Totals             NamedCounts         `json:"totals"`
+	Rates              NamedRates          `json:"rates"`
 	Previous           PeriodFigures       `json:"previous"`
 	YearAgo            PeriodFigures       `json:"year_ago"`
-	BySource           Counts              `json:"by_source"`
+	BySource           NamedCounts         `json:"by_source"`
 	ByDay              []DayFigures        `json:"by_day"`
 	TopCategories      []CategoryFigures   `json:"top_categories"`
-	OpenByState        Counts              `json:"open_by_state"`
-	OpenByColour       Counts              `json:"open_by_colour"`
+	OpenByState        NamedCounts         `json:"open_by_state"`
+	OpenByColour       NamedCounts         `json:"open_by_colour"`
 	SlowestDepartments []DepartmentFigures `json:"slowest_departments"`
 	Overdue            []EventRef          `json:"overdue"`
 	Supervised         []EventRef          `json:"supervised"`
@@ -215,9 +229,9 @@ func anys(xs []string) []any {
 	return out
 }
 
-func (s *Service) eventsPanel(ctx context.Context, n *node, path []PathItem, r Range) (EventsPanel, error) {
+func (s *Service) eventsPanel(ctx context.Context, n *node, path []PathItem, r Range) (*EventsPanel, error) {
 	now := s.cfg.Now().UTC()
-	out := EventsPanel{Region: ref(n), Path: path, From: r.From.Format(time.DateOnly), To: r.To.Format(time.DateOnly), AsOf: now}
+	out := &EventsPanel{Region: ref(n), Path: path, From: r.From.Format(time.DateOnly), To: r.To.Format(time.DateOnly), AsOf: now}
 	if err := s.syncEvents(ctx, n.Path); err != nil {
 		return out, err
 	}
@@ -232,16 +246,17 @@ func (s *Service) eventsPanel(ctx context.Context, n *node, path []PathItem, r R
 	out.YearAgo = sums.period(Range{From: r.From.AddDate(-1, 0, 0), To: r.To.AddDate(-1, 0, 0)})
 	out.ByDay = sums.byDay(r)
 	out.TopCategories = s.topCategories(ctx, sums.categories(r))
-	out.BySource = sums.bySource(r)
-	s.openFigures(&out, n, now)
+	bySource := sums.bySource(r)
+	out.BySource = namedCounts(sourceNames, bySource[:])
+	s.openFigures(out, n, now)
 	out.SlowestDepartments = s.slowestDepartments(n, r)
 	out.Children = []Child{}
 	for _, c := range n.children {
 		k := s.sumsOf(c).vector(r)
 		closure, onTime, satisfaction := closingRates(k)
-		out.Children = append(out.Children, Child{Code: c.Code, Name: c.Name, Level: c.Level, Measures: map[string]any{
-			"reported": k[mReported], "closed": k[mClosed], "overdue": k[mOverdue], "closure_rate": closure,
-			"on_time_rate": onTime, "satisfaction_rate": satisfaction}})
+		out.Children = append(out.Children, Child{Code: c.Code, Name: c.Name, Level: c.Level, Measures: eventChildMeasures{
+			Reported: k[mReported], Closed: k[mClosed], Overdue: k[mOverdue], ClosureRate: closure, OnTimeRate: onTime,
+			SatisfactionRate: satisfaction}})
 	}
 	return out, nil
 }

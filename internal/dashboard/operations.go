@@ -133,7 +133,7 @@ func (s *Service) operationsPanel(ctx context.Context, p auth.Principal, n *node
 	// Reports by workers, from the event figures.
 	reports := func(r *node) (int64, int64) {
 		sums := s.sumsOf(r)
-		return sums.bySource(Range{From: today, To: today})["worker"], sums.bySource(Range{From: monthStart, To: today})["worker"]
+		return sums.bySource(Range{From: today, To: today})[workerSource], sums.bySource(Range{From: monthStart, To: today})[workerSource]
 	}
 	s.events.mu.RLock()
 	day, month := reports(n)
@@ -157,7 +157,7 @@ func (s *Service) operationsPanel(ctx context.Context, p auth.Principal, n *node
 	out.Children = []Child{}
 	for _, c := range n.children {
 		k := s.opFiguresOf(c, now)
-		m := map[string]any{"workers": k.workers, "online_now": k.online, "attendance_rate": nil, "staffing_rate": nil,
+		m := Measures{"workers": k.workers, "online_now": k.online, "attendance_rate": nil, "staffing_rate": nil,
 			"visits_month": k.visitsMonth, "worker_reports_month": kidReports[c.Code]}
 		if seeWorkforce {
 			m["attendance_rate"], m["staffing_rate"] = k.tally.Rate, k.staffing().StaffingRate

@@ -428,7 +428,8 @@ type Child struct {
 	Code     string       `json:"code"`
 	Name     string       `json:"name"`
 	Level    region.Level `json:"level"`
-	Measures Measures     `json:"measures"`
+	Measures any          `json:"measures"` // Measures, or a panel's own figures
+
 }
 
 // People returns the 人房管理 panel of a region as JSON.
@@ -499,7 +500,7 @@ func (s *Service) peoplePanel(ctx context.Context, n *node, path []PathItem) (Pe
 		Trend: trend, Children: []Child{}}
 	for _, c := range n.children {
 		v := byChild[c.Code]
-		out.Children = append(out.Children, Child{Code: c.Code, Name: c.Name, Level: c.Level, Measures: map[string]any{
+		out.Children = append(out.Children, Child{Code: c.Code, Name: c.Name, Level: c.Level, Measures: Measures{
 			"persons": get(v, "persons"), "houses": get(v, "houses"), "aged_60_plus": get(v, "age:60-79") + get(v, "age:80+"),
 			"elderly_alone": get(v, "tag:elderly_alone"), "floating": get(v, "residence:floating"), "rented": get(v, "usage:rented"),
 			"vacant": get(v, "usage:vacant"), "sampling_accuracy": ratio(get(v, "correct"), get(v, "sampled"))}})

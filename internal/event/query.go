@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -383,34 +384,49 @@ func (s *Service) statsRegion(ctx context.Context, p auth.Principal, code string
 	return r.Code, nil
 }
 
-// RateNames lists the rates Stats works out, in a stable order.
+// A RateDef is one of the rates of DESIGN.md: the count Of ÷ the count
+// Over, null when Over is zero.
+type RateDef struct{ Name, Of, Over string }
+
+var rateDefs = []RateDef{
+	{"closure", "closed", "should_close"},
+	{"on_time_closure", "closed_on_time", "should_close"},
+	{"disposal", "disposed", "dispose_base"},
+	{"on_time_disposal", "disposed_on_time", "dispose_base"},
+	{"rework", "reworked", "should_close"},
+	{"extension", "extended", "dispose_base"},
+	{"response", "responded", "dispatched"},
+	{"satisfaction", "satisfied", "rated"},
+	{"self_handled", "self_closed", "closed"},
+}
+
+// RateDefs lists the rates Stats works out, in a stable order.
+func RateDefs() []RateDef { return slices.Clone(rateDefs) }
+
+// RateNames lists the names of RateDefs, in the same order.
 func RateNames() []string {
-	return []string{"closure", "on_time_closure", "disposal", "on_time_disposal", "rework", "extension", "response", "satisfaction", "self_handled"}
+	names := make([]string, len(rateDefs))
+	for i, r := range rateDefs {
+		names[i] = r.Name
+	}
+	return names
 }
 
 // RatesOf works out the rates of RateNames from summed counts, for callers
-// that sum the counters themselves (dashboards).
+// that sum the counters themselves.
 func RatesOf(counts map[string]int64) map[string]*float64 { return rates(counts) }
 
 // rates are the measures of DESIGN.md from the counts; a rate without a
 // denominator is null.
 func rates(c map[string]int64) map[string]*float64 {
-	ratio := func(a, b int64) *float64 {
-		if b == 0 {
-			return nil
+	out := make(map[string]*float64, len(rateDefs))
+	for _, r := range rateDefs {
+		if over := c[r.Over]; over != 0 {
+			v := float64(c[r.Of]) / float64(over)
+			out[r.Name] = &v
+		} else {
+			out[r.Name] = nil
 		}
-		v := float64(a) / float64(b)
-		return &v
 	}
-	return map[string]*float64{
-		"closure":          ratio(c["closed"], c["should_close"]),
-		"on_time_closure":  ratio(c["closed_on_time"], c["should_close"]),
-		"disposal":         ratio(c["disposed"], c["dispose_base"]),
-		"on_time_disposal": ratio(c["disposed_on_time"], c["dispose_base"]),
-		"rework":           ratio(c["reworked"], c["should_close"]),
-		"extension":        ratio(c["extended"], c["dispose_base"]),
-		"response":         ratio(c["responded"], c["dispatched"]),
-		"satisfaction":     ratio(c["satisfied"], c["rated"]),
-		"self_handled":     ratio(c["self_closed"], c["closed"]),
-	}
+	return out
 }
