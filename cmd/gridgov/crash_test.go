@@ -16,6 +16,7 @@ import (
 
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/dbtest"
+	"github.com/gridgov/gridgov/internal/event"
 )
 
 // TestMain lets a test run the real program in a child process, so that it
@@ -205,6 +206,23 @@ func TestAcknowledgedEventsSurviveKill(t *testing.T) {
 		if missing > 0 {
 			t.Fatalf("%d of %d acknowledged events are missing after the kill", missing, len(acked))
 		}
-		t.Logf("%d acknowledged events, all stored", len(acked))
+		// The counter moves of every group committed are in the counters or
+		// in the journal the kill left: applied now, the city's reports
+		// equal the events stored, none lost and none counted twice.
+		if err := event.NewService(event.Config{DB: store}).ApplyCounterJournal(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		var reported, events int64
+		if err := store.Read().QueryRowContext(context.Background(), `SELECT COALESCE(SUM(n), 0) FROM event_counters WHERE region_code =
+			(SELECT code FROM regions WHERE level = 1) AND LENGTH(month) = 7 AND category_code = '*' AND measure = 'reported'`).Scan(&reported); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Read().QueryRowContext(context.Background(), `SELECT COUNT(*) FROM events WHERE measures % 2 = 1`).Scan(&events); err != nil {
+			t.Fatal(err)
+		}
+		if reported != events {
+			t.Fatalf("the counters say %d reports, the events table %d", reported, events)
+		}
+		t.Logf("%d acknowledged events, all stored and counted", len(acked))
 	})
 }
