@@ -220,6 +220,20 @@ func (s *Service) Get(ctx context.Context, code string) (Category, error) {
 	return c.Clone(), nil
 }
 
+// Name returns a category's name, active or not, without copying the
+// rest of it (dashboards name their top categories on every panel).
+func (s *Service) Name(ctx context.Context, code string) (string, error) {
+	snap, err := s.current(ctx)
+	if err != nil {
+		return "", err
+	}
+	c, ok := snap.byCode[code]
+	if !ok {
+		return "", apperr.New(apperr.NotFound, "category %s not found", code)
+	}
+	return c.Name, nil
+}
+
 // Withheld reports whether the public sees this category's events without
 // their text and place: the category or a group above it is private. An
 // unknown code is withheld, so that a public view errs on the side of the

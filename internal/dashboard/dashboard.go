@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -21,7 +22,6 @@ import (
 
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/auth"
-	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/live"
 	"github.com/gridgov/gridgov/internal/region"
@@ -30,7 +30,7 @@ import (
 
 // Catalog names event categories.
 type Catalog interface {
-	Get(ctx context.Context, code string) (category.Category, error)
+	Name(ctx context.Context, code string) (string, error)
 }
 
 // Workforce gives the attendance and staffing measures.
@@ -81,6 +81,7 @@ type Service struct {
 	reloadMu sync.Mutex
 	dayNames sync.Map  // day number → YYYY-MM-DD
 	idBufs   sync.Pool // *[2][]int64: scratch for counting workers
+	jsonBufs sync.Pool // *[]byte: scratch for writing panels
 
 	started   chan struct{} // closed when Start has loaded everything
 	startOnce sync.Once
@@ -641,11 +642,39 @@ func (s *Service) panel(key string, topics []string, path string, compute func()
 	if err != nil {
 		return nil, err
 	}
-	b, err := json.Marshal(v)
+	b, err := s.encode(v)
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: encode: %w", err)
 	}
 	s.cache.put(key, &entry{topics: topics, path: path, at: time.Now(), body: b}, gen)
+	return b, nil
+}
+
+// appender is a panel that writes its own JSON (eventsjson.go).
+type appender interface {
+	appendJSON(b []byte) ([]byte, error)
+}
+
+// encode writes a panel's JSON: by its own appendJSON into a reused buffer
+// (then copied to its exact size, as the cache keeps it), else by goccy.
+func (s *Service) encode(v any) ([]byte, error) {
+	a, ok := v.(appender)
+	if !ok {
+		return json.Marshal(v)
+	}
+	buf, _ := s.jsonBufs.Get().(*[]byte)
+	if buf == nil {
+		buf = new([]byte)
+	}
+	out, err := a.appendJSON((*buf)[:0])
+	if err != nil {
+		return nil, err
+	}
+	b := slices.Clone(out)
+	if cap(out) <= 1<<20 { // a city's panel is tens of KiB; keep no giant
+		*buf = out
+		s.jsonBufs.Put(buf)
+	}
 	return b, nil
 }
 

@@ -8,15 +8,17 @@ import (
 	"time"
 
 	json "github.com/goccy/go-json"
+	"pgregory.net/rapid"
 
 	"github.com/gridgov/gridgov/internal/event"
 	"github.com/gridgov/gridgov/internal/region"
 )
 
 // The panels are encoded with goccy/go-json (a third faster than
-// encoding/json on them); what it writes must be byte for byte what the
-// standard library writes, for panels filled at random: strings with
-// markup and non-ASCII, nil and empty slices and maps, missing rates.
+// encoding/json on them), the events panel by its own appendJSON; what they
+// write must be byte for byte what the standard library writes, for panels
+// filled at random: strings with markup, control characters, non-ASCII and
+// invalid UTF-8, nil and empty slices and maps, missing rates.
 func TestPanelsEncodeAsTheStandardLibrary(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	for i := range 300 {
@@ -33,11 +35,21 @@ func TestPanelsEncodeAsTheStandardLibrary(t *testing.T) {
 			if string(got) != string(want) {
 				t.Fatalf("panel %d (%T):\ngoccy %s\nstd   %s", i, v, got, want)
 			}
+			if a, ok := v.(appender); ok {
+				own, err := a.appendJSON([]byte("prefix"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if string(own) != "prefix"+string(want) {
+					t.Fatalf("panel %d (%T):\nown %s\nstd %s", i, v, own, want)
+				}
+			}
 		}
 	}
 }
 
-var samples = []string{"", "萨尔图区", "a<b>&c", "quote\" back\\slash", "line\nbreak\ttab", "\u2028\u2029", "emoji 🚒", "230602001001001"}
+var samples = []string{"", "萨尔图区", "a<b>&c", "quote\" back\\slash", "line\nbreak\ttab", "\u2028\u2029", "emoji 🚒", "230602001001001",
+	"\b\f\r\x01\x1f\x7f", "bad \xff\xfe utf-8 \xe2\x80", "路面破损，影响通行（东风路）"}
 
 // fill sets v, and everything under it, to random values.
 func fill(rng *rand.Rand, v reflect.Value, depth int) {
@@ -186,4 +198,16 @@ func TestNamedFiguresEncodeAsMaps(t *testing.T) {
 			}
 		}
 	}
+}
+
+// appendString writes any string, valid UTF-8 or not, as encoding/json does.
+func TestAppendStringAsTheStandardLibrary(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		s := rapid.OneOf(rapid.String(), rapid.StringOf(rapid.RuneFrom([]rune{'a', '<', '"', '\\', '\u2028', '\u2029', '\x00', '\b', '中', 'é'})),
+			rapid.Map(rapid.SliceOf(rapid.Byte()), func(b []byte) string { return string(b) })).Draw(t, "s")
+		want, _ := stdjson.Marshal(s)
+		if got := appendString(nil, s); string(got) != string(want) {
+			t.Fatalf("%q: got %s, want %s", s, got, want)
+		}
+	})
 }

@@ -290,8 +290,8 @@ func (s *Service) topCategories(ctx context.Context, counts map[string]int64) []
 	}
 	if s.cfg.Categories != nil {
 		for i := range out {
-			if cat, err := s.cfg.Categories.Get(ctx, out[i].Code); err == nil {
-				out[i].Name = cat.Name
+			if name, err := s.cfg.Categories.Name(ctx, out[i].Code); err == nil {
+				out[i].Name = name
 			}
 		}
 	}

@@ -172,19 +172,7 @@ func namedCounts(n *names, v []int64) NamedCounts {
 
 // MarshalJSON encodes the counts as an object.
 func (c NamedCounts) MarshalJSON() ([]byte, error) {
-	if c.names == nil {
-		return []byte("null"), nil
-	}
-	b := make([]byte, 0, 24*len(c.names.order)+2)
-	b = append(b, '{')
-	for i, k := range c.names.order {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, c.names.keys[k]...)
-		b = strconv.AppendInt(b, c.v[k], 10)
-	}
-	return append(b, '}'), nil
+	return c.appendJSON(make([]byte, 0, 24*maxNames+2)), nil
 }
 
 // NamedRates are rates under a fixed set of names, as NamedCounts are
@@ -197,21 +185,5 @@ type NamedRates struct {
 
 // MarshalJSON encodes the rates as an object.
 func (r NamedRates) MarshalJSON() ([]byte, error) {
-	if r.names == nil {
-		return []byte("null"), nil
-	}
-	b := make([]byte, 0, 32*len(r.names.order)+2)
-	b = append(b, '{')
-	for i, k := range r.names.order {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, r.names.keys[k]...)
-		if r.set&(1<<k) == 0 {
-			b = append(b, "null"...)
-		} else {
-			b = appendFloat(b, &r.v[k])
-		}
-	}
-	return append(b, '}'), nil
+	return r.appendJSON(make([]byte, 0, 32*maxNames+2)), nil
 }
