@@ -82,6 +82,7 @@ type Service struct {
 	dayNames sync.Map  // day number → YYYY-MM-DD
 	idBufs   sync.Pool // *[2][]int64: scratch for counting workers
 	jsonBufs sync.Pool // *[]byte: scratch for writing panels
+	scratch  sync.Pool // *eventsScratch: where events panels are computed
 
 	started   chan struct{} // closed when Start has loaded everything
 	startOnce sync.Once
@@ -643,6 +644,9 @@ func (s *Service) panel(key string, topics []string, path string, compute func()
 		return nil, err
 	}
 	b, err := s.encode(v)
+	if r, ok := v.(interface{ release() }); ok {
+		r.release() // its JSON is written
+	}
 	if err != nil {
 		return nil, fmt.Errorf("dashboard: encode: %w", err)
 	}

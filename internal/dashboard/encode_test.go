@@ -124,8 +124,13 @@ func fill(rng *rand.Rand, v reflect.Value, depth int) {
 		v.Set(m)
 	case reflect.Interface: // a child's measures
 		var m any = Measures(nil)
-		if rng.IntN(2) == 0 {
+		switch rng.IntN(4) {
+		case 0:
 			m = eventChildMeasures{}
+		case 1:
+			m = &eventChildMeasures{}
+		case 2:
+			m = (*eventChildMeasures)(nil)
 		}
 		p := reflect.New(reflect.TypeOf(m))
 		fill(rng, p.Elem(), depth+1)

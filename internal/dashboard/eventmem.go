@@ -645,8 +645,9 @@ func ratesOf(v [numMeasures]int64) NamedRates {
 	return r
 }
 
-func (e eventSums) byDay(r Range) []DayFigures {
-	out := make([]DayFigures, 0, r.days())
+// byDay appends the reports and closures of each day of r to out.
+func (e eventSums) byDay(r Range, out []DayFigures) []DayFigures {
+	out = out[:0]
 	from, to := e.s.rangeDays(r)
 	for d := from; d <= to; d++ {
 		df := DayFigures{Date: e.s.dayName(d)}
@@ -687,8 +688,10 @@ func (e eventSums) bySource(r Range) [6]int64 {
 
 // categories counts reports by category and by each group above it, as
 // the counters do.
-func (e eventSums) categories(r Range) map[string]int64 {
-	out := map[string]int64{}
+func (e eventSums) categories(r Range, out map[string]int64) map[string]int64 {
+	if out == nil {
+		out = map[string]int64{}
+	}
 	count := func(c string, n int64) {
 		out[c] += n
 		for i := 0; i < len(c); i++ {
@@ -744,8 +747,9 @@ func (h *refHeap) offer(f *openEvent, k int) {
 	}
 }
 
+// sorted orders the events kept, which leaves h no longer a heap.
 func (h *refHeap) sorted() []*openEvent {
-	out := slices.Clone(h.items)
+	out := h.items
 	slices.SortFunc(out, func(a, b *openEvent) int {
 		switch {
 		case h.less(a, b):
@@ -762,21 +766,15 @@ const listLimit = 20
 
 // openFigures fills the open events' figures of the panel from memory;
 // the caller holds mu.
-func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
-	st := s.events
+func (s *Service) openFigures(sc *eventsScratch, n *node, now time.Time) {
+	st, out := s.events, &sc.panel
 	var byState [6]int64
 	var byColour [3]int64 // green, yellow, red
 	nowMicro := now.UnixMicro()
 	lo, hi := pathRange(n.Path)
 	leaves := st.leavesIn(lo, hi)
-	perGrid := make(map[string]int64, len(leaves)) // sized once: a city has thousands
-	overdue := &refHeap{items: make([]*openEvent, 0, listLimit), less: func(a, b *openEvent) bool {
-		if a.due != b.due {
-			return a.due > b.due
-		}
-		return a.id > b.id
-	}}
-	supervised := &refHeap{items: make([]*openEvent, 0, listLimit), less: func(a, b *openEvent) bool { return a.id > b.id }}
+	perGrid := sc.perGrid
+	overdue, supervised := &sc.overdue, &sc.supervised
 	for _, leaf := range leaves {
 		open := st.open[leaf]
 		if len(open) == 0 {
@@ -814,11 +812,7 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 	out.OpenByColour = namedCounts(colourNames, byColour[:])
 	t := s.tree.Load()
 	// The 200 busiest grids, ordered before the hotspots are made.
-	type gridCount struct {
-		grid string
-		n    int64
-	}
-	busiest := make([]gridCount, 0, len(perGrid))
+	busiest := sc.busiest[:0]
 	for g, c := range perGrid {
 		busiest = append(busiest, gridCount{g, c})
 	}
@@ -828,8 +822,8 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 		}
 		return strings.Compare(a.grid, b.grid)
 	})
+	sc.busiest = busiest
 	busiest = busiest[:min(len(busiest), 200)]
-	out.Hotspots = make([]Hotspot, 0, len(busiest))
 	for _, b := range busiest {
 		h := Hotspot{GridCode: b.grid, Name: b.grid, Count: b.n}
 		if gn := t.byCode[b.grid]; gn != nil {
@@ -844,16 +838,13 @@ func (s *Service) openFigures(out *EventsPanel, n *node, now time.Time) {
 			deadline = f.due
 		}
 		if deadline != 0 {
-			d := time.UnixMicro(deadline).UTC()
-			e.Deadline = &d
+			e.Deadline = sc.time(time.UnixMicro(deadline).UTC())
 		}
 		return e
 	}
-	out.Overdue = make([]EventRef, 0, len(overdue.items))
 	for _, f := range overdue.sorted() {
 		out.Overdue = append(out.Overdue, ref(f, f.due))
 	}
-	out.Supervised = make([]EventRef, 0, len(supervised.items))
 	for _, f := range supervised.sorted() {
 		out.Supervised = append(out.Supervised, ref(f, f.supDue))
 	}

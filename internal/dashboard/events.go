@@ -1,11 +1,13 @@
 package dashboard
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gridgov/gridgov/internal/apperr"
@@ -229,12 +231,14 @@ func anys(xs []string) []any {
 	return out
 }
 
-func (s *Service) eventsPanel(ctx context.Context, n *node, path []PathItem, r Range) (*EventsPanel, error) {
+func (s *Service) eventsPanel(ctx context.Context, n *node, path []PathItem, r Range) (*eventsScratch, error) {
 	now := s.cfg.Now().UTC()
-	out := &EventsPanel{Region: ref(n), Path: path, From: r.From.Format(time.DateOnly), To: r.To.Format(time.DateOnly), AsOf: now}
 	if err := s.syncEvents(ctx, n.Path); err != nil {
-		return out, err
+		return nil, err
 	}
+	sc := s.eventsScratch()
+	out := &sc.panel
+	out.Region, out.Path, out.From, out.To, out.AsOf = ref(n), path, r.From.Format(time.DateOnly), r.To.Format(time.DateOnly), now
 	st := s.events
 	st.mu.RLock()
 	defer st.mu.RUnlock()
@@ -244,28 +248,116 @@ func (s *Service) eventsPanel(ctx context.Context, n *node, path []PathItem, r R
 	prevTo := r.From.AddDate(0, 0, -1)
 	out.Previous = sums.period(Range{From: prevTo.AddDate(0, 0, -(r.days() - 1)), To: prevTo})
 	out.YearAgo = sums.period(Range{From: r.From.AddDate(-1, 0, 0), To: r.To.AddDate(-1, 0, 0)})
-	out.ByDay = sums.byDay(r)
-	out.TopCategories = s.topCategories(ctx, sums.categories(r))
+	out.ByDay = sums.byDay(r, out.ByDay)
+	s.topCategories(ctx, sums.categories(r, sc.categories), sc)
 	bySource := sums.bySource(r)
 	out.BySource = namedCounts(sourceNames, bySource[:])
-	s.openFigures(out, n, now)
-	out.SlowestDepartments = s.slowestDepartments(n, r)
-	out.Children = []Child{}
+	s.openFigures(sc, n, now)
+	s.slowestDepartments(n, r, sc)
+	sc.children = sc.children[:0]
 	for _, c := range n.children {
 		k := s.sumsOf(c).vector(r)
-		closure, onTime, satisfaction := closingRates(k)
-		out.Children = append(out.Children, Child{Code: c.Code, Name: c.Name, Level: c.Level, Measures: eventChildMeasures{
-			Reported: k[mReported], Closed: k[mClosed], Overdue: k[mOverdue], ClosureRate: closure, OnTimeRate: onTime,
-			SatisfactionRate: satisfaction}})
+		sc.children = append(sc.children, eventChildMeasures{Reported: k[mReported], Closed: k[mClosed], Overdue: k[mOverdue],
+			ClosureRate: sc.ratio(k[mClosed], k[mShouldClose]), OnTimeRate: sc.ratio(k[mClosedOnTime], k[mShouldClose]),
+			SatisfactionRate: sc.ratio(k[mSatisfied], k[mRated])})
 	}
-	return out, nil
+	for i, c := range n.children {
+		out.Children = append(out.Children, Child{Code: c.Code, Name: c.Name, Level: c.Level, Measures: &sc.children[i]})
+	}
+	return sc, nil
 }
+
+// eventsScratch is where an events panel is computed: taken from a pool and
+// put back once its JSON is written, lists, maps and the values its
+// pointers point to included. A panel is computed afresh after every
+// change under its region, and the collector, which shares the core with
+// the requests, then has little to collect but the JSON.
+type eventsScratch struct {
+	pool       *sync.Pool
+	panel      EventsPanel
+	children   []eventChildMeasures
+	floats     []float64   // rates the panel points to
+	times      []time.Time // deadlines the panel points to
+	perGrid    map[string]int64
+	busiest    []gridCount
+	overdue    refHeap
+	supervised refHeap
+	categories map[string]int64
+	groups     map[string]bool
+}
+
+type gridCount struct {
+	grid string
+	n    int64
+}
+
+// maxScratchGrids bounds the grid map a scratch keeps: a city's has
+// thousands, and clearing it would cost a village's panel.
+const maxScratchGrids = 512
+
+// eventsScratch takes a scratch from the pool, emptied.
+func (s *Service) eventsScratch() *eventsScratch {
+	sc, _ := s.scratch.Get().(*eventsScratch)
+	if sc == nil {
+		sc = &eventsScratch{pool: &s.scratch, categories: map[string]int64{}, groups: map[string]bool{},
+			overdue: refHeap{less: func(a, b *openEvent) bool {
+				if a.due != b.due {
+					return a.due > b.due
+				}
+				return a.id > b.id
+			}},
+			supervised: refHeap{less: func(a, b *openEvent) bool { return a.id > b.id }},
+		}
+	}
+	p := &sc.panel
+	*p = EventsPanel{ByDay: emptied(p.ByDay), TopCategories: emptied(p.TopCategories), SlowestDepartments: emptied(p.SlowestDepartments),
+		Overdue: emptied(p.Overdue), Supervised: emptied(p.Supervised), Hotspots: emptied(p.Hotspots), Children: emptied(p.Children)}
+	sc.floats, sc.times = sc.floats[:0], sc.times[:0]
+	sc.overdue.items, sc.supervised.items = sc.overdue.items[:0], sc.supervised.items[:0]
+	if sc.perGrid == nil || len(sc.perGrid) > maxScratchGrids {
+		sc.perGrid = map[string]int64{}
+	} else {
+		clear(sc.perGrid)
+	}
+	clear(sc.categories)
+	clear(sc.groups)
+	return sc
+}
+
+// emptied is xs without its elements, never nil (an empty list is [] in
+// the panel's JSON).
+func emptied[T any](xs []T) []T {
+	if xs == nil {
+		return make([]T, 0, 8)
+	}
+	return xs[:0]
+}
+
+// ratio is a÷b held by the scratch, nil without a denominator.
+func (sc *eventsScratch) ratio(a, b int64) *float64 {
+	if b == 0 {
+		return nil
+	}
+	sc.floats = append(sc.floats, float64(a)/float64(b))
+	return &sc.floats[len(sc.floats)-1]
+}
+
+// time is t held by the scratch.
+func (sc *eventsScratch) time(t time.Time) *time.Time {
+	sc.times = append(sc.times, t)
+	return &sc.times[len(sc.times)-1]
+}
+
+func (sc *eventsScratch) appendJSON(b []byte) ([]byte, error) { return sc.panel.appendJSON(b) }
+
+// release gives the scratch back once the panel is written.
+func (sc *eventsScratch) release() { sc.pool.Put(sc) }
 
 // topCategories are the ten leaf categories with the most reports; a
 // category group counts every leaf under it, so only codes that no other
 // counted code extends are leaves.
-func (s *Service) topCategories(ctx context.Context, counts map[string]int64) []CategoryFigures {
-	groups := map[string]bool{}
+func (s *Service) topCategories(ctx context.Context, counts map[string]int64, sc *eventsScratch) {
+	groups := sc.groups
 	for c := range counts {
 		for i := 0; i < len(c); i++ {
 			if c[i] == '.' {
@@ -273,17 +365,14 @@ func (s *Service) topCategories(ctx context.Context, counts map[string]int64) []
 			}
 		}
 	}
-	out := []CategoryFigures{}
+	out := sc.panel.TopCategories
 	for c, n := range counts {
 		if !groups[c] && n != 0 {
 			out = append(out, CategoryFigures{Code: c, Name: c, Reported: n})
 		}
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Reported != out[j].Reported {
-			return out[i].Reported > out[j].Reported
-		}
-		return out[i].Code < out[j].Code
+	slices.SortFunc(out, func(a, b CategoryFigures) int {
+		return cmp.Or(cmp.Compare(b.Reported, a.Reported), strings.Compare(a.Code, b.Code))
 	})
 	if len(out) > 10 {
 		out = out[:10]
@@ -295,7 +384,7 @@ func (s *Service) topCategories(ctx context.Context, counts map[string]int64) []
 			}
 		}
 	}
-	return out
+	sc.panel.TopCategories = out
 }
 
 // dayBounds are the UTC instants at which a range begins and ends.
@@ -316,10 +405,10 @@ func colourOf(warning string, overdue bool) string {
 // slowestDepartments are the ten departments of the region with the
 // lowest on-time disposal rate (disposed on time ÷ to dispose) in the
 // range, then the most overdue.
-func (s *Service) slowestDepartments(n *node, r Range) []DepartmentFigures {
+func (s *Service) slowestDepartments(n *node, r Range, sc *eventsScratch) {
 	lo, hi := pathRange(n.Path)
 	depts := s.tree.Load().departments
-	out := []DepartmentFigures{}
+	out := sc.panel.SlowestDepartments
 	for i := sort.Search(len(depts), func(i int) bool { return depts[i].path >= lo }); i < len(depts) && depts[i].path < hi; i++ {
 		if s.events.depts[depts[i].code] == nil {
 			continue // no events ever
@@ -329,7 +418,7 @@ func (s *Service) slowestDepartments(n *node, r Range) []DepartmentFigures {
 			continue
 		}
 		out = append(out, DepartmentFigures{Code: depts[i].code, Name: depts[i].name, Disposed: c[mDisposed], DisposedOnTime: c[mDisposedOnTime],
-			OnTimeRate: ratio(c[mDisposedOnTime], c[mDisposeBase]), Overdue: c[mOverdue]})
+			OnTimeRate: sc.ratio(c[mDisposedOnTime], c[mDisposeBase]), Overdue: c[mOverdue]})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
@@ -346,5 +435,5 @@ func (s *Service) slowestDepartments(n *node, r Range) []DepartmentFigures {
 	if len(out) > 10 {
 		out = out[:10]
 	}
-	return out
+	sc.panel.SlowestDepartments = out
 }

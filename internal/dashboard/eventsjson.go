@@ -219,8 +219,12 @@ func (c Child) appendJSON(b []byte) ([]byte, error) {
 		return nil, err
 	}
 	b = append(b, `,"measures":`...)
-	switch m := c.Measures.(type) {
-	case eventChildMeasures:
+	m, ok := c.Measures.(*eventChildMeasures)
+	if v, isValue := c.Measures.(eventChildMeasures); isValue {
+		m, ok = &v, true
+	}
+	switch {
+	case ok && m != nil:
 		b = append(b, `{"closed":`...)
 		b = strconv.AppendInt(b, m.Closed, 10)
 		b = append(b, `,"closure_rate":`...)
@@ -235,7 +239,7 @@ func (c Child) appendJSON(b []byte) ([]byte, error) {
 		b = appendFloat(b, m.SatisfactionRate)
 		b = append(b, '}')
 	default:
-		v, err := json.Marshal(m)
+		v, err := json.Marshal(c.Measures)
 		if err != nil {
 			return nil, err
 		}
