@@ -169,6 +169,7 @@ func (s *Service) RefreshPeople(ctx context.Context, paths ...string) error {
 		s.months[thisMonth][path] = [2]int64{v[0], v[1]}
 	}
 	s.peopleAt = now
+	s.peopleMonth = month
 	s.peopleMu.Unlock()
 	if s.cfg.Bus != nil {
 		s.cfg.Bus.Publish(ctx, live.People, paths...)
@@ -337,6 +338,11 @@ func (s *Service) loadPeople(ctx context.Context, path string) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("dashboard: load people figures: %w", err)
 	}
+	var sampled string
+	if err := s.cfg.DB.Read().QueryRowContext(ctx, `SELECT value FROM dashboard_state WHERE name = 'sampling_month'`).Scan(&sampled); err != nil &&
+		!errors.Is(err, sql.ErrNoRows) {
+		return fmt.Errorf("dashboard: load sampling month: %w", err)
+	}
 	since := s.today().AddDate(0, -11, 0).Format("2006-01")
 	rows, err = s.cfg.DB.Read().QueryContext(ctx, `SELECT month, region_path, persons, houses FROM dashboard_people_months
 		WHERE month >= $1 AND region_path >= $2 AND region_path < $3`, since, lo, hi)
@@ -390,6 +396,7 @@ func (s *Service) loadPeople(ctx context.Context, path string) error {
 		}
 	}
 	s.peopleAt = s.cfg.Now().UTC()
+	s.peopleMonth = sampled
 	return nil
 }
 
@@ -447,15 +454,13 @@ func (s *Service) peoplePanel(ctx context.Context, n *node, path []PathItem) (Pe
 	if n.Level == region.Grid {
 		grids = []*node{n}
 	}
-	var month string
-	_ = s.cfg.DB.Read().QueryRowContext(ctx, `SELECT value FROM dashboard_state WHERE name = 'sampling_month'`).Scan(&month)
 	total := make([]int64, len(peopleMeasures))
 	byChild := map[string][]int64{}
 	for _, c := range n.children {
 		byChild[c.Code] = make([]int64, len(peopleMeasures))
 	}
 	s.peopleMu.RLock()
-	asOf := s.peopleAt
+	asOf, month := s.peopleAt, s.peopleMonth
 	for _, g := range grids {
 		v := s.people[g.Path]
 		if v == nil {
@@ -472,11 +477,10 @@ func (s *Service) peoplePanel(ctx context.Context, n *node, path []PathItem) (Pe
 	var trend []TrendPoint
 	for m, cur := range s.months {
 		tp := TrendPoint{Month: m}
-		for gp, v := range cur {
-			if strings.HasPrefix(gp, n.Path) {
-				tp.Persons += v[0]
-				tp.Houses += v[1]
-			}
+		for _, g := range grids {
+			v := cur[g.Path]
+			tp.Persons += v[0]
+			tp.Houses += v[1]
 		}
 		trend = append(trend, tp)
 	}
