@@ -329,15 +329,6 @@ func (s *Service) StatsFor(ctx context.Context, p auth.Principal, q StatsQuery) 
 			}
 		}
 	}
-	// The counters are read once the journal of the groups committed so far
-	// is applied.
-	if pending, err := s.journalPending(ctx); err != nil {
-		return Stats{}, fmt.Errorf("event stats: %w", err)
-	} else if pending {
-		if _, err := s.applyJournal(ctx); err != nil {
-			return Stats{}, fmt.Errorf("event stats: %w", err)
-		}
-	}
 	// Month rows are 7 characters long, day rows 10; the range keeps to one kind.
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT measure, SUM(n) FROM event_counters WHERE region_code = $1 AND month >= $2 AND month <= $3
 		AND LENGTH(month) = $4 AND category_code = $5 GROUP BY measure`, owner, q.From, q.To, len(q.From), q.Category)
