@@ -81,9 +81,19 @@ describe('ChangeStream', () => {
     new ChangeStream('/s', h.handlers, h.options)
     const [s] = h.sources
     s!.open()
+    h.handlers.reset.mockClear()
     s!.emit('change', '{"topics":["events"]}')
     s!.emit('reset')
     expect(h.handlers.change).toHaveBeenCalledWith(['events'])
+    expect(h.handlers.reset).toHaveBeenCalledTimes(1)
+    expect(h.handlers.state).toHaveBeenLastCalledWith('open')
+  })
+
+  it('counts the first open of a stream as a reset: what changed before it opened is unknown', () => {
+    const h = harness()
+    new ChangeStream('/s', h.handlers, h.options)
+    expect(h.handlers.reset).not.toHaveBeenCalled()
+    h.sources[0]!.open()
     expect(h.handlers.reset).toHaveBeenCalledTimes(1)
     expect(h.handlers.state).toHaveBeenLastCalledWith('open')
   })
@@ -97,7 +107,8 @@ describe('ChangeStream', () => {
     h.sources[0]!.open()
     expect(h.sources).toHaveLength(1)
     expect(h.timers).toHaveLength(0)
-    expect(h.handlers.reset).not.toHaveBeenCalled()
+    // Only the first open: the browser's reconnection resumes.
+    expect(h.handlers.reset).toHaveBeenCalledTimes(1)
   })
 
   it('opens a new source after the browser gave up, waiting longer each time, and refetches everything once back', () => {
@@ -116,9 +127,9 @@ describe('ChangeStream', () => {
     h.sources[3]!.fail()
     expect(h.timers.map((t) => t.ms)).toEqual([100, 200, 400, 400])
     h.fire()
-    expect(h.handlers.reset).not.toHaveBeenCalled()
+    expect(h.handlers.reset).toHaveBeenCalledTimes(1) // the first source's open
     h.sources[4]!.open()
-    expect(h.handlers.reset).toHaveBeenCalledTimes(1)
+    expect(h.handlers.reset).toHaveBeenCalledTimes(2)
     // Back to the shortest wait after a success.
     h.sources[4]!.fail()
     expect(h.timers.at(-1)!.ms).toBe(100)

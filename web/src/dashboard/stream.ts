@@ -6,8 +6,11 @@
 // and sends Last-Event-ID, so the server can replay what was missed. It gives
 // up for good when the server answers with an error (a restart, a session
 // that ended); then a new EventSource is opened after a growing delay. A new
-// EventSource starts without Last-Event-ID, so whatever happened meanwhile is
-// unknown: its first open counts as a reset.
+// EventSource starts without Last-Event-ID, so whatever happened before it
+// opened is unknown: the first open of every source counts as a reset. That
+// holds for the first stream of a page and for a new region's stream too: a
+// change made between the panels' fetch and the stream's open would
+// otherwise never show.
 import { getCurrentScope, onScopeDispose, watch, type WatchSource } from 'vue'
 import { PANELS, streamUrl, type Panel } from './api'
 
@@ -58,8 +61,6 @@ export class ChangeStream {
   private timer: unknown = null
   private attempt = 0
   private stopped = false
-  /** Whether the next open follows a connection that was given up, so changes may be lost. */
-  private resumeLost = false
   private readonly open: (url: string) => EventSourceLike
   private readonly delays: readonly number[]
   private readonly setTimer: (fn: () => void, ms: number) => unknown
@@ -83,12 +84,15 @@ export class ChangeStream {
     this.source = source
     // Events of a source that was replaced or closed are not ours any more.
     const mine = () => this.source === source && !this.stopped
+    // Later opens of the same source are the browser's reconnections, which
+    // resume with Last-Event-ID.
+    let first = true
     source.addEventListener('open', () => {
       if (!mine()) return
       this.attempt = 0
       this.handlers.state?.('open')
-      if (this.resumeLost) {
-        this.resumeLost = false
+      if (first) {
+        first = false
         this.handlers.reset()
       }
     })
@@ -107,7 +111,6 @@ export class ChangeStream {
       }
       source.close()
       this.source = null
-      this.resumeLost = true
       this.handlers.state?.('retrying')
       const delay = this.delays[Math.min(this.attempt, this.delays.length - 1)] ?? 30_000
       this.attempt++
