@@ -650,3 +650,51 @@ func TestReturnRefuseReopenComment(t *testing.T) {
 		}
 	})
 }
+
+// The duplicate search suggests the open events of the report's category
+// within 200 m and 72 h, newest first, twenty at most; nothing else.
+func TestSimilarReports(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		const cat, other = "city_appearance.overflowing_bins", "dispute.neighbour"
+		at := func(dLng, dLat float64) (*float64, *float64) { return ptr(125.1 + dLng), ptr(46.0 + dLat) }
+		report := func(category string, dLng, dLat float64) event.Event {
+			lng, lat := at(dLng, dLat)
+			return f.report(t, f.resident, event.ReportInput{CategoryCode: category, Title: "垃圾桶满了", Lng: lng, Lat: lat})
+		}
+		similar := func() []int64 {
+			t.Helper()
+			lng, lat := at(0, 0)
+			out, err := f.svc.Report(context.Background(), f.resident, event.ReportInput{CategoryCode: cat, Title: "又满了", Lng: lng, Lat: lat})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var ids []int64
+			for _, e := range out.Similar {
+				ids = append(ids, e.ID)
+			}
+			return ids
+		}
+		report(cat, 0, 0) // 73 h before the searches
+		f.clock.Add(73 * time.Hour)
+		near := report(cat, 0.0010, 0.0005) // about 95 m away
+		report(cat, 0.0030, 0)              // about 230 m east
+		report(cat, 0.0024, 0.0016)         // inside the box, about 250 m away
+		report(other, 0, 0)
+		voided := report(cat, -0.0005, 0)
+		f.act(t, f.township, voided, event.ActInput{Action: event.Void, Note: "重复上报"})
+		if got := similar(); !slices.Equal(got, []int64{near.ID}) {
+			t.Fatalf("similar = %v, want only %d", got, near.ID)
+		}
+		// Twenty-one more nearby: the newest twenty, newest first.
+		var recent []int64
+		for i := range 21 {
+			recent = append(recent, report(cat, -0.0001*float64(i%5), 0.0001).ID)
+		}
+		want := slices.Clone(recent[1:])
+		slices.Reverse(want)
+		if got := similar(); !slices.Equal(got, want) {
+			t.Fatalf("similar = %v, want %v", got, want)
+		}
+	})
+}

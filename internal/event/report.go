@@ -9,6 +9,7 @@ import (
 	"math"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -64,6 +65,7 @@ const occurredSkew = 5 * time.Minute
 const (
 	similarMeters = 200
 	similarWithin = 72 * time.Hour
+	similarLimit  = 20 // suggestions at most
 )
 
 // markup catches HTML tags, which reports never need and which would only
@@ -180,6 +182,9 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	if err != nil {
 		return Filed{}, err
 	}
+	// A search that ran after the commit saw the report itself.
+	out.Similar = slices.DeleteFunc(out.Similar, func(o Event) bool { return o.ID == e.ID })
+	out.Similar = out.Similar[:min(len(out.Similar), similarLimit)]
 	s.published(ctx, e.regionPath)
 	e.Actions = Allowed(e.State, s.parties(ctx, p, &e))
 	out.Event = e
@@ -360,7 +365,8 @@ func (s *Service) similar(ctx context.Context, e Event) ([]Event, error) {
 		return nil, err
 	}
 	// A box of ±similarMeters around the point, then the exact distance;
-	// on SQLite the unary + keeps the planner on events_similar (category,
+	// one more than similarLimit, as the report itself may be among them.
+	// On SQLite the unary + keeps the planner on events_similar (category,
 	// lat, lng) rather than the category's recent events.
 	dLat := similarMeters / 111_320.0
 	dLng := dLat / math.Cos(e.Location[1]*math.Pi/180)
@@ -390,7 +396,7 @@ func (s *Service) similarStmt(ctx context.Context) (*sql.Stmt, error) {
 	}
 	st, err := s.db.ReadStmt(ctx, `SELECT `+eventColumns+` FROM events WHERE category_code = $1
 		AND id <> $2 AND `+since+` >= $3 AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided') AND lng BETWEEN $4 AND $5
-		AND lat BETWEEN $6 AND $7 ORDER BY id DESC LIMIT 20`)
+		AND lat BETWEEN $6 AND $7 ORDER BY id DESC LIMIT `+strconv.Itoa(similarLimit+1))
 	if err != nil {
 		return nil, fmt.Errorf("similar events: %w", err)
 	}
