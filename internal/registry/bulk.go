@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
+	"maps"
 	"runtime"
 	"slices"
 	"strconv"
@@ -78,6 +79,7 @@ type importer struct {
 	binds binds
 	seeds [2]maphash.Seed
 	seen  map[naturalKey]int32 // key → first row, across committed chunks
+	group map[naturalKey]int32 // the same across stored chunks not committed yet
 	grids map[string]gridPath  // grid code → path or refusal, per import
 
 	rep  ImportReport
@@ -193,6 +195,22 @@ func (im *importer) write(ctx context.Context, ready <-chan *chunk) error {
 			_ = tx.Rollback()
 		}
 	}()
+	var group []*chunk // chunks to commit together
+	groupRows := 0
+	flush := func() error {
+		if len(group) == 0 {
+			return nil
+		}
+		if err := im.storeAlone(ctx, group); err != nil {
+			return err
+		}
+		im.done += groupRows
+		group, groupRows = group[:0], 0
+		if im.opts.Progress != nil {
+			im.opts.Progress(im.done)
+		}
+		return nil
+	}
 	waiting := map[int]*chunk{}
 	next := 0
 	for c := range ready {
@@ -204,21 +222,27 @@ func (im *importer) write(ctx context.Context, ready <-chan *chunk) error {
 			}
 			delete(waiting, next)
 			next++
-			if im.opts.AllOrNothing {
-				if tx == nil {
-					var err error
-					if tx, err = im.s.db.BeginWrite(ctx); err != nil {
+			if !im.opts.AllOrNothing {
+				group = append(group, c)
+				groupRows += len(c.rows)
+				if groupRows >= im.opts.CommitRows {
+					if err := flush(); err != nil {
 						return err
 					}
 				}
-				t, err := im.store(ctx, tx, c)
-				if err != nil {
+				continue
+			}
+			if tx == nil {
+				var err error
+				if tx, err = im.s.db.BeginWrite(ctx); err != nil {
 					return err
 				}
-				im.merge(len(c.rows), t)
-			} else if err := im.storeAlone(ctx, c); err != nil {
+			}
+			t, err := im.store(ctx, tx, c)
+			if err != nil {
 				return err
 			}
+			im.merge(len(c.rows), t)
 			im.done += len(c.rows)
 			if im.opts.Progress != nil {
 				im.opts.Progress(im.done)
@@ -228,7 +252,10 @@ func (im *importer) write(ctx context.Context, ready <-chan *chunk) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	if !im.opts.AllOrNothing || tx == nil {
+	if !im.opts.AllOrNothing {
+		return flush()
+	}
+	if tx == nil {
 		return nil
 	}
 	if len(im.rep.Rejected) > 0 {
@@ -243,25 +270,42 @@ func (im *importer) write(ctx context.Context, ready <-chan *chunk) error {
 	return nil
 }
 
-// storeAlone stores a chunk in a transaction of its own. A unique violation
-// means another writer stored one of the rows meanwhile; the chunk is then
-// looked up again and stored anew.
-func (im *importer) storeAlone(ctx context.Context, c *chunk) error {
+// errChanged says a stored row changed under the import between two of its
+// statements; the chunk is stored again.
+var errChanged = errors.New("import: a stored row changed meanwhile")
+
+// storeAlone stores chunks in a transaction of their own. A unique
+// violation means another writer stored one of the rows meanwhile; the
+// chunks are then looked up again and stored anew.
+func (im *importer) storeAlone(ctx context.Context, chunks []*chunk) error {
+	first, last := chunks[0].rows[0].raw.Number, chunks[len(chunks)-1].rows[len(chunks[len(chunks)-1].rows)-1].raw.Number
 	for attempt := 1; ; attempt++ {
 		tx, err := im.s.db.BeginWrite(ctx)
 		if err != nil {
 			return err
 		}
-		t, err := im.store(ctx, tx, c)
+		tallies := make([]tally, 0, len(chunks))
+		clear(im.group)
+		for _, c := range chunks {
+			var t tally
+			if t, err = im.store(ctx, tx, c); err != nil {
+				break
+			}
+			tallies = append(tallies, t)
+			maps.Copy(im.group, t.claims)
+		}
+		clear(im.group)
 		if err == nil {
 			if err = tx.Commit(); err != nil {
-				return fmt.Errorf("import: commit rows %d-%d: %w", c.rows[0].raw.Number, c.rows[len(c.rows)-1].raw.Number, err)
+				return fmt.Errorf("import: commit rows %d-%d: %w", first, last, err)
 			}
-			im.merge(len(c.rows), t)
+			for i, t := range tallies {
+				im.merge(len(chunks[i].rows), t)
+			}
 			return nil
 		}
 		_ = tx.Rollback()
-		if !db.IsUniqueViolation(err) || attempt == 3 {
+		if !(db.IsUniqueViolation(err) || errors.Is(err, errChanged)) || attempt == 3 {
 			return err
 		}
 	}
@@ -310,6 +354,9 @@ func (im *importer) store(ctx context.Context, tx *sql.Tx, c *chunk) (tally, err
 func (im *importer) claim(t *tally, key string, row int) (int, bool) {
 	k := im.key(key)
 	if first, dup := im.seen[k]; dup {
+		return int(first), true
+	}
+	if first, dup := im.group[k]; dup {
 		return int(first), true
 	}
 	if first, dup := t.claims[k]; dup {
@@ -391,7 +438,6 @@ func (im *importer) grid(ctx context.Context, q db.Querier, code string) (string
 
 func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepared, t *tally) error {
 	live := rows[:0:0]
-	codes := make([]any, 0, len(rows))
 	for _, r := range rows {
 		h := &r.house
 		if first, dup := im.claim(t, h.Code, r.raw.Number); dup {
@@ -407,9 +453,24 @@ func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepare
 		}
 		h.regionPath = path
 		live = append(live, r)
-		codes = append(codes, h.Code)
 	}
-	stored := make(map[string]House, len(live))
+	// New houses go in; only the stored ones are looked up, to compare.
+	ids, err := insertNew(ctx, tx, im.binds, newRows{table: "houses", columns: houseInsertColumns, cols: 15, key: "code", n: len(live),
+		keyOf: func(i int) string { return live[i].house.Code },
+		args:  func(i int) []any { return houseArgs(live[i].house, im.now) }})
+	if err != nil {
+		return err
+	}
+	t.created += len(ids)
+	var known []*prepared
+	codes := make([]any, 0, len(live)-len(ids))
+	for _, r := range live {
+		if _, ok := ids[r.house.Code]; !ok {
+			known = append(known, r)
+			codes = append(codes, r.house.Code)
+		}
+	}
+	stored := make(map[string]House, len(known))
 	if len(codes) > 0 {
 		rows, err := tx.QueryContext(ctx, `SELECT `+houseColumns+` FROM houses WHERE code IN `+im.binds.list(1, len(codes)), codes...)
 		if err != nil {
@@ -428,12 +489,10 @@ func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepare
 			return fmt.Errorf("import: look up houses: %w", err)
 		}
 	}
-	var fresh []*House
-	for _, r := range live {
+	for _, r := range known {
 		old, ok := stored[r.house.Code]
 		if !ok {
-			fresh = append(fresh, &r.house)
-			continue
+			return errChanged // deleted between the insert and the look-up
 		}
 		_, out, err := im.s.updateHouse(ctx, tx, im.p, old, r.house, im.now)
 		if err != nil {
@@ -444,11 +503,7 @@ func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepare
 		}
 		t.count(out)
 	}
-	if err := insertRows(ctx, tx, im.binds, "houses", houseInsertColumns, 15, len(fresh), func(i int) []any { return houseArgs(*fresh[i], im.now) }); err != nil {
-		return err
-	}
-	t.created += len(fresh)
-	return im.auditCreated(ctx, tx, "house.import", "house", len(fresh), rows)
+	return im.auditCreated(ctx, tx, "house.import", "house", len(ids), rows)
 }
 
 func (t *tally) count(o outcome) {
@@ -481,7 +536,6 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	}
 	live := rows[:0:0]
 	houseIDs := make(map[*prepared][]int64, len(rows))
-	indexes := make([]any, 0, len(rows))
 	for _, r := range rows {
 		v := &r.person
 		if first, dup := im.claim(t, v.idIndex, r.raw.Number); dup {
@@ -498,18 +552,40 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 		}
 		houseIDs[r] = ids
 		live = append(live, r)
-		indexes = append(indexes, v.idIndex)
+	}
+	// Most rows of an import are new: all are inserted, those whose ID number
+	// is stored skipped, and only the skipped ones looked up to compare. In
+	// the order of the unique index on ID numbers, whose keys are random,
+	// each statement walks that index once from left to right.
+	slices.SortFunc(live, func(a, b *prepared) int { return strings.Compare(a.person.idIndex, b.person.idIndex) })
+	ids, err := insertNew(ctx, tx, im.binds, newRows{table: "persons", columns: personInsertColumns, cols: 17,
+		key: "id_number_index", scattered: true, n: len(live),
+		keyOf: func(i int) string { return live[i].person.idIndex },
+		args: func(i int) []any {
+			return personArgs(live[i].person, live[i].numbers, live[i].person.regionPath, im.now)
+		}})
+	if err != nil {
+		return err
+	}
+	fresh := make([]*prepared, 0, len(ids))
+	var known []*prepared
+	indexes := make([]any, 0, len(live)-len(ids))
+	for _, r := range live {
+		if _, ok := ids[r.person.idIndex]; ok {
+			fresh = append(fresh, r)
+		} else {
+			known = append(known, r)
+			indexes = append(indexes, r.person.idIndex)
+		}
 	}
 	stored, err := personsByIndex(ctx, tx, im.binds, indexes)
 	if err != nil {
 		return err
 	}
-	var fresh []*prepared
-	for _, r := range live {
+	for _, r := range known {
 		old, ok := stored[r.person.idIndex]
 		if !ok {
-			fresh = append(fresh, r)
-			continue
+			return errChanged // deleted between the insert and the look-up
 		}
 		out, err := im.s.updateStoredPerson(ctx, tx, im.p, old.person, old.houses, old.tags, r.person, houseIDs[r], im.now)
 		if err != nil {
@@ -523,36 +599,6 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	if len(fresh) == 0 {
 		return nil
 	}
-	// In the order of the unique index on ID numbers, whose keys are random:
-	// each statement then walks that index once from left to right.
-	slices.SortFunc(fresh, func(a, b *prepared) int { return strings.Compare(a.person.idIndex, b.person.idIndex) })
-	ids := make(map[string]int64, len(fresh))
-	per := chunkInsertParams / 17
-	for start := 0; start < len(fresh); start += per {
-		part := fresh[start:min(start+per, len(fresh))]
-		args := make([]any, 0, len(part)*17)
-		for _, r := range part {
-			args = append(args, personArgs(r.person, r.numbers, r.person.regionPath, im.now)...)
-		}
-		rs, err := tx.QueryContext(ctx, `INSERT INTO persons (`+personInsertColumns+`) VALUES `+im.binds.rows(len(part), 17)+
-			` RETURNING id, id_number_index`, args...)
-		if err != nil {
-			return fmt.Errorf("import: insert persons: %w", err)
-		}
-		for rs.Next() {
-			var id int64
-			var idx string
-			if err := rs.Scan(&id, &idx); err != nil {
-				rs.Close()
-				return fmt.Errorf("import: insert persons: %w", err)
-			}
-			ids[idx] = id
-		}
-		rs.Close()
-		if err := rs.Err(); err != nil {
-			return fmt.Errorf("import: insert persons: %w", err)
-		}
-	}
 	type link struct {
 		person, house int64
 		relation      string
@@ -564,10 +610,7 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	var links []link
 	var tags []tag
 	for _, r := range fresh {
-		id, ok := ids[r.person.idIndex]
-		if !ok {
-			return fmt.Errorf("import: person of row %d was not stored", r.raw.Number)
-		}
+		id := ids[r.person.idIndex]
 		for i, h := range houseIDs[r] {
 			links = append(links, link{id, h, r.person.in.Houses[i].Relation})
 		}
@@ -788,6 +831,92 @@ func insertRows(ctx context.Context, tx *sql.Tx, b binds, table, columns string,
 		}
 	}
 	return nil
+}
+
+// newRows describes rows to insert into a table with a unique key column.
+type newRows struct {
+	table, columns string
+	cols           int
+	key            string // the unique column
+	// scattered says the keys fall all over the key's index, as blind
+	// indexes do.
+	scattered bool
+	n         int
+	keyOf     func(i int) string
+	args      func(i int) []any
+}
+
+// insertNew inserts those rows whose key holds no stored value and returns
+// the ids of the rows it inserted by key.
+//
+// Rows go many per statement, except scattered ones on SQLite: a statement
+// that writes many rows and may fail halfway first copies every page it
+// touches to a statement journal, to undo them, and rows of a random key
+// touch a different page each. A prepared single-row INSERT needs no such
+// journal, and a call into the embedded engine costs no round trip.
+func insertNew(ctx context.Context, tx *sql.Tx, b binds, r newRows) (map[string]int64, error) {
+	ids := make(map[string]int64, r.n)
+	if r.n == 0 {
+		return ids, nil
+	}
+	if b.positional && r.scattered {
+		st, err := tx.PrepareContext(ctx, `INSERT INTO `+r.table+` (`+r.columns+`) VALUES `+b.list(1, r.cols)+
+			` ON CONFLICT (`+r.key+`) DO NOTHING`)
+		if err != nil {
+			return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
+		}
+		defer st.Close()
+		// Without a deadline of its own a statement is not watched for
+		// cancellation, which the driver does with a goroutine per call;
+		// the context is checked between rows instead.
+		quiet := context.WithoutCancel(ctx)
+		for i := range r.n {
+			if i%1000 == 0 {
+				if err := ctx.Err(); err != nil {
+					return nil, err
+				}
+			}
+			res, err := st.ExecContext(quiet, r.args(i)...)
+			if err != nil {
+				return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
+			}
+			if k, _ := res.RowsAffected(); k == 1 {
+				id, err := res.LastInsertId()
+				if err != nil {
+					return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
+				}
+				ids[r.keyOf(i)] = id
+			}
+		}
+		return ids, nil
+	}
+	per := chunkInsertParams / r.cols
+	for start := 0; start < r.n; start += per {
+		end := min(start+per, r.n)
+		vals := make([]any, 0, (end-start)*r.cols)
+		for i := start; i < end; i++ {
+			vals = append(vals, r.args(i)...)
+		}
+		rs, err := tx.QueryContext(ctx, `INSERT INTO `+r.table+` (`+r.columns+`) VALUES `+b.rows(end-start, r.cols)+
+			` ON CONFLICT (`+r.key+`) DO NOTHING RETURNING id, `+r.key, vals...)
+		if err != nil {
+			return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
+		}
+		for rs.Next() {
+			var id int64
+			var k string
+			if err := rs.Scan(&id, &k); err != nil {
+				rs.Close()
+				return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
+			}
+			ids[k] = id
+		}
+		rs.Close()
+		if err := rs.Err(); err != nil {
+			return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
+		}
+	}
+	return ids, nil
 }
 
 // binds writes the bind parameters of generated statements: $n on
