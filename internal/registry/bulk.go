@@ -455,7 +455,7 @@ func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepare
 		live = append(live, r)
 	}
 	// New houses go in; only the stored ones are looked up, to compare.
-	ids, err := insertNew(ctx, tx, im.binds, newRows{table: "houses", columns: houseInsertColumns, cols: 15, key: "code", n: len(live),
+	ids, err := insertNew(ctx, tx, im.binds, newRows{table: "houses", cols: houseColumnsIn, key: "code", n: len(live),
 		keyOf: func(i int) string { return live[i].house.Code },
 		args:  func(i int) []any { return houseArgs(live[i].house, im.now) }})
 	if err != nil {
@@ -558,7 +558,7 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	// the order of the unique index on ID numbers, whose keys are random,
 	// each statement walks that index once from left to right.
 	slices.SortFunc(live, func(a, b *prepared) int { return strings.Compare(a.person.idIndex, b.person.idIndex) })
-	ids, err := insertNew(ctx, tx, im.binds, newRows{table: "persons", columns: personInsertColumns, cols: 17,
+	ids, err := insertNew(ctx, tx, im.binds, newRows{table: "persons", cols: personColumnsIn,
 		key: "id_number_index", scattered: true, n: len(live),
 		keyOf: func(i int) string { return live[i].person.idIndex },
 		args: func(i int) []any {
@@ -628,12 +628,12 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 		return strings.Compare(a.relation, b.relation)
 	})
 	links = slices.CompactFunc(links, func(a, b link) bool { return a == b })
-	if err := insertRows(ctx, tx, im.binds, "person_houses", "person_id, house_id, relation", 3, len(links), func(i int) []any {
+	if err := insertRows(ctx, tx, im.binds, "person_houses", linkColumnsIn, len(links), func(i int) []any {
 		return []any{links[i].person, links[i].house, links[i].relation}
 	}); err != nil {
 		return err
 	}
-	if err := insertRows(ctx, tx, im.binds, "person_tags", "person_id, tag, since, until", 4, len(tags), func(i int) []any {
+	if err := insertRows(ctx, tx, im.binds, "person_tags", tagColumnsIn, len(tags), func(i int) []any {
 		return []any{tags[i].person, tags[i].Tag.Tag, tags[i].Since, tags[i].Until}
 	}); err != nil {
 		return err
@@ -816,28 +816,71 @@ func (p leadingColumn) Scan(dest ...any) error {
 	return p.rows.Scan(append([]any{p.first}, dest...)...)
 }
 
-// insertRows inserts n rows of cols columns in as few statements as the
-// engines' placeholder limits allow.
-func insertRows(ctx context.Context, tx *sql.Tx, b binds, table, columns string, cols, n int, args func(i int) []any) error {
-	per := chunkInsertParams / cols
-	for start := 0; start < n; start += per {
-		end := min(start+per, n)
-		vals := make([]any, 0, (end-start)*cols)
-		for i := start; i < end; i++ {
-			vals = append(vals, args(i)...)
+// columns names the columns of an INSERT and gives their PostgreSQL types.
+type columns struct {
+	names string
+	types []string
+}
+
+var (
+	linkColumnsIn = columns{"person_id, house_id, relation", []string{"bigint", "bigint", "text"}}
+	tagColumnsIn  = columns{"person_id, tag, since, until", []string{"bigint", "text", "text", "text"}}
+)
+
+// source returns what an INSERT of n rows reads: on PostgreSQL one array
+// per column, unnested (one parameter per column, however many rows); on
+// SQLite VALUES lists, which a statement of at most chunkInsertParams
+// parameters holds. It returns the clause, its arguments and the rows taken.
+func (c columns) source(b binds, n int, args func(i int) []any) (string, []any, int) {
+	k := len(c.types)
+	if !b.positional {
+		arrays := make([][]any, k)
+		for j := range arrays {
+			arrays[j] = make([]any, n)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+columns+`) VALUES `+b.rows(end-start, cols), vals...); err != nil {
+		for i := range n {
+			for j, v := range args(i) {
+				arrays[j][i] = v
+			}
+		}
+		var sb strings.Builder
+		vals := make([]any, k)
+		sb.WriteString("SELECT * FROM unnest(")
+		for j, t := range c.types {
+			if j > 0 {
+				sb.WriteByte(',')
+			}
+			fmt.Fprintf(&sb, "$%d::%s[]", j+1, t)
+			vals[j] = arrays[j]
+		}
+		sb.WriteByte(')')
+		return sb.String(), vals, n
+	}
+	n = min(n, chunkInsertParams/k)
+	vals := make([]any, 0, n*k)
+	for i := range n {
+		vals = append(vals, args(i)...)
+	}
+	return "VALUES " + b.rows(n, k), vals, n
+}
+
+// insertRows inserts n rows in as few statements as the engines allow.
+func insertRows(ctx context.Context, tx *sql.Tx, b binds, table string, c columns, n int, args func(i int) []any) error {
+	for start := 0; start < n; {
+		src, vals, k := c.source(b, n-start, func(i int) []any { return args(start + i) })
+		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+c.names+`) `+src, vals...); err != nil {
 			return fmt.Errorf("import: insert %s: %w", table, err)
 		}
+		start += k
 	}
 	return nil
 }
 
 // newRows describes rows to insert into a table with a unique key column.
 type newRows struct {
-	table, columns string
-	cols           int
-	key            string // the unique column
+	table string
+	cols  columns
+	key   string // the unique column
 	// scattered says the keys fall all over the key's index, as blind
 	// indexes do.
 	scattered bool
@@ -860,7 +903,7 @@ func insertNew(ctx context.Context, tx *sql.Tx, b binds, r newRows) (map[string]
 		return ids, nil
 	}
 	if b.positional && r.scattered {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO `+r.table+` (`+r.columns+`) VALUES `+b.list(1, r.cols)+
+		st, err := tx.PrepareContext(ctx, `INSERT INTO `+r.table+` (`+r.cols.names+`) VALUES `+b.list(1, len(r.cols.types))+
 			` ON CONFLICT (`+r.key+`) DO NOTHING`)
 		if err != nil {
 			return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
@@ -890,31 +933,27 @@ func insertNew(ctx context.Context, tx *sql.Tx, b binds, r newRows) (map[string]
 		}
 		return ids, nil
 	}
-	per := chunkInsertParams / r.cols
-	for start := 0; start < r.n; start += per {
-		end := min(start+per, r.n)
-		vals := make([]any, 0, (end-start)*r.cols)
-		for i := start; i < end; i++ {
-			vals = append(vals, r.args(i)...)
-		}
-		rs, err := tx.QueryContext(ctx, `INSERT INTO `+r.table+` (`+r.columns+`) VALUES `+b.rows(end-start, r.cols)+
+	for start := 0; start < r.n; {
+		src, vals, k := r.cols.source(b, r.n-start, func(i int) []any { return r.args(start + i) })
+		rs, err := tx.QueryContext(ctx, `INSERT INTO `+r.table+` (`+r.cols.names+`) `+src+
 			` ON CONFLICT (`+r.key+`) DO NOTHING RETURNING id, `+r.key, vals...)
 		if err != nil {
 			return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
 		}
 		for rs.Next() {
 			var id int64
-			var k string
-			if err := rs.Scan(&id, &k); err != nil {
+			var key string
+			if err := rs.Scan(&id, &key); err != nil {
 				rs.Close()
 				return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
 			}
-			ids[k] = id
+			ids[key] = id
 		}
 		rs.Close()
 		if err := rs.Err(); err != nil {
 			return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
 		}
+		start += k
 	}
 	return ids, nil
 }
