@@ -197,17 +197,22 @@ func (im *importer) write(ctx context.Context, ready <-chan *chunk) error {
 	}()
 	var group []*chunk // chunks to commit together
 	groupRows := 0
-	flush := func() error {
-		if len(group) == 0 {
-			return nil
-		}
-		if err := im.storeAlone(ctx, group); err != nil {
-			return err
-		}
-		im.done += groupRows
-		group, groupRows = group[:0], 0
-		if im.opts.Progress != nil {
-			im.opts.Progress(im.done)
+	// flush commits the group's chunks, a transaction at a time, until no
+	// more than keep rows are left waiting.
+	flush := func(keep int) error {
+		for groupRows > keep {
+			n, err := im.storeSome(ctx, group)
+			if err != nil {
+				return err
+			}
+			for _, c := range group[:n] {
+				groupRows -= len(c.rows)
+				im.done += len(c.rows)
+			}
+			group = slices.Delete(group, 0, n)
+			if im.opts.Progress != nil {
+				im.opts.Progress(im.done)
+			}
 		}
 		return nil
 	}
@@ -226,7 +231,7 @@ func (im *importer) write(ctx context.Context, ready <-chan *chunk) error {
 				group = append(group, c)
 				groupRows += len(c.rows)
 				if groupRows >= im.opts.CommitRows {
-					if err := flush(); err != nil {
+					if err := flush(im.opts.CommitRows - 1); err != nil {
 						return err
 					}
 				}
@@ -253,7 +258,7 @@ func (im *importer) write(ctx context.Context, ready <-chan *chunk) error {
 		return err
 	}
 	if !im.opts.AllOrNothing {
-		return flush()
+		return flush(0)
 	}
 	if tx == nil {
 		return nil
@@ -274,16 +279,17 @@ func (im *importer) write(ctx context.Context, ready <-chan *chunk) error {
 // statements; the chunk is stored again.
 var errChanged = errors.New("import: a stored row changed meanwhile")
 
-// storeAlone stores chunks in a transaction of their own. A unique
-// violation means another writer stored one of the rows meanwhile; the
-// chunks are then looked up again and stored anew.
-func (im *importer) storeAlone(ctx context.Context, chunks []*chunk) error {
-	first, last := chunks[0].rows[0].raw.Number, chunks[len(chunks)-1].rows[len(chunks[len(chunks)-1].rows)-1].raw.Number
+// storeSome stores the first of chunks in a transaction of their own, as
+// many as it stores within CommitAfter (at least one), and returns how many.
+// A unique violation means another writer stored one of the rows meanwhile;
+// the chunks are then looked up again and stored anew.
+func (im *importer) storeSome(ctx context.Context, chunks []*chunk) (int, error) {
 	for attempt := 1; ; attempt++ {
 		tx, err := im.s.db.BeginWrite(ctx)
 		if err != nil {
-			return err
+			return 0, err
 		}
+		start := time.Now()
 		tallies := make([]tally, 0, len(chunks))
 		clear(im.group)
 		for _, c := range chunks {
@@ -293,20 +299,24 @@ func (im *importer) storeAlone(ctx context.Context, chunks []*chunk) error {
 			}
 			tallies = append(tallies, t)
 			maps.Copy(im.group, t.claims)
+			if time.Since(start) >= im.opts.CommitAfter {
+				break // other writers wait for the lock meanwhile
+			}
 		}
 		clear(im.group)
 		if err == nil {
+			last := chunks[len(tallies)-1]
 			if err = tx.Commit(); err != nil {
-				return fmt.Errorf("import: commit rows %d-%d: %w", first, last, err)
+				return 0, fmt.Errorf("import: commit rows %d-%d: %w", chunks[0].rows[0].raw.Number, last.rows[len(last.rows)-1].raw.Number, err)
 			}
 			for i, t := range tallies {
 				im.merge(len(chunks[i].rows), t)
 			}
-			return nil
+			return len(tallies), nil
 		}
 		_ = tx.Rollback()
 		if !(db.IsUniqueViolation(err) || errors.Is(err, errChanged)) || attempt == 3 {
-			return err
+			return 0, err
 		}
 	}
 }

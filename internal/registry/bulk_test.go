@@ -3,9 +3,11 @@ package registry_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/dbtest"
@@ -78,6 +80,40 @@ func TestImportChunksAndConcurrentImports(t *testing.T) {
 		}
 		if a := auditCount(t, d, "person.import"); a < n/7 {
 			t.Fatalf("%d chunk audits for persons, want at least %d", a, n/7)
+		}
+	})
+}
+
+// Chunks commit together up to CommitRows rows, and fewer when storing
+// them outlasts CommitAfter; the progress callback hears of each commit.
+func TestImportCommitGroups(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		for _, tc := range []struct {
+			name        string
+			commitRows  int
+			commitAfter time.Duration
+			want        []int
+		}{
+			{"one commit", 100, time.Hour, []int{10}},
+			{"by rows", 4, time.Hour, []int{4, 8, 10}},
+			{"by time", 100, time.Nanosecond, []int{2, 4, 6, 8, 10}},
+		} {
+			var text strings.Builder
+			text.WriteString("house_code,address,grid_code,usage\n")
+			for i := range 10 {
+				fmt.Fprintf(&text, "G-%s-%02d,路%d号,990101001001001,rented\n", strings.ReplaceAll(tc.name, " ", ""), i, i)
+			}
+			var got []int
+			rep, err := f.svc.Import(context.Background(), f.admin, registry.Houses, openText(t, "f.csv", text.String(), tabular.Auto),
+				registry.ImportOptions{BatchRows: 2, CommitRows: tc.commitRows, CommitAfter: tc.commitAfter,
+					Progress: func(rows int) { got = append(got, rows) }})
+			if err != nil || rep.Created != 10 {
+				t.Fatalf("%s: %+v, %v", tc.name, rep, err)
+			}
+			if !slices.Equal(got, tc.want) {
+				t.Errorf("%s: commits after rows %v, want %v", tc.name, got, tc.want)
+			}
 		}
 	})
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -129,12 +130,14 @@ type ImportOptions struct {
 	// BatchRows rows are checked and stored together (default 10,000).
 	BatchRows int
 	// CommitRows rows, in whole batches, are committed together (default
-	// 50,000): a crash loses at most those in flight, and re-running the
-	// file skips what was stored (unchanged). Fewer commits write the pages
-	// of the random ID-number index less often; more rows hold other
-	// writers off longer.
-	CommitRows int
-	Progress   func(rows int)
+	// 50,000), or fewer when storing them takes longer than CommitAfter
+	// (default one second), for other writers wait meanwhile. A crash loses
+	// at most the rows in flight, and re-running the file skips what was
+	// stored (unchanged). Fewer commits write the pages of the random
+	// ID-number index less often.
+	CommitRows  int
+	CommitAfter time.Duration
+	Progress    func(rows int)
 }
 
 // Import reads a registry file row by row and upserts each row by its natural
@@ -161,6 +164,9 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 	}
 	if opts.CommitRows <= 0 {
 		opts.CommitRows = 50000
+	}
+	if opts.CommitAfter <= 0 {
+		opts.CommitAfter = time.Second
 	}
 	im := &importer{s: s, p: p, kind: kind, cols: cols, opts: opts, now: audit.Canonical(s.now()), scope: p.User.Scope(), binds: bindsFor(s.db),
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, seen: map[naturalKey]int32{}, group: map[naturalKey]int32{}, grids: map[string]gridPath{},
