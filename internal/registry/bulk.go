@@ -28,14 +28,15 @@ import (
 
 // An import is a pipeline: one goroutine reads the file into chunks of
 // consecutive rows, every core validates, encrypts and locates the rows of a
-// chunk, and one writer stores the chunks in file order, a few statements per
-// chunk (look up the chunk's natural keys at once, insert its new rows in
-// multi-row INSERTs, update only rows that changed). Each chunk commits on
-// its own, so a crash loses at most the chunk in flight and a re-run finds
-// the stored rows unchanged.
+// chunk, and one writer stores the chunks in file order: a chunk's rows are
+// inserted skipping those whose natural key is stored, and only the skipped
+// ones are looked up and updated where they changed. Chunks commit together
+// (CommitRows, CommitAfter), so a crash loses at most the rows in flight and
+// a re-run finds the stored rows unchanged.
 
 // chunkInsertParams bounds the placeholders of one statement, under both
-// engines' limits (SQLite 32,766; PostgreSQL 65,535).
+// engines' limits (SQLite 32,766; PostgreSQL 65,535): a multi-row INSERT on
+// SQLite, a look-up of a chunk's keys on either.
 const chunkInsertParams = 30000
 
 // chunk is a run of consecutive rows of the file.
@@ -465,7 +466,7 @@ func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepare
 		live = append(live, r)
 	}
 	// New houses go in; only the stored ones are looked up, to compare.
-	ids, err := insertNew(ctx, tx, im.binds, newRows{table: "houses", cols: houseColumnsIn, key: "code", n: len(live),
+	ids, err := insertNew(ctx, tx, im.binds, newRows{table: "houses", cols: houseInsert, key: "code", n: len(live),
 		keyOf: func(i int) string { return live[i].house.Code },
 		args:  func(i int) []any { return houseArgs(live[i].house, im.now) }})
 	if err != nil {
@@ -568,7 +569,7 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	// the order of the unique index on ID numbers, whose keys are random,
 	// each statement walks that index once from left to right.
 	slices.SortFunc(live, func(a, b *prepared) int { return strings.Compare(a.person.idIndex, b.person.idIndex) })
-	ids, err := insertNew(ctx, tx, im.binds, newRows{table: "persons", cols: personColumnsIn,
+	ids, err := insertNew(ctx, tx, im.binds, newRows{table: "persons", cols: personInsert,
 		key: "id_number_index", scattered: true, n: len(live),
 		keyOf: func(i int) string { return live[i].person.idIndex },
 		args: func(i int) []any {
@@ -638,12 +639,12 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 		return strings.Compare(a.relation, b.relation)
 	})
 	links = slices.CompactFunc(links, func(a, b link) bool { return a == b })
-	if err := insertRows(ctx, tx, im.binds, "person_houses", linkColumnsIn, len(links), func(i int) []any {
+	if err := insertRows(ctx, tx, im.binds, "person_houses", linkInsert, len(links), func(i int) []any {
 		return []any{links[i].person, links[i].house, links[i].relation}
 	}); err != nil {
 		return err
 	}
-	if err := insertRows(ctx, tx, im.binds, "person_tags", tagColumnsIn, len(tags), func(i int) []any {
+	if err := insertRows(ctx, tx, im.binds, "person_tags", tagInsert, len(tags), func(i int) []any {
 		return []any{tags[i].person, tags[i].Tag.Tag, tags[i].Since, tags[i].Until}
 	}); err != nil {
 		return err
@@ -826,22 +827,22 @@ func (p leadingColumn) Scan(dest ...any) error {
 	return p.rows.Scan(append([]any{p.first}, dest...)...)
 }
 
-// columns names the columns of an INSERT and gives their PostgreSQL types.
-type columns struct {
+// insertColumns names the columns of an INSERT and gives their PostgreSQL types.
+type insertColumns struct {
 	names string
 	types []string
 }
 
 var (
-	linkColumnsIn = columns{"person_id, house_id, relation", []string{"bigint", "bigint", "text"}}
-	tagColumnsIn  = columns{"person_id, tag, since, until", []string{"bigint", "text", "text", "text"}}
+	linkInsert = insertColumns{"person_id, house_id, relation", []string{"bigint", "bigint", "text"}}
+	tagInsert  = insertColumns{"person_id, tag, since, until", []string{"bigint", "text", "text", "text"}}
 )
 
 // source returns what an INSERT of n rows reads: on PostgreSQL one array
 // per column, unnested (one parameter per column, however many rows); on
 // SQLite VALUES lists, which a statement of at most chunkInsertParams
 // parameters holds. It returns the clause, its arguments and the rows taken.
-func (c columns) source(b binds, n int, args func(i int) []any) (string, []any, int) {
+func (c insertColumns) source(b binds, n int, args func(i int) []any) (string, []any, int) {
 	k := len(c.types)
 	if !b.positional {
 		arrays := make([][]any, k)
@@ -875,7 +876,7 @@ func (c columns) source(b binds, n int, args func(i int) []any) (string, []any, 
 }
 
 // insertRows inserts n rows in as few statements as the engines allow.
-func insertRows(ctx context.Context, tx *sql.Tx, b binds, table string, c columns, n int, args func(i int) []any) error {
+func insertRows(ctx context.Context, tx *sql.Tx, b binds, table string, c insertColumns, n int, args func(i int) []any) error {
 	for start := 0; start < n; {
 		src, vals, k := c.source(b, n-start, func(i int) []any { return args(start + i) })
 		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+c.names+`) `+src, vals...); err != nil {
@@ -889,7 +890,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, b binds, table string, c column
 // newRows describes rows to insert into a table with a unique key column.
 type newRows struct {
 	table string
-	cols  columns
+	cols  insertColumns
 	key   string // the unique column
 	// scattered says the keys fall all over the key's index, as blind
 	// indexes do.

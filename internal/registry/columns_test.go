@@ -11,13 +11,13 @@ import (
 func TestInsertColumnsAgree(t *testing.T) {
 	now := time.Now()
 	for name, c := range map[string]struct {
-		cols columns
+		cols insertColumns
 		args int
 	}{
-		"persons": {personColumnsIn, len(personArgs(validated{}, sealed{}, "", now))},
-		"houses":  {houseColumnsIn, len(houseArgs(House{}, now))},
-		"links":   {linkColumnsIn, 3},
-		"tags":    {tagColumnsIn, 4},
+		"persons": {personInsert, len(personArgs(validated{}, sealed{}, "", now))},
+		"houses":  {houseInsert, len(houseArgs(House{}, now))},
+		"links":   {linkInsert, 3},
+		"tags":    {tagInsert, 4},
 	} {
 		names := len(strings.Split(c.cols.names, ","))
 		if names != len(c.cols.types) || names != c.args {

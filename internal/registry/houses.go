@@ -183,8 +183,8 @@ func (s *Service) saveHouseTx(ctx context.Context, tx *sql.Tx, p auth.Principal,
 const houseInsertColumns = `code, estate, building, unit, room, address, lng, lat, grid_code, region_path,
 	usage, structure, floor_area_m2, created_at, updated_at`
 
-// houseColumnsIn are those columns with their PostgreSQL types.
-var houseColumnsIn = columns{houseInsertColumns, []string{"text", "text", "text", "text", "text", "text", "float8", "float8",
+// houseInsert are those columns with their PostgreSQL types.
+var houseInsert = insertColumns{houseInsertColumns, []string{"text", "text", "text", "text", "text", "text", "float8", "float8",
 	"text", "text", "text", "text", "float8", "timestamptz", "timestamptz"}}
 
 func houseArgs(h House, now time.Time) []any {

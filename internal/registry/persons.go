@@ -229,8 +229,8 @@ func (s *Service) seal(v validated) sealed {
 const personInsertColumns = `name, id_kind, id_number_enc, id_number_index, id_number_mask, birth_date, sex,
 	phone_enc, phone_index, phone_mask, residence_type, household_no, relation, grid_code, region_path, created_at, updated_at`
 
-// personColumnsIn are those columns with their PostgreSQL types.
-var personColumnsIn = columns{personInsertColumns, []string{"text", "text", "bytea", "text", "text", "text", "text",
+// personInsert are those columns with their PostgreSQL types.
+var personInsert = insertColumns{personInsertColumns, []string{"text", "text", "bytea", "text", "text", "text", "text",
 	"bytea", "text", "text", "text", "text", "text", "text", "text", "timestamptz", "timestamptz"}}
 
 func personArgs(v validated, n sealed, path string, now time.Time) []any {
