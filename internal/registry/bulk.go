@@ -60,7 +60,6 @@ type prepared struct {
 type tally struct {
 	created, updated, unchanged int
 	rejected                    []RowError
-	claims                      map[naturalKey]int32 // natural keys the chunk used → row
 }
 
 // naturalKey is a 128-bit hash of a house code or an ID number's blind
@@ -77,11 +76,11 @@ type importer struct {
 	now   time.Time
 	scope region.Scope
 
-	binds binds
-	seeds [2]maphash.Seed
-	seen  map[naturalKey]int32 // key → first row, across committed chunks
-	group map[naturalKey]int32 // the same across stored chunks not committed yet
-	grids map[string]gridPath  // grid code → path or refusal, per import
+	binds  binds
+	seeds  [2]maphash.Seed
+	seen   map[naturalKey]int32 // key → first row, across committed chunks
+	claims map[naturalKey]int32 // the same for rows stored but not committed yet
+	grids  map[string]gridPath  // grid code → path or refusal, per import
 
 	rep  ImportReport
 	done int // rows stored or refused so far
@@ -292,19 +291,16 @@ func (im *importer) storeSome(ctx context.Context, chunks []*chunk) (int, error)
 		}
 		start := time.Now()
 		tallies := make([]tally, 0, len(chunks))
-		clear(im.group)
 		for _, c := range chunks {
 			var t tally
 			if t, err = im.store(ctx, tx, c); err != nil {
 				break
 			}
 			tallies = append(tallies, t)
-			maps.Copy(im.group, t.claims)
 			if time.Since(start) >= im.opts.CommitAfter {
 				break // other writers wait for the lock meanwhile
 			}
 		}
-		clear(im.group)
 		if err == nil {
 			last := chunks[len(tallies)-1]
 			if err = tx.Commit(); err != nil {
@@ -313,9 +309,11 @@ func (im *importer) storeSome(ctx context.Context, chunks []*chunk) (int, error)
 			for i, t := range tallies {
 				im.merge(len(chunks[i].rows), t)
 			}
+			im.settle(true)
 			return len(tallies), nil
 		}
 		_ = tx.Rollback()
+		im.settle(false)
 		if !(db.IsUniqueViolation(err) || errors.Is(err, errChanged)) || attempt == 3 {
 			return 0, err
 		}
@@ -329,15 +327,21 @@ func (im *importer) merge(rows int, t tally) {
 	im.rep.Updated += t.updated
 	im.rep.Unchanged += t.unchanged
 	im.rep.Rejected = append(im.rep.Rejected, t.rejected...)
-	for k, row := range t.claims {
-		im.seen[k] = row
+}
+
+// settle ends the claims of the rows stored since the last commit: kept
+// when they committed, forgotten when they were rolled back.
+func (im *importer) settle(committed bool) {
+	if committed {
+		maps.Copy(im.seen, im.claims)
 	}
+	clear(im.claims)
 }
 
 // store writes one chunk inside tx and returns what it did; nothing of it
 // counts until tx commits.
 func (im *importer) store(ctx context.Context, tx *sql.Tx, c *chunk) (tally, error) {
-	t := tally{claims: make(map[naturalKey]int32, len(c.rows))}
+	var t tally
 	live := make([]*prepared, 0, len(c.rows))
 	for i := range c.rows {
 		r := &c.rows[i]
@@ -362,18 +366,15 @@ func (im *importer) store(ctx context.Context, tx *sql.Tx, c *chunk) (tally, err
 
 // claim records that row uses a natural key and reports the earlier row of
 // the file that used it already, if any.
-func (im *importer) claim(t *tally, key string, row int) (int, bool) {
+func (im *importer) claim(key string, row int) (int, bool) {
 	k := im.key(key)
 	if first, dup := im.seen[k]; dup {
 		return int(first), true
 	}
-	if first, dup := im.group[k]; dup {
+	if first, dup := im.claims[k]; dup {
 		return int(first), true
 	}
-	if first, dup := t.claims[k]; dup {
-		return int(first), true
-	}
-	t.claims[k] = int32(row)
+	im.claims[k] = int32(row)
 	return 0, false
 }
 
@@ -451,7 +452,7 @@ func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepare
 	live := rows[:0:0]
 	for _, r := range rows {
 		h := &r.house
-		if first, dup := im.claim(t, h.Code, r.raw.Number); dup {
+		if first, dup := im.claim(h.Code, r.raw.Number); dup {
 			t.rejected = append(t.rejected, im.refuse(r.raw.Number, "house_code", h.Code, fmt.Sprintf("house code repeats row %d", first)))
 			continue
 		}
@@ -549,7 +550,7 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	houseIDs := make(map[*prepared][]int64, len(rows))
 	for _, r := range rows {
 		v := &r.person
-		if first, dup := im.claim(t, v.idIndex, r.raw.Number); dup {
+		if first, dup := im.claim(v.idIndex, r.raw.Number); dup {
 			t.rejected = append(t.rejected, im.refuse(r.raw.Number, "id_number", v.in.IDNumber,
 				fmt.Sprintf("the same ID number is already in row %d", first)))
 			continue
