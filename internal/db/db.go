@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -266,4 +267,34 @@ func (d *DB) PrepareWrite(ctx context.Context, query string) (*sql.Stmt, error) 
 		return nil, fmt.Errorf("prepare: %w", err)
 	}
 	return st, nil
+}
+
+// Values writes the bind marks of rows×cols values, "(…), (…)", for
+// multi-row statements: ? on SQLite, whose $n lookup scans the names bound
+// before it and so takes quadratic time in the number of parameters, and
+// $1… elsewhere.
+func (e Engine) Values(rows, cols int) string {
+	var sb strings.Builder
+	sb.Grow(rows * cols * 5)
+	n := 0
+	for r := range rows {
+		if r > 0 {
+			sb.WriteString(", ")
+		}
+		sb.WriteByte('(')
+		for c := range cols {
+			if c > 0 {
+				sb.WriteString(", ")
+			}
+			n++
+			if e == SQLite {
+				sb.WriteByte('?')
+			} else {
+				sb.WriteByte('$')
+				sb.WriteString(strconv.Itoa(n))
+			}
+		}
+		sb.WriteByte(')')
+	}
+	return sb.String()
 }

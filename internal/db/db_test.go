@@ -44,6 +44,43 @@ func TestNumberedPlaceholdersWorkOnBothEngines(t *testing.T) {
 	})
 }
 
+func TestValuesBindRowsInOrder(t *testing.T) {
+	for _, c := range []struct {
+		engine     db.Engine
+		rows, cols int
+		want       string
+	}{
+		{db.SQLite, 2, 3, "(?, ?, ?), (?, ?, ?)"},
+		{db.Postgres, 2, 3, "($1, $2, $3), ($4, $5, $6)"},
+		{db.Postgres, 1, 1, "($1)"},
+		{db.SQLite, 0, 3, ""},
+	} {
+		if got := c.engine.Values(c.rows, c.cols); got != c.want {
+			t.Errorf("%s.Values(%d, %d) = %q, want %q", c.engine, c.rows, c.cols, got, c.want)
+		}
+	}
+	// Each engine reads the values back in the order they were given.
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		rows, err := d.Read().QueryContext(context.Background(), `SELECT * FROM (VALUES `+d.Engine.Values(3, 2)+`) AS v ORDER BY 1`,
+			"a", "1", "b", "2", "c", "3")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var got string
+		for rows.Next() {
+			var k, v string
+			if err := rows.Scan(&k, &v); err != nil {
+				t.Fatal(err)
+			}
+			got += k + v
+		}
+		if err := rows.Err(); err != nil || got != "a1b2c3" {
+			t.Fatalf("rows = %q, %v; want a1b2c3", got, err)
+		}
+	})
+}
+
 func TestInTxRollsBackOnError(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()

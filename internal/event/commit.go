@@ -6,8 +6,9 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
-	"strings"
 	"sync"
+
+	"github.com/gridgov/gridgov/internal/db"
 )
 
 // Group commit. Every durable commit costs an fsync, and SQLite has one
@@ -211,11 +212,15 @@ func (s *Service) flushCounters(ctx context.Context, tx *sql.Tx, buf counterBuf)
 	for len(keys) > 0 {
 		chunk := keys[:min(len(keys), counterChunk)]
 		keys = keys[len(chunk):]
+		query := s.fullCounters
+		if len(chunk) < counterChunk {
+			query = upsertCounters(s.db.Engine, len(chunk))
+		}
 		args := make([]any, 0, 5*len(chunk))
 		for _, k := range chunk {
 			args = append(args, k.region, k.month, k.category, k.measure, buf[k])
 		}
-		if _, err := s.txExec(ctx, tx, upsertCounters(len(chunk)), args...); err != nil {
+		if _, err := s.txExec(ctx, tx, query, args...); err != nil {
 			return fmt.Errorf("event counters: %w", err)
 		}
 	}
@@ -226,15 +231,7 @@ func (s *Service) flushCounters(ctx context.Context, tx *sql.Tx, buf counterBuf)
 const counterChunk = 64
 
 // upsertCounters is the statement adding to n counter rows.
-func upsertCounters(n int) string {
-	var b strings.Builder
-	b.WriteString("INSERT INTO event_counters (region_code, month, category_code, measure, n) VALUES ")
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", 5*i+1, 5*i+2, 5*i+3, 5*i+4, 5*i+5)
-	}
-	b.WriteString(" ON CONFLICT (region_code, month, category_code, measure) DO UPDATE SET n = event_counters.n + excluded.n")
-	return b.String()
+func upsertCounters(engine db.Engine, n int) string {
+	return "INSERT INTO event_counters (region_code, month, category_code, measure, n) VALUES " + engine.Values(n, 5) +
+		" ON CONFLICT (region_code, month, category_code, measure) DO UPDATE SET n = event_counters.n + excluded.n"
 }

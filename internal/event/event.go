@@ -150,6 +150,8 @@ type Service struct {
 	counters sync.Map
 	changes  Changes
 	fast     atomic.Pointer[FastCounts]
+	// fullCounters is upsertCounters of a full chunk, built once.
+	fullCounters string
 }
 
 // Config gathers what the service uses.
@@ -191,6 +193,7 @@ func (s *Service) published(ctx context.Context, paths ...string) {
 func NewService(c Config) *Service {
 	s := &Service{db: c.DB, keys: c.Keys, loc: c.Locator, cats: c.Catalog, router: c.Router, cals: c.Calendars, now: c.Now, log: c.Log, homes: c.HomeGrids}
 	s.changes = c.Changes
+	s.fullCounters = upsertCounters(c.DB.Engine, counterChunk)
 	if s.cals == nil {
 		cal := c.Calendar
 		if cal == nil {

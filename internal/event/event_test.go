@@ -677,14 +677,17 @@ func TestSimilarReports(t *testing.T) {
 		}
 		report(cat, 0, 0) // 73 h before the searches
 		f.clock.Add(73 * time.Hour)
-		near := report(cat, 0.0010, 0.0005) // about 95 m away
-		report(cat, 0.0030, 0)              // about 230 m east
-		report(cat, 0.0024, 0.0016)         // inside the box, about 250 m away
+		near := report(cat, 0.0010, 0.0005)   // about 95 m away
+		north := report(cat, 0, 0.0017)       // about 189 m north
+		south := report(cat, 0.0005, -0.0017) // about 193 m south
+		report(cat, 0.0030, 0)                // about 230 m east
+		report(cat, 0.0024, 0.0016)           // inside the box, about 250 m away
+		report(cat, 0, 0.0019)                // about 211 m north
 		report(other, 0, 0)
 		voided := report(cat, -0.0005, 0)
 		f.act(t, f.township, voided, event.ActInput{Action: event.Void, Note: "重复上报"})
-		if got := similar(); !slices.Equal(got, []int64{near.ID}) {
-			t.Fatalf("similar = %v, want only %d", got, near.ID)
+		if got, want := similar(), []int64{south.ID, north.ID, near.ID}; !slices.Equal(got, want) {
+			t.Fatalf("similar = %v, want %v", got, want)
 		}
 		// Twenty-one more nearby: the newest twenty, newest first.
 		var recent []int64

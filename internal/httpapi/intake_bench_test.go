@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -112,7 +113,19 @@ func BenchmarkEventIntake(b *testing.B) {
 // sustained rate and its p99.
 func highestRate(b *testing.B, what, url, token string, bodies [][]byte, seconds int) (float64, time.Duration) {
 	best, p99 := 0.0, time.Duration(0)
-	for _, rate := range []int{250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000} {
+	rates := []int{250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000}
+	if v := os.Getenv("GRIDGOV_BENCH_INTAKE_RATES"); v != "" {
+		// Chosen rates, as for a profile at one rate.
+		rates = nil
+		for _, f := range strings.Split(v, ",") {
+			var r int
+			if _, err := fmt.Sscan(f, &r); err != nil || r <= 0 {
+				b.Fatalf("GRIDGOV_BENCH_INTAKE_RATES: %q is not a rate per second", f)
+			}
+			rates = append(rates, r)
+		}
+	}
+	for _, rate := range rates {
 		m := attack(url, token, bodies, rate, time.Duration(seconds)*time.Second)
 		ok := m.Success == 1 && m.Latencies.P99 <= 50*time.Millisecond
 		b.Logf("%s at %d/s: %.0f/s done, success %.3f, p50 %s, p99 %s", what, rate, m.Throughput, m.Success,

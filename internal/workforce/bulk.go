@@ -180,32 +180,6 @@ func (s *Service) LoadBulk(ctx context.Context, p auth.Principal, b Bulk, progre
 	return res, err
 }
 
-// placeholders writes the bind marks of rows×cols values: ? on SQLite,
-// whose $n lookup is quadratic in the number of parameters, $n elsewhere.
-func placeholders(engine db.Engine, rows, cols int) string {
-	var sb strings.Builder
-	n := 0
-	for r := 0; r < rows; r++ {
-		if r > 0 {
-			sb.WriteString(", ")
-		}
-		sb.WriteByte('(')
-		for c := 0; c < cols; c++ {
-			if c > 0 {
-				sb.WriteString(", ")
-			}
-			n++
-			if engine == db.SQLite {
-				sb.WriteByte('?')
-			} else {
-				sb.WriteString("$" + strconv.Itoa(n))
-			}
-		}
-		sb.WriteByte(')')
-	}
-	return sb.String()
-}
-
 // insertRows inserts rows of len(cols) values each, many per statement;
 // suffix follows the VALUES list (e.g. ON CONFLICT DO NOTHING). It returns
 // the rows inserted.
@@ -214,7 +188,7 @@ func insertRows(ctx context.Context, tx *sql.Tx, engine db.Engine, table, cols, 
 	inserted := 0
 	for len(vals) > 0 {
 		n := min(per, len(vals)/ncols)
-		q := `INSERT INTO ` + table + ` (` + cols + `) VALUES ` + placeholders(engine, n, ncols) + ` ` + suffix
+		q := `INSERT INTO ` + table + ` (` + cols + `) VALUES ` + engine.Values(n, ncols) + ` ` + suffix
 		r, err := tx.ExecContext(ctx, q, vals[:n*ncols]...)
 		if err != nil {
 			return inserted, fmt.Errorf("insert into %s: %w", table, err)
