@@ -651,6 +651,48 @@ func TestReturnRefuseReopenComment(t *testing.T) {
 	})
 }
 
+// A report suggests only the similar events its reporter may read: other
+// residents' reports are theirs, and a worker or department sees only what
+// is theirs to see.
+func TestSimilarReportsOnlyWhatTheReporterMayRead(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		const cat = "city_appearance.overflowing_bins"
+		in := event.ReportInput{CategoryCode: cat, Title: "垃圾桶满了", Description: "单元门口", Lng: ptr(125.1), Lat: ptr(46.0),
+			ReporterName: "张三", ReporterPhone: "13812345678"}
+		mine := f.report(t, f.resident, in)
+		byHotline := f.report(t, f.city, in)
+		neighbour := principal(8, auth.RoleResident, "", "")
+		otherWorker := principal(9, auth.RoleWorker, "/990100/990101/990101002/", "")
+		for _, c := range []struct {
+			who  string
+			p    auth.Principal
+			want []int64
+		}{
+			{"the city's center", f.city, []int64{byHotline.ID, mine.ID}},
+			{"the grid's worker", f.worker, []int64{byHotline.ID, mine.ID}},
+			{"the same resident", f.resident, []int64{mine.ID}},
+			{"another resident", neighbour, nil},
+			{"a worker of another township", otherWorker, nil},
+			{"a department not handling them", f.water, nil},
+		} {
+			out, err := f.svc.Report(context.Background(), c.p, event.ReportInput{CategoryCode: cat, Title: "又满了", Lng: ptr(125.1), Lat: ptr(46.0)})
+			if err != nil {
+				t.Fatalf("%s: %v", c.who, err)
+			}
+			var got []int64
+			for _, e := range out.Similar {
+				got = append(got, e.ID)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("%s is suggested %v, want %v", c.who, got, c.want)
+			}
+			// Out of the way of the next reporter.
+			f.act(t, f.township, out.Event, event.ActInput{Action: event.Void, Note: "测试"})
+		}
+	})
+}
+
 // The duplicate search suggests the open events of the report's category
 // within 200 m and 72 h, newest first, twenty at most; nothing else.
 func TestSimilarReports(t *testing.T) {

@@ -51,7 +51,8 @@ type ReportInput struct {
 }
 
 // Filed is what Report answers: the event and open events that look
-// like it (same category within 200 m and 72 h), for the center to merge.
+// like it (same category within 200 m and 72 h), for the center to merge;
+// of those, only the ones the reporter may read.
 type Filed struct {
 	Event   Event   `json:"event"`
 	Similar []Event `json:"similar"`
@@ -182,8 +183,10 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	if err != nil {
 		return Filed{}, err
 	}
-	// A search that ran after the commit saw the report itself.
-	out.Similar = slices.DeleteFunc(out.Similar, func(o Event) bool { return o.ID == e.ID })
+	// A search that ran after the commit saw the report itself. Only what
+	// the reporter may read is suggested: a resident sees their own
+	// reports, a worker those of their grid, a department those it handles.
+	out.Similar = slices.DeleteFunc(out.Similar, func(o Event) bool { return o.ID == e.ID || len(s.parties(ctx, p, &o)) == 0 })
 	out.Similar = out.Similar[:min(len(out.Similar), similarLimit)]
 	s.published(ctx, e.regionPath)
 	e.Actions = Allowed(e.State, s.parties(ctx, p, &e))

@@ -92,5 +92,18 @@ func TestEventsAPI(t *testing.T) {
 		if ex.status != 200 || len(lines) != 4 || !strings.Contains(lines[0], "closure") || !strings.HasPrefix(lines[2], "230602001,萨尔图街道") {
 			t.Fatalf("export: %d %s", ex.status, ex.body)
 		}
+
+		// The suggested duplicates are only those the reporter may read:
+		// not another resident's report, with its description.
+		e.user("resident2", auth.RoleResident, "")
+		first := resident.do("POST", "/api/v1/events", `{"category_code":"city_appearance.exposed_garbage","title":"楼道堆物","description":"三单元楼道堆满纸箱","lng":124.9,"lat":46.5}`)
+		second := e.loggedIn("resident2").do("POST", "/api/v1/events", `{"category_code":"city_appearance.exposed_garbage","title":"有垃圾","lng":124.9,"lat":46.5}`)
+		if first.status != 201 || second.status != 201 || len(second.json(t)["similar"].([]any)) != 0 || strings.Contains(string(second.body), "纸箱") {
+			t.Fatalf("another resident's report is suggested: %d %d %s", first.status, second.status, second.body)
+		}
+		third := center.do("POST", "/api/v1/events", `{"category_code":"city_appearance.exposed_garbage","title":"垃圾","lng":124.9,"lat":46.5}`)
+		if third.status != 201 || len(third.json(t)["similar"].([]any)) != 2 {
+			t.Fatalf("the center is not suggested both reports: %d %s", third.status, third.body)
+		}
 	})
 }
