@@ -147,7 +147,7 @@ func (s *Service) commitBatch(ctx context.Context, batch []*job) {
 			errs[i] = err
 			continue
 		}
-		if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
+		if _, err := s.txExec(ctx, tx, `SAVEPOINT w`); err != nil {
 			fail(fmt.Errorf("savepoint: %w", err))
 			return
 		}
@@ -157,12 +157,12 @@ func (s *Service) commitBatch(ctx context.Context, batch []*job) {
 		s.counters.Delete(tx)
 		if err != nil {
 			errs[i] = err
-			if _, rerr := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT w`); rerr != nil {
+			if _, rerr := s.txExec(ctx, tx, `ROLLBACK TO SAVEPOINT w`); rerr != nil {
 				fail(fmt.Errorf("rollback to savepoint: %w", rerr))
 				return
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `RELEASE SAVEPOINT w`); err != nil {
+		if _, err := s.txExec(ctx, tx, `RELEASE SAVEPOINT w`); err != nil {
 			fail(fmt.Errorf("release savepoint: %w", err))
 			return
 		}

@@ -1,0 +1,55 @@
+package event
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/dbtest"
+)
+
+// A write refused inside a group rolls back alone, to its savepoint: the
+// others of the group commit. Twice, as the second group runs the
+// savepoint statements prepared.
+func TestGroupRollsBackARefusedWriteAlone(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := &Service{db: d}
+		refused := errors.New("refused")
+		for round := range 2 {
+			day := func(i int) string { return fmt.Sprintf("r%d-%d", round, i) }
+			batch := make([]*job, 3)
+			for i := range batch {
+				batch[i] = &job{ctx: ctx, done: make(chan error, 1), fn: func(ctx context.Context, tx *sql.Tx) error {
+					if _, err := s.txExec(ctx, tx, `INSERT INTO event_serials (day, county, last) VALUES ($1, 'c', 1)`, day(i)); err != nil {
+						return err
+					}
+					if i == 1 {
+						return refused
+					}
+					return nil
+				}}
+			}
+			s.commitBatch(ctx, batch)
+			for i, j := range batch {
+				err := <-j.done
+				var n int
+				if qerr := d.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM event_serials WHERE day = $1`, day(i)).Scan(&n); qerr != nil {
+					t.Fatal(qerr)
+				}
+				switch {
+				case i == 1 && (!errors.Is(err, refused) || n != 0):
+					t.Fatalf("round %d: the refused write answered %v and left %d rows", round, err, n)
+				case i != 1 && (err != nil || n != 1):
+					t.Fatalf("round %d: write %d answered %v and left %d rows", round, i, err, n)
+				}
+			}
+		}
+		if len(s.prepared.m) == 0 {
+			t.Fatal("the second group ran nothing prepared")
+		}
+	})
+}
