@@ -329,14 +329,17 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 	h := HashToken(token)
 	var sess Session
 	var displayID sql.NullInt64
-	// Every request comes here: both lookups are prepared once.
-	lookup, err := s.db.ReadStmt(ctx, `SELECT user_id, csrf_token, restricted, created_at, last_seen_at, expires_at, display_id
-		FROM sessions WHERE token_hash = $1`)
+	// Every request comes here: the session and its user (a session's user
+	// always exists: its row goes with the user's) are one read, prepared
+	// once.
+	lookup, err := s.db.ReadStmt(ctx, `SELECT s.user_id, s.csrf_token, s.restricted, s.created_at, s.last_seen_at, s.expires_at,
+		s.display_id, `+userColumns+userFrom+` JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1`)
 	if err != nil {
 		return Principal{}, fmt.Errorf("load session: %w", err)
 	}
-	row := lookup.QueryRowContext(ctx, h)
-	if err := row.Scan(&sess.UserID, &sess.CSRFToken, &sess.Restricted, &sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &displayID); err != nil {
+	u, err := scanUser(withLeading{lookup.QueryRowContext(ctx, h), []any{&sess.UserID, &sess.CSRFToken, &sess.Restricted,
+		&sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &displayID}})
+	if err != nil {
 		if err == sql.ErrNoRows {
 			return Principal{}, apperr.New(apperr.Unauthorized, "session expired or logged out")
 		}
@@ -346,17 +349,13 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 		return s.authenticateDisplay(ctx, h, sess, displayID.Int64, ip)
 	}
 	now := s.clock()
-	u, err := s.userByID(ctx, sess.UserID)
-	if err != nil && !apperr.Is(err, apperr.NotFound) {
-		return Principal{}, err
-	}
 	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.idleLimit(u.Role) {
 		if _, err := s.db.Write().ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, h); err != nil {
 			return Principal{}, fmt.Errorf("end session: %w", err)
 		}
 		return Principal{}, apperr.New(apperr.Unauthorized, "session expired")
 	}
-	if err != nil || u.Disabled {
+	if u.Disabled {
 		return Principal{}, apperr.New(apperr.Unauthorized, "account disabled")
 	}
 	// Refresh the idle clock at most once a minute to keep reads from writing.

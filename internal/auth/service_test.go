@@ -158,6 +158,19 @@ func TestSessionExpiry(t *testing.T) {
 		if _, err := f.svc.Authenticate(ctx, "forged-token", ""); !apperr.Is(err, apperr.Unauthorized) {
 			t.Fatalf("forged token: %v", err)
 		}
+		// A session is only as good as its account: disabled behind its
+		// back (as another server would), the session ends with it.
+		res, _ = f.login(t, "li.si", pw)
+		p, err := f.svc.Authenticate(ctx, res.Token, "")
+		if err != nil || p.User.Username != "li.si" || p.User.Role != auth.RoleWorker || p.User.Scope().Path() == "" {
+			t.Fatalf("session = %+v, %v", p.User, err)
+		}
+		if _, err := d.Write().ExecContext(ctx, `UPDATE users SET disabled = TRUE WHERE username = 'li.si'`); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.svc.Authenticate(ctx, res.Token, ""); !apperr.Is(err, apperr.Unauthorized) || !strings.Contains(err.Error(), "disabled") {
+			t.Fatalf("session of a disabled account: %v", err)
+		}
 	})
 }
 

@@ -129,6 +129,14 @@ func scanUser(row interface{ Scan(...any) error }) (User, error) {
 	return u, err
 }
 
+// withLeading scans a row whose first columns go to dest before the rest.
+type withLeading struct {
+	row  *sql.Row
+	dest []any
+}
+
+func (w withLeading) Scan(dest ...any) error { return w.row.Scan(append(w.dest, dest...)...) }
+
 func getUser(ctx context.Context, q db.Querier, where string, arg any) (User, error) {
 	return userFromRow(q.QueryRowContext(ctx, `SELECT `+userColumns+userFrom+` WHERE `+where, arg))
 }
