@@ -249,6 +249,20 @@ func (s *Service) Withheld(ctx context.Context, code string) (bool, error) {
 	return snap.withheld[code], nil
 }
 
+// WithheldCodes lists the codes of every withheld category, sorted.
+func (s *Service) WithheldCodes(ctx context.Context) ([]string, error) {
+	snap, err := s.current(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, 0, len(snap.withheld))
+	for code := range snap.withheld {
+		out = append(out, code)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+
 // Known reports whether a category with this code exists, active or not.
 func (s *Service) Known(ctx context.Context, code string) (bool, error) {
 	snap, err := s.current(ctx)

@@ -116,6 +116,7 @@ type Locator interface {
 type Catalog interface {
 	Get(ctx context.Context, code string) (category.Category, error)
 	Withheld(ctx context.Context, code string) (bool, error)
+	WithheldCodes(ctx context.Context) ([]string, error)
 }
 
 // Router chooses the lead department for a category at a region path.

@@ -29,7 +29,8 @@ import (
 var publicNotes = []Action{Register, Reject, Merge, SelfHandle, Dispatch, Feedback, Verify, Reopen, Park, Unpark, Void}
 
 // Public is an event as the public sees it: never the reporter, and for a
-// withheld category neither text nor place.
+// withheld category neither text nor place (nor region or grid; lists of a
+// region below the city leave it out).
 type Public struct {
 	Code         string
 	CategoryCode string
@@ -135,6 +136,13 @@ func (s *Service) PublicList(ctx context.Context, q PublicQuery) ([]Public, erro
 	if q.RegionPath != "" {
 		lo, hi := region.Under(q.RegionPath).Range()
 		where = append(where, "region_path >= "+arg(lo)+" AND region_path < "+arg(hi))
+		withheld, err := s.withheldBelowCity(ctx, q.RegionPath)
+		if err != nil {
+			return nil, fmt.Errorf("public events: %w", err)
+		}
+		if len(withheld) > 0 {
+			where = append(where, "NOT "+in("category_code", withheld))
+		}
 	}
 	q.Limit = min(max(q.Limit, 1), MaxPublicPage)
 	query := `SELECT ` + eventColumns + fmt.Sprintf(publicExtra, publicNoteActions()) + ` FROM events`
@@ -227,8 +235,19 @@ func (s *Service) scanPublic(ctx context.Context, row interface{ Scan(...any) er
 	}
 	if p.Withheld {
 		p.Title, p.Description, p.Address, p.Location, p.StatusNote = "", "", "", nil, ""
+		p.Level, p.RegionCode, p.GridCode = "", "", ""
 	}
 	return p, e.ID, nil
+}
+
+// withheldBelowCity are the categories a public list narrowed to a region
+// below the city leaves out: that a withheld event is listed under a
+// township or a grid would already say where it is, which it never does.
+func (s *Service) withheldBelowCity(ctx context.Context, regionPath string) ([]string, error) {
+	if strings.Count(strings.Trim(regionPath, "/"), "/") == 0 {
+		return nil, nil
+	}
+	return s.cats.WithheldCodes(ctx)
 }
 
 // publicHistory fills the histories of a page of events in one query.
@@ -284,6 +303,18 @@ func (s *Service) PublicUpdates(ctx context.Context, from, to time.Time, regionP
 		lo, hi := region.Under(regionPath).Range()
 		args = append(args, lo, hi)
 		query += ` AND e.region_path >= $3 AND e.region_path < $4`
+		withheld, err := s.withheldBelowCity(ctx, regionPath)
+		if err != nil {
+			return nil, fmt.Errorf("public updates: %w", err)
+		}
+		if len(withheld) > 0 {
+			ph := make([]string, len(withheld))
+			for i, c := range withheld {
+				args = append(args, c)
+				ph[i] = fmt.Sprintf("$%d", len(args))
+			}
+			query += ` AND e.category_code NOT IN (` + strings.Join(ph, ", ") + `)`
+		}
 	}
 	args = append(args, min(max(limit, 1), MaxPublicPage), max(offset, 0))
 	query += fmt.Sprintf(` ORDER BY a.at, a.id LIMIT $%d OFFSET $%d`, len(args)-1, len(args))

@@ -519,8 +519,8 @@ func (s *Server) toOpen311Request(r *http.Request, p event.Public, ext bool) o31
 		o.Long, o.Lat = &lng, &lat
 	}
 	if ext {
-		x := &o311Extended{State: string(p.State), Urgency: string(p.Urgency), GridCode: p.GridCode, Level: p.Level,
-			RegionCode: p.RegionCode, Title: nonEmpty(p.Title), History: []o311HistoryEntry{}}
+		x := &o311Extended{State: string(p.State), Urgency: string(p.Urgency), GridCode: nonEmpty(p.GridCode), Level: nonEmpty(p.Level),
+			RegionCode: nonEmpty(p.RegionCode), Title: nonEmpty(p.Title), History: []o311HistoryEntry{}}
 		for code := p.CategoryCode; code != ""; code = category.ParentOf(code) {
 			node := o311PathNode{Code: code, Name: code}
 			if c, err := s.opts.Categories.Get(r.Context(), code); err == nil {

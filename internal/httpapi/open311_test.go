@@ -550,6 +550,14 @@ func TestOpen311RequestsLifecycle(t *testing.T) {
 		if got := ids(list("?jurisdiction_id=230602&status=closed")); got != id {
 			t.Fatalf("jurisdiction = %s", got)
 		}
+		// A withheld event says nothing of where it is: no region or grid
+		// among its attributes, and not listed under a region below the city.
+		if ext := p.do("GET", "/open311/v2/requests/"+disputeID+".json?extensions=true", ""); ext.status != 200 || bytes.Contains(ext.body, []byte("230602001")) {
+			t.Fatalf("a dispute shows its region or grid: %d %s", ext.status, ext.body)
+		}
+		if got := ids(list("?jurisdiction_id=230602001001001")); got != id {
+			t.Fatalf("the grid's requests = %s, want only %s (a dispute there is withheld)", got, id)
+		}
 		var lx xmlRequests
 		xmlDoc(t, p.do("GET", "/open311/v2/requests.xml?status=open", ""), &lx)
 		if len(lx.Requests) != 2 || lx.Requests[0].ID != disputeID || lx.Requests[1].ServiceCode != "city_appearance.road_damage" {
@@ -585,6 +593,11 @@ func TestOpen311RequestsLifecycle(t *testing.T) {
 		}
 		if strings.Join(steps, " ") != "reported:open registered:open dispatched:open handling:open handled:open closed:closed" {
 			t.Fatalf("feed of %s = %v", id, steps)
+		}
+		for _, u := range jsonList(t, p.do("GET", "/open311/v2/servicerequestupdates.json?jurisdiction_id=230602001", "")) {
+			if u["service_request_id"] == disputeID {
+				t.Fatalf("the township's feed lists a withheld dispute: %v", u)
+			}
 		}
 		last := feed[len(feed)-1]
 		if last["service_request_id"] != id || last["status"] != "closed" || last["description"] != nil {

@@ -90,14 +90,15 @@ type o311Request struct {
 // o311Extended are gridgov's own fields, given with extensions=true.
 type o311Extended struct {
 	// State is the step of the closed loop behind open/closed.
-	State        string             `json:"state" xml:"state"`
-	Urgency      string             `json:"urgency" xml:"urgency"`
-	CategoryPath []o311PathNode     `json:"category_path" xml:"category_path>category"`
-	GridCode     string             `json:"grid_code" xml:"grid_code"`
-	Level        string             `json:"level" xml:"level"`
-	RegionCode   string             `json:"region_code" xml:"region_code"`
-	Title        *string            `json:"title" xml:"title,omitempty"`
-	History      []o311HistoryEntry `json:"history" xml:"history>entry"`
+	State        string         `json:"state" xml:"state"`
+	Urgency      string         `json:"urgency" xml:"urgency"`
+	CategoryPath []o311PathNode `json:"category_path" xml:"category_path>category"`
+	// Where the event is held; null for a withheld category.
+	GridCode   *string            `json:"grid_code" xml:"grid_code,omitempty"`
+	Level      *string            `json:"level" xml:"level,omitempty"`
+	RegionCode *string            `json:"region_code" xml:"region_code,omitempty"`
+	Title      *string            `json:"title" xml:"title,omitempty"`
+	History    []o311HistoryEntry `json:"history" xml:"history>entry"`
 }
 
 type o311PathNode struct {
