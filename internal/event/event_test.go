@@ -211,6 +211,27 @@ func TestClosedLoop(t *testing.T) {
 		if h := det.History[4]; h.Step != category.Handle || h.StepOnTime == nil || !*h.StepOnTime {
 			t.Fatalf("the handling step was not frozen on time: %+v", h)
 		}
+		// The reporter reads the history as told to the reporter: no
+		// internal comment, no note of the rework, no staff names.
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Comment, Note: "内部：该户多次投诉"})
+		if staff, err := f.svc.Get(ctx, f.township, e.ID); err != nil || staff.History[len(staff.History)-1].ActorName == "" {
+			t.Fatalf("staff history = %+v, %v", staff.History, err)
+		}
+		told, err := f.svc.Get(ctx, f.resident, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var toldActions []string
+		for _, h := range told.History {
+			toldActions = append(toldActions, h.Action)
+			if strings.Contains(h.Note, "内部") || h.Note == "现场仍有残留" || (h.Role != "reporter" && h.ActorName != "") {
+				t.Fatalf("the reporter is shown %+v", h)
+			}
+		}
+		if got := strings.Join(toldActions, ","); got != "report,register,dispatch,accept,feedback,rework,feedback,verify,rate" ||
+			told.History[4].Note != "已清运" || told.History[0].ActorName == "" {
+			t.Fatalf("the reporter's history = %s: %+v", got, told.History)
+		}
 
 		st, err := f.svc.Stats(ctx, f.city, "990101", "2026-06", "", "city_appearance")
 		if err != nil {

@@ -37,6 +37,9 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (Detail, 
 		return Detail{}, apperr.New(apperr.NotFound, "event not found")
 	}
 	e.Actions = Allowed(e.State, parties)
+	// A reporter who is not also staff on it reads the history as told to
+	// the reporter.
+	reporterOnly := !slices.ContainsFunc(parties, func(p Party) bool { return p != Reporter })
 	s.warn(&e)
 	d := Detail{Event: e, History: []Entry{}}
 	if err := s.db.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM event_follows WHERE event_id = $1`, id).Scan(&d.Followers); err != nil {
@@ -78,9 +81,29 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (Detail, 
 		if detail != "{}" {
 			_ = json.Unmarshal([]byte(detail), &en.Detail)
 		}
+		if reporterOnly && !forReporter(&en) {
+			continue
+		}
 		d.History = append(d.History, en)
 	}
 	return d, rows.Err()
+}
+
+// forReporter cuts a history line down to what its reporter is told, as the
+// resident's timeline does: no internal comments, notes only where they
+// are written for the reporter, and the names of the staff who acted left
+// out. It reports whether the line is shown at all.
+func forReporter(en *Entry) bool {
+	if en.Action == string(Comment) {
+		return false
+	}
+	if !slices.Contains(publicNotes, Action(en.Action)) {
+		en.Note, en.Detail = "", nil
+	}
+	if en.Role != string(Reporter) {
+		en.ActorName = ""
+	}
+	return true
 }
 
 // warn shows an open step past its deadline as red at once; the deadline
