@@ -118,7 +118,7 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 	case Reject:
 		e.measures |= fRejected
 	case Merge:
-		if err := s.merge(ctx, tx, e, in.DuplicateOf); err != nil {
+		if err := s.merge(ctx, tx, p, e, in.DuplicateOf); err != nil {
 			return err
 		}
 		detail["duplicate_of"] = in.DuplicateOf
@@ -374,7 +374,9 @@ func (s *Service) dispatch(ctx context.Context, tx *sql.Tx, e *Event, in ActInpu
 	return nil
 }
 
-func (s *Service) merge(ctx context.Context, tx *sql.Tx, e *Event, target int64) error {
+// merge marks e a duplicate of target, an open event the center can see:
+// one out of its sight is not found, as everywhere else.
+func (s *Service) merge(ctx context.Context, tx *sql.Tx, p auth.Principal, e *Event, target int64) error {
 	if target == 0 {
 		return apperr.Field("duplicate_of", "name the event this one repeats")
 	}
@@ -382,7 +384,7 @@ func (s *Service) merge(ctx context.Context, tx *sql.Tx, e *Event, target int64)
 		return apperr.Field("duplicate_of", "an event cannot repeat itself")
 	}
 	o, err := loadEvent(ctx, tx, target)
-	if apperr.Is(err, apperr.NotFound) {
+	if apperr.Is(err, apperr.NotFound) || (err == nil && len(s.partiesTx(ctx, tx, p, &o)) == 0) {
 		return apperr.Field("duplicate_of", fmt.Sprintf("event %d not found", target))
 	}
 	if err != nil {

@@ -672,6 +672,38 @@ func TestReturnRefuseReopenComment(t *testing.T) {
 	})
 }
 
+// A center merges a report only into an event it can see: one of another
+// township is not found, and nothing changes.
+func TestMergeOnlyIntoAnEventInSight(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		store := region.NewStore(d, f.clock.Now)
+		for _, r := range []region.Region{
+			{Code: "990101002001", Name: "红旗社区", Level: region.Village, ParentCode: "990101002"},
+			{Code: "990101002001001", Name: "红旗一网格", Level: region.Grid, ParentCode: "990101002001"},
+		} {
+			if _, err := store.Create(ctx, audit.System("test"), region.All(), r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		there := f.report(t, f.city, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "垃圾", GridCode: "990101002001001"})
+		here := f.report(t, f.resident, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "垃圾", GridCode: grid1})
+		_, err := f.svc.Act(ctx, f.township, here.ID, event.ActInput{Action: event.Merge, DuplicateOf: there.ID, Version: here.Version})
+		wantCode(t, err, apperr.Invalid, "duplicate_of")
+		if !strings.Contains(err.Error(), "not found") {
+			t.Fatalf("error = %v, want not found", err)
+		}
+		if got, err := f.svc.Get(ctx, f.township, here.ID); err != nil || got.State != event.Reported || got.DuplicateOf != nil {
+			t.Fatalf("after a refused merge = %+v, %v", got.Event, err)
+		}
+		// The city's center sees both.
+		if merged := f.act(t, f.city, here, event.ActInput{Action: event.Merge, DuplicateOf: there.ID}); merged.State != event.Duplicate {
+			t.Fatalf("merged by the city = %+v", merged)
+		}
+	})
+}
+
 // A report suggests only the similar events its reporter may read: other
 // residents' reports are theirs, and a worker or department sees only what
 // is theirs to see.
