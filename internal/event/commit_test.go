@@ -13,7 +13,8 @@ import (
 
 // A write refused inside a group rolls back alone, to its savepoint: the
 // others of the group commit. Twice, as the second group runs the
-// savepoint statements prepared.
+// savepoint statements prepared; then a write alone in its group, which
+// runs without a savepoint.
 func TestGroupRollsBackARefusedWriteAlone(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
@@ -50,6 +51,27 @@ func TestGroupRollsBackARefusedWriteAlone(t *testing.T) {
 		}
 		if len(s.prepared.m) == 0 {
 			t.Fatal("the second group ran nothing prepared")
+		}
+		// A write alone in its group, refused, leaves nothing either.
+		for _, refuse := range []bool{true, false} {
+			j := &job{ctx: ctx, done: make(chan error, 1), fn: func(ctx context.Context, tx *sql.Tx) error {
+				if _, err := s.txExec(ctx, tx, `INSERT INTO event_serials (day, county, last) VALUES ('alone', 'c', 1)`); err != nil {
+					return err
+				}
+				if refuse {
+					return refused
+				}
+				return nil
+			}}
+			s.commitBatch(ctx, []*job{j})
+			err := <-j.done
+			var n int
+			if qerr := d.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM event_serials WHERE day = 'alone'`).Scan(&n); qerr != nil {
+				t.Fatal(qerr)
+			}
+			if want := map[bool]int{true: 0, false: 1}[refuse]; n != want || (refuse != errors.Is(err, refused)) || (!refuse && err != nil) {
+				t.Fatalf("a write alone, refused %t: answered %v, left %d rows", refuse, err, n)
+			}
 		}
 	})
 }
