@@ -782,10 +782,14 @@ func (s *Service) ListPatrols(ctx context.Context, p auth.Principal, q PatrolQue
 	where, args := []byte(" WHERE 1 = 1"), []any{}
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	if q.WorkerID != 0 {
-		if _, err := s.GetWorker(ctx, p, q.WorkerID); err != nil {
+		w, err := s.GetWorker(ctx, p, q.WorkerID)
+		if err != nil {
 			return PatrolPage{}, err
 		}
 		where = append(where, " AND p.worker_id = "+arg(q.WorkerID)...)
+		if lo, hi, narrowed := readRange(p, w); narrowed {
+			where = append(where, " AND p.region_path >= "+arg(lo)+" AND p.region_path < "+arg(hi)...)
+		}
 	} else {
 		if err := requireRead(p); err != nil {
 			return PatrolPage{}, err

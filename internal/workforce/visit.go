@@ -415,10 +415,14 @@ func (s *Service) ListVisits(ctx context.Context, p auth.Principal, q VisitQuery
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
 	switch {
 	case q.WorkerID != 0:
-		if _, err := s.GetWorker(ctx, p, q.WorkerID); err != nil {
+		w, err := s.GetWorker(ctx, p, q.WorkerID)
+		if err != nil {
 			return VisitPage{}, err
 		}
 		conds = append(conds, "v.worker_id = "+arg(q.WorkerID))
+		if lo, hi, narrowed := readRange(p, w); narrowed {
+			conds = append(conds, "v.region_path >= "+arg(lo), "v.region_path < "+arg(hi))
+		}
 	case q.Grid != "":
 		if err := requireRead(p); err != nil {
 			return VisitPage{}, err

@@ -2,7 +2,9 @@ package workforce_test
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"slices"
 	"testing"
 	"time"
 
@@ -174,6 +176,55 @@ func TestVisitRecordAndCounts(t *testing.T) {
 		wantField(t, err, apperr.Invalid, "month")
 		if page, err := f.svc.ListVisits(ctx, f.east, workforce.VisitQuery{Grid: gridA}); err != nil || page.Counts.Visits != 3 {
 			t.Fatalf("grid visits = %+v, %v", page.Counts, err)
+		}
+	})
+}
+
+// A worker may serve grids beyond the area of their primary grid: a center
+// that sees the worker reads only the visits in its own area; the worker
+// and the county above both see them all.
+func TestVisitsOfAWorkerAreReadWithinTheCallersArea(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		acct := f.account("wang.worker", auth.RoleWorker, "990101")
+		w := f.worker(f.county, workforce.WorkerInput{Name: "王五", UserID: &acct, Grids: grids(gridA, gridC)})
+		phone := newDevice("android-77aa0001", 1)
+		now := f.clock.Now()
+		f.clock.Set(local(2026, 5, 31, 20, 0))
+		f.enrol(f.county, w.ID, phone)
+		f.clock.Set(now)
+		pathA, pathC := pathEast+"990101001001/"+gridA+"/", pathWest+"990101002001/"+gridC+"/"
+		f.house("H-A-1", gridA, pathA)
+		f.house("H-C-1", gridC, pathC)
+		const url = "/api/v1/workforce/device/visits"
+		for i, house := range []string{"H-A-1", "H-C-1"} {
+			in := workforce.VisitInput{HouseCode: house, Purpose: "other", Notes: "入户走访"}
+			if _, err := f.svc.RecordVisit(ctx, f.caller(phone, url, fmt.Sprintf("v-%d", i), in), in, workforce.EventSink{}); err != nil {
+				t.Fatalf("visit at %s: %v", house, err)
+			}
+		}
+		own := principal(acct, "wang.worker", auth.RoleWorker, "/990100/990101/")
+		for _, c := range []struct {
+			who   string
+			p     auth.Principal
+			grids []string
+		}{
+			{"the east township", f.east, []string{gridA}},
+			{"the county", f.county, []string{gridC, gridA}},
+			{"the worker", own, []string{gridC, gridA}},
+		} {
+			page, err := f.svc.ListVisits(ctx, c.p, workforce.VisitQuery{WorkerID: w.ID})
+			if err != nil {
+				t.Fatalf("%s: %v", c.who, err)
+			}
+			var got []string
+			for _, v := range page.Items {
+				got = append(got, v.GridCode)
+			}
+			if !slices.Equal(got, c.grids) || page.Counts.Visits != len(c.grids) {
+				t.Errorf("%s reads visits in %v (%d counted), want %v", c.who, got, page.Counts.Visits, c.grids)
+			}
 		}
 	})
 }

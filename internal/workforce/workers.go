@@ -418,6 +418,19 @@ func visible(p auth.Principal, w Worker) bool {
 	return p.Can(auth.PermWorkforceRead) && p.User.Scope().Contains(w.regionPath)
 }
 
+// readRange is the range of region paths a caller reads a worker's
+// records in: the caller's own area, as a worker's grids may lie beyond the
+// area of their primary grid, where the caller sees the worker; narrowed is
+// false for the worker themselves and deployment-wide callers.
+func readRange(p auth.Principal, w Worker) (lo, hi string, narrowed bool) {
+	sc := p.User.Scope()
+	if (w.UserID != nil && p.User.ID != 0 && *w.UserID == p.User.ID) || sc.IsAll() {
+		return "", "", false
+	}
+	lo, hi = sc.Range()
+	return lo, hi, true
+}
+
 // GetWorker returns a worker in the caller's scope, or the caller's own
 // worker record.
 func (s *Service) GetWorker(ctx context.Context, p auth.Principal, id int64) (Worker, error) {
