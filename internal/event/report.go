@@ -54,8 +54,31 @@ type ReportInput struct {
 // like it (same category within 200 m and 72 h), for the center to merge;
 // of those, only the ones the reporter may read.
 type Filed struct {
-	Event   Event   `json:"event"`
-	Similar []Event `json:"similar"`
+	Event   Event     `json:"event"`
+	Similar []Similar `json:"similar"`
+}
+
+// Similar is an open event that looks like a new report, as suggested for
+// merging: what tells a dispatcher whether it is the same matter, and how
+// far away it is.
+type Similar struct {
+	ID           int64     `json:"id"`
+	Code         string    `json:"code"`
+	CategoryCode string    `json:"category_code"`
+	Title        string    `json:"title"`
+	Description  string    `json:"description"`
+	State        State     `json:"state"`
+	GridCode     string    `json:"grid_code"`
+	Address      string    `json:"address"`
+	Location     orb.Point `json:"location"`
+	DistanceM    int       `json:"distance_m"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// similarRow is a suggestion with what deciding who may read it needs.
+type similarRow struct {
+	Similar
+	e Event
 }
 
 // occurredSkew is how far ahead of the server's clock a reported time of
@@ -166,12 +189,13 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	// The open events like it are looked up on a read connection while the
 	// report waits for its group commit: the single writer only files.
 	var out Filed
+	var similar []similarRow
 	var similarErr error
 	looked := make(chan struct{})
 	probe := e // a copy: filing fills e in meanwhile
 	go func() {
 		defer close(looked)
-		out.Similar, similarErr = s.similar(ctx, probe)
+		similar, similarErr = s.similar(ctx, probe)
 	}()
 	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return s.file(ctx, tx, p, &e, cat, phone, now)
@@ -186,8 +210,12 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	// A search that ran after the commit saw the report itself. Only what
 	// the reporter may read is suggested: a resident sees their own
 	// reports, a worker those of their grid, a department those it handles.
-	out.Similar = slices.DeleteFunc(out.Similar, func(o Event) bool { return o.ID == e.ID || len(s.parties(ctx, p, &o)) == 0 })
-	out.Similar = out.Similar[:min(len(out.Similar), similarLimit)]
+	out.Similar = []Similar{}
+	for _, o := range similar {
+		if len(out.Similar) < similarLimit && o.ID != e.ID && len(s.parties(ctx, p, &o.e)) > 0 {
+			out.Similar = append(out.Similar, o.Similar)
+		}
+	}
 	s.published(ctx, e.regionPath)
 	e.Actions = Allowed(e.State, s.parties(ctx, p, &e))
 	out.Event = e
@@ -358,10 +386,9 @@ func randomHex(n int) string {
 }
 
 // similar finds open events of the same category near the new one.
-func (s *Service) similar(ctx context.Context, e Event) ([]Event, error) {
-	out := []Event{}
+func (s *Service) similar(ctx context.Context, e Event) ([]similarRow, error) {
 	if e.Location == nil {
-		return out, nil
+		return nil, nil
 	}
 	q, err := s.similarStmt(ctx)
 	if err != nil {
@@ -379,14 +406,25 @@ func (s *Service) similar(ctx context.Context, e Event) ([]Event, error) {
 		return nil, fmt.Errorf("similar events: %w", err)
 	}
 	defer rows.Close()
+	var out []similarRow
 	for rows.Next() {
-		o, err := scanEvent(rows)
-		if err != nil {
-			return nil, err
+		var o similarRow
+		var state string
+		var reporter sql.NullInt64
+		if err := rows.Scan(&o.ID, &o.Code, &o.CategoryCode, &o.Title, &o.Description, &state, &o.e.Level, &o.e.RegionCode, &o.GridCode,
+			&o.e.regionPath, &o.Location[0], &o.Location[1], &o.Address, &reporter, &o.CreatedAt); err != nil {
+			return nil, fmt.Errorf("similar events: %w", err)
 		}
-		if o.Location != nil && geo.DistanceM(*o.Location, *e.Location) <= similarMeters {
-			out = append(out, o)
+		d := geo.DistanceM(o.Location, *e.Location)
+		if d > similarMeters {
+			continue
 		}
+		o.State, o.DistanceM, o.CreatedAt = State(state), int(math.Round(d)), o.CreatedAt.UTC()
+		o.e.ID, o.e.CategoryCode, o.e.State, o.e.GridCode = o.ID, o.CategoryCode, o.State, o.GridCode
+		if reporter.Valid {
+			o.e.reporterID = &reporter.Int64
+		}
+		out = append(out, o)
 	}
 	return out, rows.Err()
 }
@@ -397,7 +435,8 @@ func (s *Service) similarStmt(ctx context.Context) (*sql.Stmt, error) {
 	if s.db.Engine == db.SQLite {
 		since = "+created_at"
 	}
-	st, err := s.db.ReadStmt(ctx, `SELECT `+eventColumns+` FROM events WHERE category_code = $1
+	st, err := s.db.ReadStmt(ctx, `SELECT id, code, category_code, title, description, state, level, region_code, grid_code, region_path,
+		lng, lat, address, reporter_id, created_at FROM events WHERE category_code = $1
 		AND id <> $2 AND `+since+` >= $3 AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided') AND lng BETWEEN $4 AND $5
 		AND lat BETWEEN $6 AND $7 ORDER BY id DESC LIMIT `+strconv.Itoa(similarLimit+1))
 	if err != nil {

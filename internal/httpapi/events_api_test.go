@@ -105,5 +105,11 @@ func TestEventsAPI(t *testing.T) {
 		if third.status != 201 || len(third.json(t)["similar"].([]any)) != 2 {
 			t.Fatalf("the center is not suggested both reports: %d %s", third.status, third.body)
 		}
+		// A suggestion says what the matter is and how far away, no more.
+		s := third.json(t)["similar"].([]any)[1].(map[string]any)
+		if s["title"] != "楼道堆物" || s["description"] != "三单元楼道堆满纸箱" || s["distance_m"] != float64(0) || s["state"] != "reported" ||
+			s["grid_code"] != "230602001001001" || s["code"] == "" || s["created_at"] == nil || len(s) != 11 {
+			t.Fatalf("suggestion = %v", s)
+		}
 	})
 }

@@ -173,7 +173,7 @@ func (s *Service) ReportEvent(ctx context.Context, c DeviceCaller, body []byte, 
 		if err != nil {
 			return DeviceReport{}, fmt.Errorf("replay of report %d: %w", w.eventID.Int64, err)
 		}
-		return DeviceReport{Filed: event.Filed{Event: d.Event, Similar: []event.Event{}}, Replayed: true}, nil
+		return DeviceReport{Filed: event.Filed{Event: d.Event, Similar: []event.Similar{}}, Replayed: true}, nil
 	}
 	f, err := sink.Events.Report(ctx, p, in)
 	if err != nil {
@@ -184,7 +184,7 @@ func (s *Service) ReportEvent(ctx context.Context, c DeviceCaller, body []byte, 
 		return DeviceReport{}, err
 	}
 	if f.Similar == nil {
-		f.Similar = []event.Event{}
+		f.Similar = []event.Similar{}
 	}
 	return DeviceReport{Filed: f}, nil
 }

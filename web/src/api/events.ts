@@ -187,10 +187,25 @@ export interface ReportInput {
   reporter_phone?: string
 }
 
+/** An open event like a new report, suggested for merging: enough to tell whether it is the same matter. */
+export interface SimilarEvent {
+  id: number
+  code: string
+  category_code: string
+  title: string
+  description: string
+  state: EventState
+  grid_code: string
+  address: string
+  location: [number, number]
+  distance_m: number
+  created_at: string
+}
+
 /** What a report answers: the new event and open events of the same category close by. */
 export interface Filed {
   event: EventRecord
-  similar: EventRecord[]
+  similar: SimilarEvent[]
 }
 
 /** POST /api/v1/events/{id}/actions. version is the version the actor saw. */

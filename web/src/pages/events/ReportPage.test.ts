@@ -10,6 +10,7 @@ import { $, itemError, settle, type } from '../../test/registry'
 import CategoryPicker from '../catalog/CategoryPicker.vue'
 import { makeTree } from '../catalog/fixtures'
 import { makeEvent } from './fixtures'
+import type { SimilarEvent } from '../../api/events'
 import { forgetNames } from './names'
 import ReportPage from './ReportPage.vue'
 
@@ -85,7 +86,19 @@ afterEach(() => {
 
 describe('ReportPage', () => {
   it('files an event at a point picked on the map, and merges it into a similar one in one click', async () => {
-    const similar = makeEvent({ id: 5, code: '2026060199010100005', state: 'registered' })
+    const similar: SimilarEvent = {
+      id: 5,
+      code: '2026060199010100005',
+      category_code: 'city_appearance.exposed_garbage',
+      title: '路口有垃圾',
+      description: '',
+      state: 'registered',
+      grid_code: '990101001001001',
+      address: '幸福路口',
+      location: [124.8052, 46.1051],
+      distance_m: 35,
+      created_at: '2026-06-01T01:00:00Z',
+    }
     await open({
       'GET /api/v1/locate': makeLocate(),
       'POST /api/v1/events': jsonResponse(201, {
@@ -115,6 +128,7 @@ describe('ReportPage', () => {
     expect(router.currentRoute.value.fullPath).not.toContain(PHONE)
     expect($('report-filed')?.textContent).toContain('已上报，事件编号 2026060199010100012')
     expect($('report-similar')?.textContent).toContain('2026060199010100005')
+    expect($('report-similar')?.textContent).toContain('35 米')
 
     $('report-merge-5')!.click()
     await settle()
