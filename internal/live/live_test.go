@@ -122,6 +122,12 @@ func TestPostgresBusesHearEachOther(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("the other bus heard nothing")
 	}
+	// Listeners hear a change before the streams are offered it.
+	select {
+	case <-stream.Wake():
+	case <-time.After(10 * time.Second):
+		t.Fatal("the other bus's stream was not woken")
+	}
 	if p := stream.Take(); !slices.Equal(p.Topics, []string{live.Events}) {
 		t.Fatalf("the other bus's stream = %+v", p)
 	}
