@@ -53,6 +53,12 @@ type DB struct {
 	read   *sql.DB
 
 	readStmts sync.Map // query → *sql.Stmt on the read pool
+
+	// bulk counts the bulk writers running (BulkWrites).
+	bulk struct {
+		sync.Mutex
+		n int
+	}
 }
 
 // Open connects to the configured engine and checks the connection.
@@ -124,7 +130,8 @@ func openSQLite(path string) (*DB, error) {
 	}
 	// The page cache is per connection; the writer's is large because bulk
 	// imports insert into several indexes of tables of millions of rows.
-	write, err := sql.Open("sqlite", dsn("cache_size(-1048576)", "wal_autocheckpoint(50000)", "temp_store(MEMORY)"))
+	write, err := sql.Open("sqlite", dsn("cache_size(-1048576)", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpoint),
+		fmt.Sprintf("journal_size_limit(%d)", walKeep), "temp_store(MEMORY)"))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
@@ -297,4 +304,63 @@ func (e Engine) Values(rows, cols int) string {
 		sb.WriteByte(')')
 	}
 	return sb.String()
+}
+
+// The writer's WAL on SQLite: checkpointed every walCheckpoint pages (200
+// MiB), every walBulkCheckpoint pages (800 MiB) while a bulk writer runs,
+// and cut back to walKeep bytes when it restarts.
+const (
+	walCheckpoint     = 50_000
+	walBulkCheckpoint = 200_000
+	walKeep           = 256 << 20
+)
+
+// BulkWrites widens SQLite's checkpoint interval while a bulk writer (an
+// import of millions of rows) runs: a first load rewrites the pages of its
+// random-order indexes at every commit, and a checkpoint copies each page
+// once however often the WAL holds it, so checkpointing a quarter as often
+// copies far less (docs/BENCHMARKS.md). The returned done checkpoints what the bulk writers left, so that the next
+// writer's commit does not pay for it, and restores the usual interval once
+// the last of them is done. A no-op on PostgreSQL.
+func (d *DB) BulkWrites(ctx context.Context) (done func() error, err error) {
+	if d.Engine != SQLite {
+		return func() error { return nil }, nil
+	}
+	d.bulk.Lock()
+	defer d.bulk.Unlock()
+	if d.bulk.n == 0 {
+		// No limit meanwhile: cutting the WAL back at each restart would
+		// make every cycle grow the file again.
+		if err := d.pragmas(ctx, fmt.Sprintf("wal_autocheckpoint = %d", walBulkCheckpoint), "journal_size_limit = -1"); err != nil {
+			return nil, fmt.Errorf("bulk writes: %w", err)
+		}
+	}
+	d.bulk.n++
+	var once sync.Once
+	return func() error {
+		var err error
+		once.Do(func() {
+			d.bulk.Lock()
+			defer d.bulk.Unlock()
+			if d.bulk.n--; d.bulk.n > 0 {
+				return
+			}
+			err = d.pragmas(context.Background(), "wal_checkpoint(PASSIVE)", fmt.Sprintf("wal_autocheckpoint = %d", walCheckpoint),
+				fmt.Sprintf("journal_size_limit = %d", walKeep))
+			if err != nil {
+				err = fmt.Errorf("end of bulk writes: %w", err)
+			}
+		})
+		return err
+	}, nil
+}
+
+// pragmas runs PRAGMA statements on the writer, in order.
+func (d *DB) pragmas(ctx context.Context, list ...string) error {
+	for _, p := range list {
+		if _, err := d.write.ExecContext(ctx, "PRAGMA "+p); err != nil {
+			return fmt.Errorf("pragma %s: %w", p, err)
+		}
+	}
+	return nil
 }

@@ -81,6 +81,48 @@ func TestValuesBindRowsInOrder(t *testing.T) {
 	})
 }
 
+// Bulk writers widen SQLite's checkpoint interval while any of them runs,
+// and the last one done restores it.
+func TestBulkWritesWidenTheCheckpointInterval(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		interval := func() int {
+			t.Helper()
+			if d.Engine != db.SQLite {
+				return 0
+			}
+			var n int
+			if err := d.Write().QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		usual := interval()
+		first, err := d.BulkWrites(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		second, err := d.BulkWrites(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wide := interval()
+		if err := first(); err != nil {
+			t.Fatal(err)
+		}
+		if err := first(); err != nil { // twice is once
+			t.Fatal(err)
+		}
+		stillWide := interval()
+		if err := second(); err != nil {
+			t.Fatal(err)
+		}
+		if d.Engine == db.SQLite && (usual != 50_000 || wide != 200_000 || stillWide != wide || interval() != usual) {
+			t.Fatalf("checkpoint interval: usual %d, during %d, after the first is done %d, after both %d", usual, wide, stillWide, interval())
+		}
+	})
+}
+
 func TestInTxRollsBackOnError(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()

@@ -171,6 +171,16 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 	im := &importer{s: s, p: p, kind: kind, cols: cols, opts: opts, now: audit.Canonical(s.now()), scope: p.User.Scope(), binds: bindsFor(s.db),
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, seen: map[naturalKey]int32{}, claims: map[naturalKey]int32{}, grids: map[string]gridPath{},
 		rep: ImportReport{Rejected: []RowError{}}}
+	bulkDone, err := s.db.BulkWrites(ctx)
+	if err != nil {
+		return ImportReport{}, err
+	}
+	// Deferred first, so run last: after the indexes are built again.
+	defer func() {
+		if err := bulkDone(); err != nil {
+			slog.Default().LogAttrs(ctx, slog.LevelWarn, "after an import", slog.Any("err", err))
+		}
+	}()
 	if kind == Persons && !opts.AllOrNothing {
 		dropped, err := s.dropDeferredIndexes(ctx)
 		if dropped {
