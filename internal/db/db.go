@@ -319,9 +319,10 @@ const (
 // import of millions of rows) runs: a first load rewrites the pages of its
 // random-order indexes at every commit, and a checkpoint copies each page
 // once however often the WAL holds it, so checkpointing a quarter as often
-// copies far less (docs/BENCHMARKS.md). The returned done checkpoints what the bulk writers left, so that the next
-// writer's commit does not pay for it, and restores the usual interval once
-// the last of them is done. A no-op on PostgreSQL.
+// copies far less (docs/BENCHMARKS.md). The returned done checkpoints what
+// the bulk writers left, so that the next writer's commit does not pay for
+// it, and restores the usual interval once the last of them is done. A
+// no-op on PostgreSQL.
 func (d *DB) BulkWrites(ctx context.Context) (done func() error, err error) {
 	if d.Engine != SQLite {
 		return func() error { return nil }, nil

@@ -161,12 +161,11 @@ func (s *Service) commitBatch(ctx context.Context, batch []*job) {
 		s.counters.Store(tx, buf)
 		err := j.fn(j.ctx, tx)
 		s.counters.Delete(tx)
-		if err != nil && alone {
-			errs[i] = err
-			return
-		}
 		if err != nil {
 			errs[i] = err
+			if alone {
+				return
+			}
 			if _, rerr := s.txExec(ctx, tx, `ROLLBACK TO SAVEPOINT w`); rerr != nil {
 				fail(fmt.Errorf("rollback to savepoint: %w", rerr))
 				return
