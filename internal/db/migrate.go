@@ -39,28 +39,11 @@ var placeholders = map[Engine]*strings.Replacer{
 // Migrate applies every pending migration. On PostgreSQL a session advisory
 // lock keeps two starting servers from migrating at once.
 func (d *DB) Migrate(ctx context.Context, log *slog.Logger) error {
-	sub, err := fs.Sub(migrationFiles, "migrations")
+	p, err := d.migrations()
 	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
+		return err
 	}
-	fsys := dialectFS{base: sub, r: placeholders[d.Engine]}
-	// Migrations are independent additions (new tables, new indexes), and
-	// features land in parallel, so one numbered below the newest applied is
-	// applied rather than refused.
-	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true)}
-	dialect := goose.DialectSQLite3
-	if d.Engine == Postgres {
-		dialect = goose.DialectPostgres
-		locker, err := lock.NewPostgresSessionLocker()
-		if err != nil {
-			return fmt.Errorf("migration lock: %w", err)
-		}
-		opts = append(opts, goose.WithSessionLocker(locker))
-	}
-	p, err := goose.NewProvider(dialect, d.write, fsys, opts...)
-	if err != nil {
-		return fmt.Errorf("migrations: %w", err)
-	}
+	defer d.migrating()()
 	results, err := p.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("apply migrations: %w", err)
@@ -71,6 +54,46 @@ func (d *DB) Migrate(ctx context.Context, log *slog.Logger) error {
 			slog.Duration("took", r.Duration))
 	}
 	return nil
+}
+
+// migrating lets the SQLite writer open a second connection while
+// migrations run: goose keeps one for its bookkeeping, and a Go migration
+// that must run outside a transaction takes another. It returns the undo.
+func (d *DB) migrating() func() {
+	if d.Engine != SQLite {
+		return func() {}
+	}
+	d.write.SetMaxOpenConns(2)
+	return func() { d.write.SetMaxOpenConns(1) }
+}
+
+// migrations returns the provider of the SQL files and the few migrations
+// written in Go because the engines need different statements.
+func (d *DB) migrations() (*goose.Provider, error) {
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	fsys := dialectFS{base: sub, r: placeholders[d.Engine]}
+	// Migrations are independent additions (new tables, new indexes), and
+	// features land in parallel, so one numbered below the newest applied is
+	// applied rather than refused.
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true),
+		goose.WithGoMigrations(personsIDNumberIndex(d.Engine))}
+	dialect := goose.DialectSQLite3
+	if d.Engine == Postgres {
+		dialect = goose.DialectPostgres
+		locker, err := lock.NewPostgresSessionLocker()
+		if err != nil {
+			return nil, fmt.Errorf("migration lock: %w", err)
+		}
+		opts = append(opts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(dialect, d.write, fsys, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("migrations: %w", err)
+	}
+	return p, nil
 }
 
 // SchemaVersion returns the newest applied migration version.

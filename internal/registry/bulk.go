@@ -82,6 +82,12 @@ type importer struct {
 	claims map[naturalKey]int32 // the same for rows stored but not committed yet
 	grids  map[string]gridPath  // grid code → path or refusal, per import
 
+	// firstLoad is set while persons are loaded into an empty table
+	// without their unique index on ID numbers (see dropDeferredIndexes):
+	// rows are inserted without looking for stored ones, and duplicates
+	// inside the file are refused by seen and claims.
+	firstLoad bool
+
 	rep  ImportReport
 	done int // rows stored or refused so far
 }
@@ -565,13 +571,22 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 		houseIDs[r] = ids
 		live = append(live, r)
 	}
+	if im.firstLoad {
+		// Another writer builds the index again before it stores a person
+		// (ensureIDNumberIndex); the load then goes on as any import.
+		has, err := im.s.hasIndex(ctx, tx, idNumberIndex)
+		if err != nil {
+			return err
+		}
+		im.firstLoad = !has
+	}
 	// Most rows of an import are new: all are inserted, those whose ID number
 	// is stored skipped, and only the skipped ones looked up to compare. In
 	// the order of the unique index on ID numbers, whose keys are random,
 	// each statement walks that index once from left to right.
 	slices.SortFunc(live, func(a, b *prepared) int { return strings.Compare(a.person.idIndex, b.person.idIndex) })
 	ids, err := insertNew(ctx, tx, im.binds, newRows{table: "persons", cols: personInsert,
-		key: "id_number_index", scattered: true, n: len(live),
+		key: "id_number_index", scattered: true, fresh: im.firstLoad, n: len(live),
 		keyOf: func(i int) string { return live[i].person.idIndex },
 		args: func(i int) []any {
 			return personArgs(live[i].person, live[i].numbers, live[i].person.regionPath, im.now)
@@ -896,9 +911,12 @@ type newRows struct {
 	// scattered says the keys fall all over the key's index, as blind
 	// indexes do.
 	scattered bool
-	n         int
-	keyOf     func(i int) string
-	args      func(i int) []any
+	// fresh says no stored row holds any of the keys, and the key has no
+	// index to look them up by: the rows are inserted as they are.
+	fresh bool
+	n     int
+	keyOf func(i int) string
+	args  func(i int) []any
 }
 
 // insertNew inserts those rows whose key holds no stored value and returns
@@ -916,7 +934,7 @@ func insertNew(ctx context.Context, tx *sql.Tx, b binds, r newRows) (map[string]
 	}
 	if b.positional && r.scattered {
 		st, err := tx.PrepareContext(ctx, `INSERT INTO `+r.table+` (`+r.cols.names+`) VALUES `+b.list(1, len(r.cols.types))+
-			` ON CONFLICT (`+r.key+`) DO NOTHING`)
+			r.onConflict())
 		if err != nil {
 			return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
 		}
@@ -948,7 +966,7 @@ func insertNew(ctx context.Context, tx *sql.Tx, b binds, r newRows) (map[string]
 	for start := 0; start < r.n; {
 		src, vals, k := r.cols.source(b, r.n-start, func(i int) []any { return r.args(start + i) })
 		rs, err := tx.QueryContext(ctx, `INSERT INTO `+r.table+` (`+r.cols.names+`) `+src+
-			` ON CONFLICT (`+r.key+`) DO NOTHING RETURNING id, `+r.key, vals...)
+			r.onConflict()+` RETURNING id, `+r.key, vals...)
 		if err != nil {
 			return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
 		}
@@ -968,6 +986,14 @@ func insertNew(ctx context.Context, tx *sql.Tx, b binds, r newRows) (map[string]
 		start += k
 	}
 	return ids, nil
+}
+
+// onConflict is the clause that skips rows whose key is stored.
+func (r newRows) onConflict() string {
+	if r.fresh {
+		return ""
+	}
+	return ` ON CONFLICT (` + r.key + `) DO NOTHING`
 }
 
 // binds writes the bind parameters of generated statements: $n on

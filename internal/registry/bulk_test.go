@@ -117,3 +117,69 @@ func TestImportCommitGroups(t *testing.T) {
 		}
 	})
 }
+
+// A first load of persons stores them without the unique index on ID
+// numbers and builds it at the end. A person saved meanwhile builds it
+// first, and the load goes on as any import: the file's row of that person
+// updates it, and no ID number is stored twice.
+func TestFirstLoadAndAPersonSavedMeanwhile(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		f.house(t, "F-1", "990101001001001")
+		hasIndex := func() bool {
+			t.Helper()
+			q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'persons_id_number'`
+			if d.Engine == db.Postgres {
+				q = `SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'persons_id_number' AND schemaname = current_schema()`
+			}
+			var n int
+			if err := d.Read().QueryRowContext(ctx, q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n == 1
+		}
+		const n = 12
+		var text strings.Builder
+		text.WriteString("name,id_number,phone,house_code,residence_type\n")
+		for i := range n {
+			fmt.Fprintf(&text, "人%d,%s,1380000%04d,F-1,registered\n", i, validID("230602", "19800101", i+1), i)
+		}
+		late := validID("230602", "19800101", n) // the file's last row
+		var during []bool
+		rep, err := f.svc.Import(ctx, f.admin, registry.Persons, openText(t, "f.csv", text.String(), tabular.Auto),
+			registry.ImportOptions{BatchRows: 2, CommitRows: 2, Progress: func(int) {
+				during = append(during, hasIndex())
+				if len(during) == 2 {
+					_, created, err := f.svc.SavePerson(ctx, f.admin, registry.PersonInput{Name: "早到", IDNumber: late, Phone: "13900000000",
+						ResidenceType: "registered", Houses: []registry.HouseLink{{HouseCode: "F-1", Relation: "lives"}}})
+					if err != nil || !created {
+						t.Errorf("person saved during the load: created %v, %v", created, err)
+					}
+				}
+			}})
+		if err != nil {
+			t.Fatalf("import: %v", err)
+		}
+		if rep.Created != n-1 || rep.Updated != 1 || len(rep.Rejected) != 0 {
+			t.Fatalf("report = %+v, want %d created and 1 updated", rep, n-1)
+		}
+		if len(during) < 3 || during[0] || during[1] || !during[2] {
+			t.Fatalf("unique index present after each commit: %v; want absent until the person was saved", during)
+		}
+		if !hasIndex() {
+			t.Fatal("no unique index on ID numbers after the load")
+		}
+		var stored, distinct int
+		if err := d.Read().QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT id_number_index) FROM persons`).Scan(&stored, &distinct); err != nil {
+			t.Fatal(err)
+		}
+		if stored != n || distinct != n {
+			t.Fatalf("%d persons with %d ID numbers stored, want %d", stored, distinct, n)
+		}
+		res, err := f.svc.Search(ctx, f.admin, registry.SearchQuery{IDNumber: late})
+		if err != nil || len(res.Items) != 1 || res.Items[0].Name != fmt.Sprintf("人%d", n-1) {
+			t.Fatalf("the person saved meanwhile after the load = %+v, %v", res.Items, err)
+		}
+	})
+}

@@ -182,25 +182,33 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 		}
 	}()
 	if kind == Persons && !opts.AllOrNothing {
-		dropped, err := s.dropDeferredIndexes(ctx)
-		if dropped {
+		im.firstLoad, err = s.dropDeferredIndexes(ctx)
+		if err != nil {
+			return ImportReport{}, err
+		}
+		if im.firstLoad {
 			// Built again however the import ends; a crash leaves it to
-			// EnsureIndexes at the next start.
+			// EnsureIndexes at the next start or the next person stored.
 			defer func() {
 				if err := s.EnsureIndexes(context.WithoutCancel(ctx)); err != nil {
 					slog.Default().LogAttrs(ctx, slog.LevelError, "rebuilding the persons indexes failed", slog.Any("err", err))
 				}
 			}()
 		}
-		if err != nil {
+	}
+	if !im.firstLoad {
+		if err := s.EnsureIndexes(ctx); err != nil {
 			return ImportReport{}, err
 		}
-	} else if err := s.EnsureIndexes(ctx); err != nil {
-		return ImportReport{}, err
 	}
 	rep, err := im.run(ctx, r)
 	if err != nil {
 		return ImportReport{}, err
+	}
+	if im.firstLoad {
+		if err := s.EnsureIndexes(ctx); err != nil {
+			return ImportReport{}, fmt.Errorf("import: %w", err)
+		}
 	}
 	if opts.AllOrNothing && len(rep.Rejected) > 0 {
 		return rep, nil

@@ -156,6 +156,9 @@ func (s *Service) savePersonTx(ctx context.Context, tx *sql.Tx, p auth.Principal
 	var id int64
 	result := unchanged
 	err := func() error {
+		if err := s.ensureIDNumberIndex(ctx, tx); err != nil {
+			return err
+		}
 		scope := p.User.Scope()
 		// Houses first: they must exist in scope and may give the grid.
 		houseIDs := make([]int64, len(v.in.Houses))
