@@ -77,6 +77,7 @@ type importer struct {
 	scope region.Scope
 
 	binds  binds
+	stmts  stmtCache
 	seeds  [2]maphash.Seed
 	seen   map[naturalKey]int32 // key → first row, across committed chunks
 	claims map[naturalKey]int32 // the same for rows stored but not committed yet
@@ -473,7 +474,7 @@ func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepare
 		live = append(live, r)
 	}
 	// New houses go in; only the stored ones are looked up, to compare.
-	ids, err := insertNew(ctx, tx, im.binds, newRows{table: "houses", cols: houseInsert, key: "code", n: len(live),
+	ids, err := insertNew(ctx, tx, im.binds, &im.stmts, newRows{table: "houses", cols: houseInsert, key: "code", n: len(live),
 		keyOf: func(i int) string { return live[i].house.Code },
 		args:  func(i int) []any { return houseArgs(live[i].house, im.now) }})
 	if err != nil {
@@ -585,7 +586,7 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	// the order of the unique index on ID numbers, whose keys are random,
 	// each statement walks that index once from left to right.
 	slices.SortFunc(live, func(a, b *prepared) int { return strings.Compare(a.person.idIndex, b.person.idIndex) })
-	ids, err := insertNew(ctx, tx, im.binds, newRows{table: "persons", cols: personInsert,
+	ids, err := insertNew(ctx, tx, im.binds, &im.stmts, newRows{table: "persons", cols: personInsert,
 		key: "id_number_index", scattered: true, fresh: im.firstLoad, n: len(live),
 		keyOf: func(i int) string { return live[i].person.idIndex },
 		args: func(i int) []any {
@@ -655,12 +656,12 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 		return strings.Compare(a.relation, b.relation)
 	})
 	links = slices.CompactFunc(links, func(a, b link) bool { return a == b })
-	if err := insertRows(ctx, tx, im.binds, "person_houses", linkInsert, len(links), func(i int) []any {
+	if err := insertRows(ctx, tx, im.binds, &im.stmts, "person_houses", linkInsert, len(links), func(i int) []any {
 		return []any{links[i].person, links[i].house, links[i].relation}
 	}); err != nil {
 		return err
 	}
-	if err := insertRows(ctx, tx, im.binds, "person_tags", tagInsert, len(tags), func(i int) []any {
+	if err := insertRows(ctx, tx, im.binds, &im.stmts, "person_tags", tagInsert, len(tags), func(i int) []any {
 		return []any{tags[i].person, tags[i].Tag.Tag, tags[i].Since, tags[i].Until}
 	}); err != nil {
 		return err
@@ -892,10 +893,10 @@ func (c insertColumns) source(b binds, n int, args func(i int) []any) (string, [
 }
 
 // insertRows inserts n rows in as few statements as the engines allow.
-func insertRows(ctx context.Context, tx *sql.Tx, b binds, table string, c insertColumns, n int, args func(i int) []any) error {
+func insertRows(ctx context.Context, tx *sql.Tx, b binds, stmts *stmtCache, table string, c insertColumns, n int, args func(i int) []any) error {
 	for start := 0; start < n; {
 		src, vals, k := c.source(b, n-start, func(i int) []any { return args(start + i) })
-		if _, err := tx.ExecContext(ctx, `INSERT INTO `+table+` (`+c.names+`) `+src, vals...); err != nil {
+		if _, err := stmts.exec(ctx, tx, b, `INSERT INTO `+table+` (`+c.names+`) `+src, vals...); err != nil {
 			return fmt.Errorf("import: insert %s: %w", table, err)
 		}
 		start += k
@@ -927,18 +928,16 @@ type newRows struct {
 // touches to a statement journal, to undo them, and rows of a random key
 // touch a different page each. A prepared single-row INSERT needs no such
 // journal, and a call into the embedded engine costs no round trip.
-func insertNew(ctx context.Context, tx *sql.Tx, b binds, r newRows) (map[string]int64, error) {
+func insertNew(ctx context.Context, tx *sql.Tx, b binds, stmts *stmtCache, r newRows) (map[string]int64, error) {
 	ids := make(map[string]int64, r.n)
 	if r.n == 0 {
 		return ids, nil
 	}
 	if b.positional && r.scattered {
-		st, err := tx.PrepareContext(ctx, `INSERT INTO `+r.table+` (`+r.cols.names+`) VALUES `+b.list(1, len(r.cols.types))+
-			r.onConflict())
+		st, err := stmts.get(ctx, tx, `INSERT INTO `+r.table+` (`+r.cols.names+`) VALUES `+b.list(1, len(r.cols.types))+r.onConflict())
 		if err != nil {
 			return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
 		}
-		defer st.Close()
 		// Without a deadline of its own a statement is not watched for
 		// cancellation, which the driver does with a goroutine per call;
 		// the context is checked between rows instead.
@@ -965,8 +964,7 @@ func insertNew(ctx context.Context, tx *sql.Tx, b binds, r newRows) (map[string]
 	}
 	for start := 0; start < r.n; {
 		src, vals, k := r.cols.source(b, r.n-start, func(i int) []any { return r.args(start + i) })
-		rs, err := tx.QueryContext(ctx, `INSERT INTO `+r.table+` (`+r.cols.names+`) `+src+
-			r.onConflict()+` RETURNING id, `+r.key, vals...)
+		rs, err := stmts.query(ctx, tx, b, `INSERT INTO `+r.table+` (`+r.cols.names+`) `+src+r.onConflict()+` RETURNING id, `+r.key, vals...)
 		if err != nil {
 			return nil, fmt.Errorf("import: insert %s: %w", r.table, err)
 		}
@@ -994,6 +992,56 @@ func (r newRows) onConflict() string {
 		return ""
 	}
 	return ` ON CONFLICT (` + r.key + `) DO NOTHING`
+}
+
+// stmtCache keeps the multi-row INSERTs prepared inside one transaction on
+// SQLite, where one of thousands of parameters took as long to parse as to
+// run, and a transaction runs the same one over and over. The statements
+// close with their transaction; a new transaction starts a new cache.
+type stmtCache struct {
+	tx *sql.Tx
+	m  map[string]*sql.Stmt
+}
+
+// get returns query prepared in tx.
+func (c *stmtCache) get(ctx context.Context, tx *sql.Tx, query string) (*sql.Stmt, error) {
+	if c.tx != tx {
+		c.tx, c.m = tx, map[string]*sql.Stmt{}
+	}
+	if st, ok := c.m[query]; ok {
+		return st, nil
+	}
+	st, err := tx.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.m[query] = st
+	return st, nil
+}
+
+// exec runs query in tx, prepared once per transaction on SQLite;
+// PostgreSQL's driver keeps the statements of a connection prepared itself.
+func (c *stmtCache) exec(ctx context.Context, tx *sql.Tx, b binds, query string, args ...any) (sql.Result, error) {
+	if !b.positional {
+		return tx.ExecContext(ctx, query, args...)
+	}
+	st, err := c.get(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(ctx, args...)
+}
+
+// query is exec for statements that return rows.
+func (c *stmtCache) query(ctx context.Context, tx *sql.Tx, b binds, query string, args ...any) (*sql.Rows, error) {
+	if !b.positional {
+		return tx.QueryContext(ctx, query, args...)
+	}
+	st, err := c.get(ctx, tx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
 }
 
 // binds writes the bind parameters of generated statements: $n on
