@@ -181,12 +181,13 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 			slog.Default().LogAttrs(ctx, slog.LevelWarn, "after an import", slog.Any("err", err))
 		}
 	}()
+	dropped := false
 	if kind == Persons && !opts.AllOrNothing {
-		im.firstLoad, err = s.dropDeferredIndexes(ctx)
-		if err != nil {
+		if dropped, err = s.dropDeferredIndexes(ctx); err != nil {
 			return ImportReport{}, err
 		}
-		if im.firstLoad {
+		im.firstLoad = dropped
+		if dropped {
 			// Built again however the import ends; a crash leaves it to
 			// EnsureIndexes at the next start or the next person stored.
 			defer func() {
@@ -196,7 +197,7 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 			}()
 		}
 	}
-	if !im.firstLoad {
+	if !dropped {
 		if err := s.EnsureIndexes(ctx); err != nil {
 			return ImportReport{}, err
 		}
@@ -205,7 +206,10 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 	if err != nil {
 		return ImportReport{}, err
 	}
-	if im.firstLoad {
+	// The load may have ended as any import (im.firstLoad cleared) when
+	// another writer built the unique index; the other indexes it dropped
+	// are still to build.
+	if dropped {
 		if err := s.EnsureIndexes(ctx); err != nil {
 			return ImportReport{}, fmt.Errorf("import: %w", err)
 		}
