@@ -16,6 +16,7 @@ import (
 
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/dbtest"
+	"github.com/gridgov/gridgov/internal/idcard"
 )
 
 // TestMain lets a test run the real program in a child process, so that it
@@ -82,6 +83,88 @@ func TestImportResumesAfterKill(t *testing.T) {
 		}
 		if after := count(); after != n {
 			t.Fatalf("%d houses after the re-run, want %d", after, n)
+		}
+	})
+}
+
+// A first load of persons, killed with SIGKILL halfway, has stored whole
+// chunks without the unique index on ID numbers; running the file again
+// builds the index first, stores the rest and duplicates no one.
+func TestFirstLoadOfPersonsResumesAfterKill(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		engine := d.Engine
+		d.Close()
+		c := newCLI(t, engine)
+		if code, _, errOut := c.run("", "demo", "--registry=false"); code != 0 {
+			t.Fatalf("demo: %s", errOut)
+		}
+		dir := t.TempDir()
+		houses, persons := filepath.Join(dir, "houses.csv"), filepath.Join(dir, "persons.csv")
+		const n = 100_000
+		var hb, pb strings.Builder
+		hb.WriteString("house_code,address,grid_code,usage\n")
+		pb.WriteString("name,id_number,house_code,house_relation,residence_type\n")
+		born := time.Date(1950, 1, 1, 0, 0, 0, 0, time.UTC)
+		for i := range n {
+			if i%4 == 0 {
+				fmt.Fprintf(&hb, "P-%06d,友谊路%d号,990102001001001,self_occupied\n", i/4, i/4)
+			}
+			first := fmt.Sprintf("230602%s%03d", born.AddDate(0, 0, i/1000).Format("20060102"), i%1000)
+			fmt.Fprintf(&pb, "人%d,%s%c,P-%06d,lives,registered\n", i, first, idcard.CheckDigit(first), i/4)
+		}
+		for file, text := range map[string]string{houses: hb.String(), persons: pb.String()} {
+			if err := os.WriteFile(file, []byte(text), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if code, _, errOut := c.run("", "import", "houses", houses); code != 0 {
+			t.Fatalf("import houses: %s", errOut)
+		}
+
+		child := exec.Command(os.Args[0], "import", "persons", persons)
+		child.Env = append(os.Environ(), "GRIDGOV_TEST_RUN_MAIN=1", "GRIDGOV_DATA_DIR="+c.dataDir, "GRIDGOV_DATABASE_URL="+c.dbURL,
+			"GRIDGOV_LOG_LEVEL=warn")
+		if err := child.Start(); err != nil {
+			t.Fatal(err)
+		}
+		store := c.open()
+		count := func(q string) int {
+			var k int
+			if err := store.Read().QueryRowContext(context.Background(), q).Scan(&k); err != nil {
+				t.Fatal(err)
+			}
+			return k
+		}
+		const stored = `SELECT COUNT(*) FROM persons`
+		uniqueIndex := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = 'persons_id_number'`
+		if engine == db.Postgres {
+			uniqueIndex = `SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'persons_id_number' AND schemaname = current_schema()`
+		}
+		deadline := time.Now().Add(2 * time.Minute)
+		for count(stored) == 0 && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		if err := child.Process.Kill(); err != nil {
+			t.Fatal(err)
+		}
+		_ = child.Wait()
+		before := count(stored)
+		if before == 0 || before == n {
+			t.Fatalf("the kill came at %d of %d rows; the test wants it halfway", before, n)
+		}
+		if count(uniqueIndex) != 0 {
+			t.Fatal("the unique index on ID numbers was there during the first load")
+		}
+		code, out, errOut := c.run("", "import", "persons", persons)
+		want := fmt.Sprintf("%d rows: %d created, 0 updated, %d unchanged, 0 rejected", n, n-before, before)
+		if code != 0 || !strings.Contains(out, want) {
+			t.Fatalf("re-run: %d %q %q, want %q", code, out, errOut, want)
+		}
+		if after, distinct := count(stored), count(`SELECT COUNT(DISTINCT id_number_index) FROM persons`); after != n || distinct != n {
+			t.Fatalf("%d persons with %d ID numbers after the re-run, want %d", after, distinct, n)
+		}
+		if count(uniqueIndex) != 1 {
+			t.Fatal("no unique index on ID numbers after the re-run")
 		}
 	})
 }
