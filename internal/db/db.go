@@ -236,6 +236,20 @@ func (d *DB) Pools() map[string]*sql.DB {
 	return map[string]*sql.DB{string(d.Engine) + "_write": d.write, string(d.Engine) + "_read": d.read}
 }
 
+// HasIndex reports whether an index of that name exists, as q sees the
+// schema (q may be a transaction).
+func (d *DB) HasIndex(ctx context.Context, q Querier, name string) (bool, error) {
+	query := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = $1`
+	if d.Engine == Postgres {
+		query = `SELECT COUNT(*) FROM pg_indexes WHERE indexname = $1 AND schemaname = current_schema()`
+	}
+	var n int
+	if err := q.QueryRowContext(ctx, query, name).Scan(&n); err != nil {
+		return false, fmt.Errorf("look for index %s: %w", name, err)
+	}
+	return n > 0, nil
+}
+
 // BeginWrite starts a transaction on the writer for work that commits in
 // batches of its own choosing (bulk imports); prefer InTx otherwise.
 func (d *DB) BeginWrite(ctx context.Context) (*sql.Tx, error) {

@@ -575,7 +575,7 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	if im.firstLoad {
 		// Another writer builds the index again before it stores a person
 		// (ensureIDNumberIndex); the load then goes on as any import.
-		has, err := im.s.hasIndex(ctx, tx, idNumberIndex)
+		has, err := im.s.db.HasIndex(ctx, tx, idNumberIndex)
 		if err != nil {
 			return err
 		}
@@ -584,8 +584,11 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	// Most rows of an import are new: all are inserted, those whose ID number
 	// is stored skipped, and only the skipped ones looked up to compare. In
 	// the order of the unique index on ID numbers, whose keys are random,
-	// each statement walks that index once from left to right.
-	slices.SortFunc(live, func(a, b *prepared) int { return strings.Compare(a.person.idIndex, b.person.idIndex) })
+	// each statement walks that index once from left to right; a first load
+	// has no such index to walk.
+	if !im.firstLoad {
+		slices.SortFunc(live, func(a, b *prepared) int { return strings.Compare(a.person.idIndex, b.person.idIndex) })
+	}
 	ids, err := insertNew(ctx, tx, im.binds, &im.stmts, newRows{table: "persons", cols: personInsert,
 		key: "id_number_index", scattered: true, fresh: im.firstLoad, n: len(live),
 		keyOf: func(i int) string { return live[i].person.idIndex },

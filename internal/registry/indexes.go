@@ -36,7 +36,7 @@ type deferredIndex struct {
 // it costs nothing when the indexes exist.
 func (s *Service) EnsureIndexes(ctx context.Context) error {
 	for _, ix := range deferredIndexes {
-		has, err := s.hasIndex(ctx, s.db.Read(), ix.name)
+		has, err := s.db.HasIndex(ctx, s.db.Read(), ix.name)
 		if err != nil {
 			return err
 		}
@@ -97,7 +97,7 @@ func (s *Service) dropDeferredIndexes(ctx context.Context) (bool, error) {
 				return fmt.Errorf("lock persons: %w", err)
 			}
 		}
-		if has, err := s.hasIndex(ctx, tx, idNumberIndex); err != nil || !has {
+		if has, err := s.db.HasIndex(ctx, tx, idNumberIndex); err != nil || !has {
 			return cmp.Or(err, errNotFirst)
 		}
 		for _, ix := range deferredIndexes {
@@ -135,7 +135,7 @@ func (s *Service) hasIndex(ctx context.Context, q db.Querier, name string) (bool
 // could repeat one of the load's. A first load still running then goes on
 // with the index, and one that crashed is finished.
 func (s *Service) ensureIDNumberIndex(ctx context.Context, tx *sql.Tx) error {
-	ok, err := s.hasIndex(ctx, tx, idNumberIndex)
+	ok, err := s.db.HasIndex(ctx, tx, idNumberIndex)
 	if err != nil || ok {
 		return err
 	}
