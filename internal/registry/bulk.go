@@ -513,7 +513,7 @@ func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepare
 		if !ok {
 			return errChanged // deleted between the insert and the look-up
 		}
-		_, out, err := im.s.updateHouse(ctx, tx, im.p, old, r.house, im.now)
+		_, out, err := im.s.updateHouse(ctx, tx, im.p, old, im.keepStoredHouse(r.raw, r.house, old), im.now)
 		if err != nil {
 			if err := im.refuseErr(t, r, err); err != nil {
 				return err
@@ -618,7 +618,11 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 		if !ok {
 			return errChanged // deleted between the insert and the look-up
 		}
-		out, err := im.s.updateStoredPerson(ctx, tx, im.p, old.person, old.houses, old.tags, r.person, houseIDs[r], im.now)
+		ids, err := im.keepStored(r, old, houseIDs[r])
+		if err != nil {
+			return err
+		}
+		out, err := im.s.updateStoredPerson(ctx, tx, im.p, old.person, old.houses, old.tags, r.person, ids, im.now)
 		if err != nil {
 			if err := im.refuseErr(t, r, err); err != nil {
 				return err
@@ -671,6 +675,91 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	}
 	t.created += len(fresh)
 	return im.auditCreated(ctx, tx, "person.import", "person", len(fresh), rows)
+}
+
+// filled reports whether a row gives a value for field: a column the file
+// lacks, or a cell left empty, gives none.
+func (im *importer) filled(row tabular.Row, field string) bool {
+	return strings.TrimSpace(im.cols.Get(row, field)) != ""
+}
+
+// keepStored fills in what a row leaves out from the stored person, so that
+// an import changes only what it says: a file of names and phones keeps the
+// houses, tags and all else the registry holds. A file cannot give a tag's
+// dates, so a tag it names keeps the stored ones; a filled tags cell is the
+// person's whole set. A house the person lives at replaces the one stored
+// (they moved), and the grid follows it; a house owned or rented joins the
+// stored links. It returns the house IDs of the links, in their order.
+func (im *importer) keepStored(r *prepared, old *storedPerson, houseIDs []int64) ([]int64, error) {
+	v := &r.person
+	filled := func(field string) bool { return im.filled(r.raw, field) }
+	if !filled("phone") && old.person.phoneEnc != nil {
+		b, err := im.s.keys.Open(old.person.phoneEnc, personContext("phone", v.idIndex))
+		if err != nil {
+			return nil, fmt.Errorf("import: person %d: open phone: %w", old.person.ID, err)
+		}
+		v.phone = string(b)
+	}
+	if !filled("residence_type") {
+		v.in.ResidenceType = old.person.ResidenceType
+	}
+	if !filled("household_no") {
+		v.in.HouseholdNo = old.person.HouseholdNo
+	}
+	if !filled("relation") {
+		v.in.Relation = old.person.Relation
+	}
+	if !filled("tags") {
+		v.in.Tags = old.tags
+	} else {
+		for i, t := range v.in.Tags {
+			if j := slices.IndexFunc(old.tags, func(o Tag) bool { return o.Tag == t.Tag }); j >= 0 {
+				v.in.Tags[i] = old.tags[j]
+			}
+		}
+	}
+	moved := len(v.in.Houses) == 1 && v.in.Houses[0].Relation == "lives"
+	if !filled("grid_code") && !moved {
+		v.in.GridCode, v.regionPath = old.person.GridCode, old.person.regionPath
+	}
+	links, ids := slices.Clone(v.in.Houses), slices.Clone(houseIDs)
+	for _, l := range old.houses {
+		if moved && l.Relation == "lives" || slices.ContainsFunc(links, func(n HouseLink) bool { return n.HouseCode == l.HouseCode && n.Relation == l.Relation }) {
+			continue
+		}
+		links = append(links, l)
+		ids = append(ids, l.houseID)
+	}
+	v.in.Houses = links
+	return ids, nil
+}
+
+// keepStoredHouse fills in what a house row leaves out from the stored
+// house, as keepStored does for persons; a house without a new location
+// keeps its point, and its grid unless the row names one.
+func (im *importer) keepStoredHouse(row tabular.Row, h, old House) House {
+	for _, f := range []struct {
+		field    string
+		v        *string
+		previous string
+	}{
+		{"estate", &h.Estate, old.Estate}, {"building", &h.Building, old.Building}, {"unit", &h.Unit, old.Unit},
+		{"room", &h.Room, old.Room}, {"address", &h.Address, old.Address}, {"structure", &h.Structure, old.Structure},
+	} {
+		if !im.filled(row, f.field) {
+			*f.v = f.previous
+		}
+	}
+	if !im.filled(row, "usage") {
+		h.Usage = old.Usage
+	}
+	if !im.filled(row, "floor_area_m2") {
+		h.FloorAreaM2 = old.FloorAreaM2
+	}
+	if !im.filled(row, "lng") && !im.filled(row, "lat") {
+		h.Location = old.Location
+	}
+	return h
 }
 
 // placePerson finds the houses a person names, in scope, and the grid the
@@ -802,7 +891,7 @@ func linksOf(ctx context.Context, q db.Querier, b binds, ids []int64) (map[int64
 	for i, id := range ids {
 		args[i] = id
 	}
-	rows, err := q.QueryContext(ctx, `SELECT ph.person_id, h.code, ph.relation FROM person_houses ph JOIN houses h ON h.id = ph.house_id
+	rows, err := q.QueryContext(ctx, `SELECT ph.person_id, h.code, ph.relation, h.id FROM person_houses ph JOIN houses h ON h.id = ph.house_id
 		WHERE ph.person_id IN `+b.list(1, len(args))+` ORDER BY ph.person_id, h.code, ph.relation`, args...)
 	if err != nil {
 		return nil, nil, fmt.Errorf("person houses: %w", err)
@@ -810,7 +899,7 @@ func linksOf(ctx context.Context, q db.Querier, b binds, ids []int64) (map[int64
 	for rows.Next() {
 		var id int64
 		var l HouseLink
-		if err := rows.Scan(&id, &l.HouseCode, &l.Relation); err != nil {
+		if err := rows.Scan(&id, &l.HouseCode, &l.Relation, &l.houseID); err != nil {
 			rows.Close()
 			return nil, nil, fmt.Errorf("person houses: %w", err)
 		}

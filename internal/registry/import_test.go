@@ -3,9 +3,11 @@ package registry_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
+	"github.com/paulmach/orb"
 	"golang.org/x/text/encoding/simplifiedchinese"
 
 	"github.com/gridgov/gridgov/internal/db"
@@ -152,4 +154,94 @@ func TestTemplatesImportCleanly(t *testing.T) {
 			t.Fatalf("%s template = %v", kind, rows)
 		}
 	}
+}
+
+// An import changes only what its rows say: a column the file lacks or a
+// cell left empty keeps the stored value, a tag named again keeps its dates,
+// a house lived at replaces the one stored and a house owned joins the
+// links.
+func TestImportKeepsWhatARowLeavesOut(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		f.house(t, "H-1", "990101001001001")
+		f.house(t, "H-2", "990101001001002")
+		f.house(t, "H-3", "990101001001002")
+		area := 80.5
+		if _, _, err := f.svc.SaveHouse(ctx, f.admin, registry.House{Code: "H-L", Address: "友谊路9号", Location: &orb.Point{125.05, 46.0},
+			Usage: "rented", Estate: "友谊小区", FloorAreaM2: &area}); err != nil {
+			t.Fatal(err)
+		}
+		id := validID("230602", "19700515", 35)
+		p, _, err := f.svc.SavePerson(ctx, f.admin, registry.PersonInput{Name: "两房", IDNumber: id, Phone: "13900001111",
+			ResidenceType: "floating", HouseholdNo: "HH1", Relation: "head",
+			Houses: []registry.HouseLink{{HouseCode: "H-1", Relation: "lives"}, {HouseCode: "H-2", Relation: "owns"}},
+			Tags:   []registry.Tag{{Tag: "disabled", Since: "2026-05-01"}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, file := range []string{
+			"name,id_number,house_code,residence_type\n两房," + id + ",H-1,\n",
+			"姓名,身份证号,网格编码,标签\n两房," + id + ",990101001001001,残疾人\n",
+		} {
+			if rep := f.importCSV(t, registry.Persons, file, false); rep.Unchanged != 1 || len(rep.Rejected) != 0 {
+				t.Fatalf("a row saying what is stored: %+v\n%s", rep, file)
+			}
+		}
+		// Moved to H-3 (another grid), and owns H-1 as well.
+		for _, file := range []string{
+			"姓名,身份证号,房屋编码\n两房," + id + ",H-3\n",
+			"姓名,身份证号,房屋编码,房屋关系\n两房," + id + ",H-1,产权\n",
+		} {
+			if rep := f.importCSV(t, registry.Persons, file, false); rep.Updated != 1 || len(rep.Rejected) != 0 {
+				t.Fatalf("import = %+v\n%s", rep, file)
+			}
+		}
+		got, err := f.svc.GetPerson(ctx, f.admin, p.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantHouses := []registry.HouseLink{{HouseCode: "H-1", Relation: "owns"}, {HouseCode: "H-2", Relation: "owns"}, {HouseCode: "H-3", Relation: "lives"}}
+		if !slices.Equal(got.Houses, wantHouses) {
+			t.Errorf("houses = %+v, want %+v", got.Houses, wantHouses)
+		}
+		if got.GridCode != "990101001001002" || got.Phone != "139****1111" || got.ResidenceType != "floating" ||
+			got.HouseholdNo != "HH1" || got.Relation != "head" {
+			t.Errorf("person = %+v", got)
+		}
+		if !slices.Equal(got.Tags, []registry.Tag{{Tag: "disabled", Since: "2026-05-01"}}) {
+			t.Errorf("tags = %+v", got.Tags)
+		}
+		// A filled tags cell is the whole set; a filled phone replaces the stored one.
+		file := "姓名,身份证号,网格编码,标签,联系电话\n两房," + id + ",990101001001002,低保户,13900002222\n"
+		if rep := f.importCSV(t, registry.Persons, file, false); rep.Updated != 1 {
+			t.Fatalf("import = %+v", rep)
+		}
+		got, _ = f.svc.GetPerson(ctx, f.admin, p.ID)
+		if !slices.Equal(got.Tags, []registry.Tag{{Tag: "low_income"}}) || got.Phone != "139****2222" || len(got.Houses) != 3 {
+			t.Errorf("after a filled tags cell: tags %+v, phone %s, houses %+v", got.Tags, got.Phone, got.Houses)
+		}
+
+		// Houses: a row of code, address and grid keeps the point, the usage,
+		// the estate and the area.
+		if rep := f.importCSV(t, registry.Houses, "房屋编码,地址,网格编码,用途\nH-L,友谊路10号,990101001001001,\n", false); rep.Updated != 1 {
+			t.Fatalf("house import = %+v", rep)
+		}
+		h, err := f.svc.GetHouse(ctx, f.admin, "H-L")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Address != "友谊路10号" || h.Location == nil || *h.Location != (orb.Point{125.05, 46.0}) || h.Usage != "rented" ||
+			h.Estate != "友谊小区" || h.FloorAreaM2 == nil || *h.FloorAreaM2 != area {
+			t.Errorf("house = %+v", h.House)
+		}
+		// A new point moves the house, and its grid with it.
+		if rep := f.importCSV(t, registry.Houses, "房屋编码,经度,纬度\nH-L,125.15,46.0\n", false); rep.Updated != 1 {
+			t.Fatalf("house import = %+v", rep)
+		}
+		h, _ = f.svc.GetHouse(ctx, f.admin, "H-L")
+		if h.GridCode != "990101001001002" || h.Address != "友谊路10号" || h.Usage != "rented" {
+			t.Errorf("moved house = %+v", h.House)
+		}
+	})
 }

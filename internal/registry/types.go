@@ -74,6 +74,8 @@ type House struct {
 type HouseLink struct {
 	HouseCode string `json:"house_code"`
 	Relation  string `json:"relation"`
+	// houseID is set on links read from the registry.
+	houseID int64
 }
 
 // Tag is a special-group tag with its validity.

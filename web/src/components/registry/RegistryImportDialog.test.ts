@@ -152,7 +152,7 @@ describe('RegistryImportDialog', () => {
     const fields = [...req.body!.entries()]
     expect(fields.map(([k]) => k)).toEqual(['encoding', 'all_or_nothing', 'file'])
     expect(fields[0]![1]).toBe('auto')
-    expect(fields[1]![1]).toBe('false')
+    expect(fields[1]![1]).toBe('true')
     expect((fields[2]![1] as File).name).toBe(file.name)
 
     req.progress(25, 100)

@@ -251,7 +251,7 @@ const en: MessageSchema = {
     templateXlsx: 'Download Excel template',
     templateCsv: 'Download CSV template',
     file: 'File',
-    fileHint: 'A .csv or .xlsx file whose columns follow the template.',
+    fileHint: 'A .csv or .xlsx file whose columns follow the template. Registered persons (by ID number) and houses (by house code) are updated: empty cells and columns the file lacks keep what is stored.',
     fileRequired: 'Choose a file to import',
     encoding: 'Encoding',
     encodingHint: 'For CSV files only.',

@@ -250,7 +250,7 @@ const zhCN = {
     templateXlsx: '下载 Excel 模板',
     templateCsv: '下载 CSV 模板',
     file: '文件',
-    fileHint: '支持 .csv 与 .xlsx 文件，列须与模板一致。',
+    fileHint: '支持 .csv 与 .xlsx 文件，列须与模板一致。已登记的人员按身份证号、房屋按房屋编码更新：空白单元格和文件中没有的列保留原有内容。',
     fileRequired: '请选择要导入的文件',
     encoding: '文件编码',
     encodingHint: '仅对 CSV 文件有效。',
