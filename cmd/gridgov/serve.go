@@ -207,6 +207,18 @@ func runServe(ctx context.Context, e *env, args []string) error {
 	if err := registrySvc.EnsureIndexes(ctx); err != nil {
 		return err
 	}
+	// A person stored under an old 15-digit ID number is re-keyed under its
+	// 18-character form; a failure here leaves them findable as before.
+	if up, err := registrySvc.UpgradeLegacyIDs(ctx); err != nil {
+		log.Error("old 15-digit ID numbers not upgraded", "err", err)
+	} else {
+		if up.Upgraded > 0 {
+			log.Info("old 15-digit ID numbers upgraded", "persons", up.Upgraded)
+		}
+		for _, t := range up.Twins {
+			log.Warn("one person registered twice, under an old 15-digit ID number and its 18-character form", "person", t[0], "also", t[1])
+		}
+	}
 	if cfg.samplingPerGrid > 0 {
 		job, err := registry.NewSamplingJob(registrySvc, registry.SamplingJobConfig{PerGrid: cfg.samplingPerGrid}, time.Now, log)
 		if err != nil {

@@ -72,7 +72,7 @@ func (s *Service) validate(in PersonInput) (validated, error) {
 	v := validated{in: in}
 	v.in.Name = strings.TrimSpace(in.Name)
 	checkText(&fs, "name", v.in.Name, 50, true)
-	info, err := idcard.Parse(in.IDNumber, s.now())
+	info, err := s.parseID(in.IDNumber)
 	if err != nil {
 		fs.Add("id_number", err.Error())
 	}
@@ -118,6 +118,22 @@ func (s *Service) validate(in PersonInput) (validated, error) {
 	}
 	v.idIndex = s.keys.Index(indexID, info.Number)
 	return v, nil
+}
+
+// parseID checks an ID number and gives the form the registry keeps: an old
+// 15-digit number names the same person as its 18-character form (GB
+// 11643-1999), so it is upgraded before it is indexed, stored or looked up,
+// and either form finds the one person.
+func (s *Service) parseID(number string) (idcard.Info, error) {
+	info, err := idcard.Parse(number, s.now())
+	if err != nil || info.Kind != idcard.Legacy15 {
+		return info, err
+	}
+	upgraded, err := idcard.Upgrade(info.Number)
+	if err != nil {
+		return idcard.Info{}, err
+	}
+	return idcard.Parse(upgraded, s.now())
 }
 
 func personContext(field, idIndex string) string { return "person:" + idIndex[:16] + ":" + field }

@@ -3,6 +3,7 @@ package registry_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -371,6 +372,65 @@ func TestUpdatePersonKeepsSealedNumbers(t *testing.T) {
 		other := principal(9, "w2", auth.RoleWorker, "/990100/990101/990101002/")
 		if _, err := f.svc.UpdatePerson(ctx, other, v.ID, registry.PersonPatch{Version: up.Version, Name: &name}); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("update outside scope: %v", err)
+		}
+	})
+}
+
+// An old 15-digit ID number and its 18-character form are one person: the
+// registry upgrades the old form on the way in, finds either, and re-keys
+// the persons stored under an old number before it did.
+func TestOldIDNumbersAreUpgraded(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		const grid = "990101001001001"
+		old1, old2 := "230602700515123", "230602650101452"
+		new1, err := idcard.Upgrade(old1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		new2, _ := idcard.Upgrade(old2)
+
+		// Stored before the upgrade: one alone, one also under its new form.
+		alone, err := f.svc.StoreLegacyPerson(ctx, "老号", old1, "13900001234", grid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		twin, err := f.svc.StoreLegacyPerson(ctx, "双号", old2, "", grid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		other, _, err := f.svc.SavePerson(ctx, f.admin, registry.PersonInput{Name: "双号", IDNumber: new2, GridCode: grid})
+		if err != nil {
+			t.Fatal(err)
+		}
+		up, err := f.svc.UpgradeLegacyIDs(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if up.Upgraded != 1 || !slices.Equal(up.Twins, [][2]int64{{twin, other.ID}}) {
+			t.Fatalf("upgrade = %+v, want 1 upgraded and twins %d/%d", up, twin, other.ID)
+		}
+		if again, err := f.svc.UpgradeLegacyIDs(ctx); err != nil || again.Upgraded != 0 || len(again.Twins) != 1 {
+			t.Fatalf("second upgrade = %+v, %v", again, err)
+		}
+		shown, err := f.svc.Reveal(ctx, f.admin, alone, "核对身份信息")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if shown.IDNumber != new1 || shown.IDKind != idcard.Resident18 || shown.Phone != "13900001234" {
+			t.Fatalf("upgraded person = %+v", shown)
+		}
+		for _, n := range []string{old1, new1} {
+			res, err := f.svc.Search(ctx, f.admin, registry.SearchQuery{IDNumber: n})
+			if err != nil || len(res.Items) != 1 || res.Items[0].ID != alone {
+				t.Fatalf("search by %s: %+v, %v", n, res, err)
+			}
+		}
+		// Saved again under the old form: the same person, updated.
+		p, created, err := f.svc.SavePerson(ctx, f.admin, registry.PersonInput{Name: "老号改", IDNumber: old1, GridCode: grid})
+		if err != nil || created || p.ID != alone {
+			t.Fatalf("save under the old number: %+v created=%v, %v", p, created, err)
 		}
 	})
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/db"
-	"github.com/gridgov/gridgov/internal/idcard"
 	"github.com/gridgov/gridgov/internal/pii"
 )
 
@@ -65,7 +64,7 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q SearchQuery) (
 	}
 	where = append(where, regionCol+" >= "+arg(lo), regionCol+" < "+arg(hi), "p.id > "+arg(q.After))
 	if q.IDNumber != "" {
-		info, err := idcard.Parse(q.IDNumber, s.now())
+		info, err := s.parseID(q.IDNumber)
 		if err != nil {
 			fs.Add("id_number", err.Error())
 		}
