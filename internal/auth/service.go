@@ -750,12 +750,13 @@ func nilIfEmpty(s string) any {
 }
 
 // EnsureAdmin creates the first administrator, with a one-time password that
-// must be changed at first login, when the database has no accounts at all.
+// must be changed at first login, when the database has no administrator: a
+// demo city or a bulk load of workers may have added other accounts first.
 // It returns the password when it created the account.
 func (s *Service) EnsureAdmin(ctx context.Context, username string) (string, bool, error) {
 	var n int
-	if err := s.db.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM users`).Scan(&n); err != nil {
-		return "", false, fmt.Errorf("count users: %w", err)
+	if err := s.db.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM users WHERE role = $1`, string(RoleAdmin)).Scan(&n); err != nil {
+		return "", false, fmt.Errorf("count administrators: %w", err)
 	}
 	if n > 0 {
 		return "", false, nil

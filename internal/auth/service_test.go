@@ -449,6 +449,9 @@ func TestEnsureAdminOnce(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
 		f := newFixture(t, d, auth.Config{})
+		// Accounts loaded before the first start (a demo city's workers)
+		// do not stand in for an administrator.
+		f.user(t, "worker1", auth.RoleWorker, "230602001")
 		password, created, err := f.svc.EnsureAdmin(ctx, "admin")
 		if err != nil || !created || auth.ValidatePassword(password, "admin") != "" {
 			t.Fatalf("EnsureAdmin = %q, %v, %v", password, created, err)
