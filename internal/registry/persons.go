@@ -17,6 +17,7 @@ import (
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/idcard"
 	"github.com/gridgov/gridgov/internal/pii"
+	"github.com/gridgov/gridgov/internal/region"
 )
 
 // Blind-index purposes, so an ID number and a phone never index alike.
@@ -176,17 +177,26 @@ func (s *Service) savePersonTx(ctx context.Context, tx *sql.Tx, p auth.Principal
 			return err
 		}
 		scope := p.User.Scope()
-		// Houses first: they must exist in scope and may give the grid.
+		hidden, err := hiddenLinks(ctx, tx, scope, v.idIndex)
+		if err != nil {
+			return err
+		}
+		// Houses first: they must exist in scope, or be a link the person
+		// already has to a house outside it, and may give the grid.
 		houseIDs := make([]int64, len(v.in.Houses))
 		for i, link := range v.in.Houses {
 			h, err := getHouse(ctx, tx, "code = $1", link.HouseCode)
-			if err != nil || !scope.Contains(h.regionPath) {
+			if err != nil || (!scope.Contains(h.regionPath) && !hidden.has(h.ID, link.Relation)) {
 				return apperr.Field(fmt.Sprintf("houses[%d].house_code", i), fmt.Sprintf("house %s not found", link.HouseCode))
 			}
 			houseIDs[i] = h.ID
 			if v.in.GridCode == "" && (link.Relation == "lives" || len(v.in.Houses) == 1) {
 				v.in.GridCode = h.GridCode
 			}
+		}
+		for _, l := range hidden.missing(v.in.Houses) {
+			v.in.Houses = append(slices.Clip(v.in.Houses), l.HouseLink)
+			houseIDs = append(houseIDs, l.houseID)
 		}
 		if v.in.GridCode == "" {
 			return apperr.Field("grid_code", "give a grid code or a house the person lives at")
@@ -221,6 +231,60 @@ func (s *Service) savePersonTx(ctx context.Context, tx *sql.Tx, p auth.Principal
 		return err
 	}()
 	return id, result, err
+}
+
+// storedLink is a person's stored link to a house.
+type storedLink struct {
+	houseID int64
+	HouseLink
+}
+
+// hidden are a person's links to houses outside the caller's scope. The
+// caller cannot see those houses, so they can neither add such a link nor
+// change or drop one: a save keeps them as stored, unchecked.
+type hidden []storedLink
+
+// hiddenLinks loads the links of the person with the ID number index to
+// houses outside scope; none when the person is new or itself outside it
+// (the save refuses that person anyway).
+func hiddenLinks(ctx context.Context, q db.Querier, scope region.Scope, idIndex string) (hidden, error) {
+	rows, err := q.QueryContext(ctx, `SELECT ph.house_id, h.code, ph.relation, h.region_path, p.region_path
+		FROM persons p JOIN person_houses ph ON ph.person_id = p.id JOIN houses h ON h.id = ph.house_id
+		WHERE p.id_number_index = $1 ORDER BY h.code, ph.relation`, idIndex)
+	if err != nil {
+		return nil, fmt.Errorf("person's houses: %w", err)
+	}
+	defer rows.Close()
+	var out hidden
+	for rows.Next() {
+		var l storedLink
+		var housePath, personPath string
+		if err := rows.Scan(&l.houseID, &l.HouseCode, &l.Relation, &housePath, &personPath); err != nil {
+			return nil, fmt.Errorf("person's houses: %w", err)
+		}
+		if scope.Contains(personPath) && !scope.Contains(housePath) {
+			out = append(out, l)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("person's houses: %w", err)
+	}
+	return out, nil
+}
+
+func (hs hidden) has(houseID int64, relation string) bool {
+	return slices.ContainsFunc(hs, func(l storedLink) bool { return l.houseID == houseID && l.Relation == relation })
+}
+
+// missing is the hidden links that links lack.
+func (hs hidden) missing(links []HouseLink) []storedLink {
+	var out []storedLink
+	for _, l := range hs {
+		if !slices.Contains(links, l.HouseLink) {
+			out = append(out, l)
+		}
+	}
+	return out
 }
 
 // sealed is a person's numbers as stored: encrypted, blind-indexed, masked.

@@ -434,3 +434,95 @@ func TestOldIDNumbersAreUpgraded(t *testing.T) {
 		}
 	})
 }
+
+// A person living in a worker's grid may own a house in the next grid. The
+// worker edits the person without seeing that house: the link stays as it
+// is, and the worker can neither add, change nor drop a link to a house
+// outside their grid.
+func TestUpdatePersonKeepsLinksOutsideScope(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		f.house(t, "H-1", "990101001001001")
+		f.house(t, "H-2", "990101001001002")
+		f.house(t, "H-3", "990101001001002")
+		f.house(t, "H-4", "990101001001001")
+		number := validID("230602", "19800808", 71)
+		stored := []registry.HouseLink{{HouseCode: "H-1", Relation: "lives"}, {HouseCode: "H-2", Relation: "owns"}}
+		v, _, err := f.svc.SavePerson(ctx, f.admin, registry.PersonInput{Name: "周七", IDNumber: number, Houses: stored})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if v.GridCode != "990101001001001" || len(v.Houses) != 2 {
+			t.Fatalf("saved = %+v", v)
+		}
+		worker := principal(5, "worker", auth.RoleWorker, "/990100/990101/990101001/990101001001/990101001001001/")
+		links := func(l ...registry.HouseLink) *[]registry.HouseLink { return &l }
+		phone := "13900002222"
+		for _, tc := range []struct {
+			name   string
+			patch  registry.PersonPatch
+			field  string // refused naming this field, or "" when saved
+			houses []registry.HouseLink
+		}{
+			{"phone only", registry.PersonPatch{Phone: &phone}, "", stored},
+			{"the links as read", registry.PersonPatch{Houses: links(stored...)}, "", stored},
+			{"the hidden link left out", registry.PersonPatch{Houses: links(stored[0])}, "", stored},
+			{"a house in the grid added", registry.PersonPatch{Houses: links(stored[0], registry.HouseLink{HouseCode: "H-4", Relation: "owns"})}, "",
+				[]registry.HouseLink{stored[0], {HouseCode: "H-2", Relation: "owns"}, {HouseCode: "H-4", Relation: "owns"}}},
+			{"the hidden link altered", registry.PersonPatch{Houses: links(stored[0], registry.HouseLink{HouseCode: "H-2", Relation: "lives"})},
+				"houses[1].house_code", nil},
+			{"a house outside added", registry.PersonPatch{Houses: links(stored[0], stored[1], registry.HouseLink{HouseCode: "H-3", Relation: "owns"})},
+				"houses[2].house_code", nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				cur, err := f.svc.GetPerson(ctx, f.admin, v.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				tc.patch.Version = cur.Version
+				up, err := f.svc.UpdatePerson(ctx, worker, v.ID, tc.patch)
+				if tc.field != "" {
+					wantField(t, err, apperr.Invalid, tc.field)
+					after, _ := f.svc.GetPerson(ctx, f.admin, v.ID)
+					if after.Version != cur.Version || !sameLinks(after.Houses, cur.Houses) {
+						t.Fatalf("a refused update changed the person: %+v", after)
+					}
+					return
+				}
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !sameLinks(up.Houses, tc.houses) || up.GridCode != "990101001001001" {
+					t.Fatalf("houses = %+v in grid %s, want %+v", up.Houses, up.GridCode, tc.houses)
+				}
+			})
+		}
+		// Saving the person anew by ID number sets the links in the grid
+		// and keeps the hidden one.
+		again, _, err := f.svc.SavePerson(ctx, worker, registry.PersonInput{Name: "周七", IDNumber: number, Phone: phone,
+			Houses: []registry.HouseLink{stored[0]}})
+		if err != nil || !sameLinks(again.Houses, stored) {
+			t.Fatalf("saved again = %+v, %v", again.Houses, err)
+		}
+		// What the worker reads of the house outside: its code and the
+		// relation, nothing of the house itself.
+		if _, err := f.svc.GetHouse(ctx, worker, "H-2"); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("the worker reads the house outside their grid: %v", err)
+		}
+	})
+}
+
+func sameLinks(a, b []registry.HouseLink) bool {
+	key := func(l registry.HouseLink) string { return l.HouseCode + "/" + l.Relation }
+	ka, kb := make([]string, len(a)), make([]string, len(b))
+	for i := range a {
+		ka[i] = key(a[i])
+	}
+	for i := range b {
+		kb[i] = key(b[i])
+	}
+	slices.Sort(ka)
+	slices.Sort(kb)
+	return slices.Equal(ka, kb)
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -106,6 +107,15 @@ func (s *Service) patchPersonTx(ctx context.Context, tx *sql.Tx, p auth.Principa
 	}
 	if patch.Tags != nil {
 		in.Tags = *patch.Tags
+	}
+	// The links to houses outside the caller's scope stay (savePersonTx
+	// keeps them), so that they are not named as changed either.
+	hidden, err := hiddenLinks(ctx, tx, p.User.Scope(), index)
+	if err != nil {
+		return nil, err
+	}
+	for _, l := range hidden.missing(in.Houses) {
+		in.Houses = append(slices.Clip(in.Houses), l.HouseLink)
 	}
 	v, err := s.validate(in)
 	if err != nil {

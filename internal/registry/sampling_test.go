@@ -453,3 +453,52 @@ func testLogger(t *testing.T) *slog.Logger {
 	t.Helper()
 	return slog.New(slog.NewTextHandler(io.Discard, nil))
 }
+
+// A correction of a person with a link to a house outside the worker's grid
+// goes through, and that link stays.
+func TestSamplingCorrectionKeepsLinksOutsideScope(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		f.house(t, "H-1", grid1)
+		f.house(t, "H-2", grid2)
+		stored := []registry.HouseLink{{HouseCode: "H-1", Relation: "lives"}, {HouseCode: "H-2", Relation: "owns"}}
+		v, _, err := f.svc.SavePerson(ctx, f.admin, registry.PersonInput{Name: "周七", IDNumber: validID("230602", "19800808", 72), Houses: stored})
+		if err != nil {
+			t.Fatal(err)
+		}
+		center := principal(6, "center", auth.RoleCenter, "/990100/990101/")
+		worker := principal(5, "worker", auth.RoleWorker, "/990100/990101/990101001/990101001001/"+grid1+"/")
+		round, err := f.svc.StartSampling(ctx, center, registry.SamplingStart{Month: "2026-06", RegionCode: grid1, PerGrid: 5})
+		if err != nil {
+			t.Fatal(err)
+		}
+		items, _, err := f.svc.PendingSamples(ctx, worker, registry.SampleQuery{Round: round.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var item registry.SamplingItem
+		for _, it := range items {
+			if it.RecordType == "person" && it.RecordID == v.ID {
+				item = it
+			}
+		}
+		if item.ID == 0 {
+			t.Fatalf("the person was not drawn: %+v", items)
+		}
+		only := []registry.HouseLink{stored[0]}
+		_, err = f.svc.CheckSample(ctx, worker, item.ID, registry.SampleCheck{Result: "incorrect",
+			Person: &registry.PersonPatch{Version: v.Version, Houses: &only}})
+		wantField(t, err, apperr.Invalid, "person") // leaving the hidden link out changes nothing
+		phone := "13900002222"
+		checked, err := f.svc.CheckSample(ctx, worker, item.ID, registry.SampleCheck{Result: "incorrect",
+			Person: &registry.PersonPatch{Version: v.Version, Phone: &phone, Houses: &only}})
+		if err != nil || !slices.Equal(checked.Corrected, []string{"phone"}) {
+			t.Fatalf("checked = %+v, %v", checked, err)
+		}
+		after, err := f.svc.GetPerson(ctx, f.admin, v.ID)
+		if err != nil || !sameLinks(after.Houses, stored) || after.Phone != "139****2222" {
+			t.Fatalf("after the correction = %+v, %v", after, err)
+		}
+	})
+}
