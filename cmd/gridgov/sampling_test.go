@@ -76,6 +76,12 @@ func TestSamplingStartAndList(t *testing.T) {
 			if code, _, errOut := c.run("", "sampling", "start", "--month", "2026-06", "--region", "990101"); code != 1 || !strings.Contains(errOut, "already has a sampling round") {
 				t.Fatalf("a second round for the month: %d %q", code, errOut)
 			}
+			if code, _, errOut := c.run("", "sampling", "start", "--month", "2026-06", "--region", "990101001"); code != 1 || !strings.Contains(errOut, "overlaps sampling round") {
+				t.Fatalf("a round inside the month's round: %d %q", code, errOut)
+			}
+			if code, _, errOut := c.run("", "sampling", "start", "--month", "2099-01", "--region", "990101"); code != 1 || !strings.Contains(errOut, "is after this month") {
+				t.Fatalf("a round of a month to come: %d %q", code, errOut)
+			}
 			if code, _, errOut := c.run("", "sampling", "start", "--month", "2026-07", "--region", "990199"); code != 1 || !strings.Contains(errOut, "region 990199 not found") {
 				t.Fatalf("an unknown region: %d %q", code, errOut)
 			}

@@ -63,7 +63,9 @@ func TestSamplingAPI(t *testing.T) {
 			code, field  string
 		}{
 			{worker, "POST", "/api/v1/sampling/rounds", `{"month":"2026-07","region_code":"230602001001001","per_grid":1}`, 403, "forbidden", ""},
-			{center, "POST", "/api/v1/sampling/rounds", `{"month":"2026-06","region_code":"230602","per_grid":5}`, 400, "invalid", "month"},
+			{center, "POST", "/api/v1/sampling/rounds", `{"month":"2026-06","region_code":"230602","per_grid":5}`, 409, "conflict", "region_code"},
+			{center, "POST", "/api/v1/sampling/rounds", `{"month":"2026-06","region_code":"230602001001001","per_grid":1}`, 409, "conflict", "region_code"},
+			{center, "POST", "/api/v1/sampling/rounds", `{"month":"2031-05","region_code":"230602002","per_grid":1}`, 400, "invalid", "month"},
 			{center, "POST", "/api/v1/sampling/rounds", `{"month":"2026-7","region_code":"230602","per_grid":5}`, 400, "invalid", "month"},
 			{center, "POST", "/api/v1/sampling/rounds", `{"month":"2026-07","region_code":"230602","per_grid":0}`, 400, "invalid", "per_grid"},
 			{center, "POST", "/api/v1/sampling/rounds", `{"month":"2026-07","region_code":"230602","per_grid":1,"seed":-1}`, 400, "invalid", "seed"},

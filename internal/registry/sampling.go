@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"regexp"
 	"strconv"
 	"strings"
@@ -94,27 +95,92 @@ const MaxPerGrid = 50
 // month (errors.Is), so that the monthly job can take it as done.
 var ErrRoundExists = errors.New("sampling round exists")
 
-// roundExists is the API refusal (invalid month) that also matches ErrRoundExists.
-type roundExists struct{ err *apperr.Error }
+// ErrRoundOverlaps is in the refusal of a round whose region contains, or
+// lies inside, the region of another round of the month: a grid is checked
+// by one round a month, else its worker gets a record twice and its
+// figures count twice.
+var ErrRoundOverlaps = errors.New("sampling round overlaps another")
 
-func (e roundExists) Error() string   { return e.err.Error() }
-func (e roundExists) Unwrap() []error { return []error{e.err, ErrRoundExists} }
+// roundConflict is the API refusal (conflict, naming region_code) that also
+// matches ErrRoundExists or ErrRoundOverlaps.
+type roundConflict struct {
+	err  *apperr.Error
+	kind error
+}
 
-func errRoundExists(code, month string) error {
-	return roundExists{apperr.Field("month", fmt.Sprintf("%s already has a sampling round for %s", code, month))}
+func (e roundConflict) Error() string   { return e.err.Error() }
+func (e roundConflict) Unwrap() []error { return []error{e.err, e.kind} }
+
+// errRoundConflict refuses a round over code for month because of the
+// round other (0 when unknown) over otherCode.
+func errRoundConflict(code, month string, other int64, otherCode string) error {
+	reason := fmt.Sprintf("%s already has a sampling round for %s", code, month)
+	if other > 0 {
+		reason += fmt.Sprintf(" (round %d)", other)
+	}
+	kind := ErrRoundExists
+	if otherCode != code {
+		reason = fmt.Sprintf("%s overlaps sampling round %d over %s for %s; a grid is checked by one round a month", code, other, otherCode, month)
+		kind = ErrRoundOverlaps
+	}
+	return roundConflict{&apperr.Error{Code: apperr.Conflict, Message: "a sampling round of the month already covers this region",
+		Fields: []apperr.FieldError{{Field: "region_code", Reason: reason}}}, kind}
+}
+
+// sampleZone is where the months of sampling begin: China Standard Time,
+// as the monthly job's default.
+var sampleZone = time.FixedZone("CST", 8*60*60)
+
+// noOverlap refuses a round of the month over r when a round of the month
+// is over r, over a region above it or over one below it.
+func noOverlap(ctx context.Context, q db.Querier, month string, r region.Region) error {
+	var id int64
+	var code string
+	err := q.QueryRowContext(ctx, `SELECT id, region_code FROM sampling_rounds WHERE month = $1
+		AND (substr($2, 1, length(region_path)) = region_path OR substr(region_path, 1, length($2)) = $2)
+		ORDER BY id LIMIT 1`, month, r.Path).Scan(&id, &code)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return nil
+	case err != nil:
+		return fmt.Errorf("sampling rounds of %s over %s: %w", month, r.Code, err)
+	}
+	return errRoundConflict(r.Code, month, id, code)
+}
+
+// lockMonth makes the transactions that start rounds of one month take
+// turns, so that the overlap check and the insert after it are one step.
+// SQLite has one writer at a time; PostgreSQL takes a lock until commit.
+func (s *Service) lockMonth(ctx context.Context, tx *sql.Tx, month string) error {
+	if s.db.Engine != db.Postgres {
+		return nil
+	}
+	h := fnv.New64a()
+	h.Write([]byte("sampling_rounds:" + month))
+	if _, err := tx.ExecContext(ctx, `SELECT pg_advisory_xact_lock($1)`, int64(h.Sum64())); err != nil {
+		return fmt.Errorf("lock sampling month %s: %w", month, err)
+	}
+	return nil
 }
 
 // StartSampling draws in.PerGrid persons and in.PerGrid houses from every
 // grid under the region for the month, and assigns each to its grid's
-// worker. One round per region and month: the unique key refuses a second,
-// so several servers running the monthly job make one round.
+// worker. A grid is checked by one round a month: a round over the region,
+// over a region above it or over one below it refuses another, checked
+// again under a lock of the month when the round is stored, so that several
+// servers running the monthly job make one round. A month after this one is
+// refused: its figures would hide this month's.
 func (s *Service) StartSampling(ctx context.Context, p auth.Principal, in SamplingStart) (SamplingRound, error) {
 	if !p.Can(auth.PermPIIReveal) { // center and admin run the checks
 		return SamplingRound{}, apperr.New(apperr.Forbidden, "only a governance center may start a sampling check")
 	}
 	var fs apperr.Fields
-	if !monthPattern.MatchString(in.Month) {
+	thisMonth := s.now().In(sampleZone).Format("2006-01")
+	switch {
+	case !monthPattern.MatchString(in.Month):
 		fs.Add("month", "must be YYYY-MM")
+	case in.Month > thisMonth:
+		fs.Add("month", fmt.Sprintf("is after this month, %s", thisMonth))
 	}
 	if in.PerGrid < 1 || in.PerGrid > MaxPerGrid {
 		fs.Add("per_grid", fmt.Sprintf("must be between 1 and %d", MaxPerGrid))
@@ -129,14 +195,9 @@ func (s *Service) StartSampling(ctx context.Context, p auth.Principal, in Sampli
 	if err != nil || !p.User.Scope().Contains(r.Path) {
 		return SamplingRound{}, apperr.Field("region_code", fmt.Sprintf("region %s not found", in.RegionCode))
 	}
-	// Refuse early what the unique key would refuse after the whole draw.
-	var one int
-	err = s.db.Read().QueryRowContext(ctx, `SELECT 1 FROM sampling_rounds WHERE month = $1 AND region_code = $2`, in.Month, r.Code).Scan(&one)
-	if err == nil {
-		return SamplingRound{}, errRoundExists(r.Code, in.Month)
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return SamplingRound{}, fmt.Errorf("start sampling %s %s: %w", r.Code, in.Month, err)
+	// Refuse early what the transaction would refuse after the whole draw.
+	if err := noOverlap(ctx, s.db.Read(), in.Month, r); err != nil {
+		return SamplingRound{}, err
 	}
 	if in.Seed == 0 {
 		if in.Seed, err = randomSeed(); err != nil {
@@ -158,10 +219,16 @@ func (s *Service) StartSampling(ctx context.Context, p auth.Principal, in Sampli
 	round.Sampled = len(picks)
 	round.rate()
 	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+		if err := s.lockMonth(ctx, tx, in.Month); err != nil {
+			return err
+		}
+		if err := noOverlap(ctx, tx, in.Month, r); err != nil {
+			return err
+		}
 		err := tx.QueryRowContext(ctx, `INSERT INTO sampling_rounds (month, region_code, region_path, per_grid, seed, created_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`, in.Month, r.Code, r.Path, in.PerGrid, in.Seed, p.User.ID, now).Scan(&round.ID)
-		if isUnique(err) {
-			return errRoundExists(r.Code, in.Month)
+		if isUnique(err) { // a server not taking the lock yet
+			return errRoundConflict(r.Code, in.Month, 0, r.Code)
 		}
 		if err != nil {
 			return fmt.Errorf("start sampling %s %s: %w", r.Code, in.Month, err)

@@ -19,7 +19,8 @@ type SamplingJobConfig struct {
 	// server that was down on the 1st still starts it. Default 3.
 	Days int
 	// Location is the deployment's time zone, in which months begin.
-	// Default China Standard Time (UTC+8, no daylight saving).
+	// Default China Standard Time (UTC+8, no daylight saving), where
+	// StartSampling's "this month" begins too.
 	Location *time.Location
 }
 
@@ -42,7 +43,7 @@ func NewSamplingJob(svc *Service, cfg SamplingJobConfig, now func() time.Time, l
 		cfg.Days = 3
 	}
 	if cfg.Location == nil {
-		cfg.Location = time.FixedZone("CST", 8*60*60)
+		cfg.Location = sampleZone
 	}
 	return &SamplingJob{svc: svc, cfg: cfg, now: now, log: log}, nil
 }
@@ -66,6 +67,12 @@ func (j *SamplingJob) RunOnce(ctx context.Context) ([]SamplingRound, error) {
 		round, err := j.svc.StartSampling(ctx, system, SamplingStart{Month: month, RegionCode: city.Code, PerGrid: j.cfg.PerGrid})
 		switch {
 		case errors.Is(err, ErrRoundExists):
+			continue
+		case errors.Is(err, ErrRoundOverlaps):
+			// A round started by hand over part of the city comes first;
+			// the city's round would check its grids twice.
+			j.log.LogAttrs(ctx, slog.LevelInfo, "sampling round not started", slog.String("month", month),
+				slog.String("region", city.Code), slog.Any("reason", err))
 			continue
 		case err != nil:
 			errs = append(errs, fmt.Errorf("sampling job: start %s for %s: %w", month, city.Code, err))

@@ -2,6 +2,7 @@ package registry_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -101,7 +102,7 @@ func TestSamplingRoundAndAccuracy(t *testing.T) {
 			t.Fatalf("round = %+v, want 5 items, a seed and accuracy 0", round)
 		}
 		_, err = f.svc.StartSampling(ctx, center, registry.SamplingStart{Month: "2026-06", RegionCode: "990101", PerGrid: 2})
-		wantField(t, err, apperr.Invalid, "month")
+		wantField(t, err, apperr.Conflict, "region_code")
 		items, next, err := f.svc.PendingSamples(ctx, worker, registry.SampleQuery{Round: round.ID})
 		if err != nil || len(items) != 5 || next != 0 {
 			t.Fatalf("pending = %d (next %d), %v", len(items), next, err)
@@ -188,6 +189,7 @@ func TestSamplingRoundAndAccuracy(t *testing.T) {
 		}
 
 		// The rounds list, with the progress inside each caller's scope.
+		f.clock.Add(31 * 24 * time.Hour)
 		second, err := f.svc.StartSampling(ctx, center, registry.SamplingStart{Month: "2026-07", RegionCode: "990101001", PerGrid: 1})
 		if err != nil {
 			t.Fatal(err)
@@ -236,6 +238,7 @@ func TestSamplingDrawIsReproducible(t *testing.T) {
 			f.house(t, fmt.Sprintf("H-%d", i), grid1)
 		}
 		center := principal(6, "center", auth.RoleCenter, "/990100/990101/")
+		f.clock.Add(92 * 24 * time.Hour) // September: the rounds of June to August are past
 		start := func(month string, seed int64) (registry.SamplingRound, []string) {
 			t.Helper()
 			r, err := f.svc.StartSampling(ctx, center, registry.SamplingStart{Month: month, RegionCode: "990101", PerGrid: 3, Seed: seed})
@@ -431,6 +434,7 @@ func TestSamplingJobStartsEachMonthOnce(t *testing.T) {
 		}
 		// Two servers at once make one round.
 		set(time.Date(2026, 7, 2, 8, 0, 0, 0, time.UTC))
+		f.clock.Add(31 * 24 * time.Hour) // the registry's clock is in July too
 		other, _ := registry.NewSamplingJob(f.svc, registry.SamplingJobConfig{PerGrid: 2}, clock, log)
 		var wg sync.WaitGroup
 		results := make([][]registry.SamplingRound, 2)
@@ -499,6 +503,118 @@ func TestSamplingCorrectionKeepsLinksOutsideScope(t *testing.T) {
 		after, err := f.svc.GetPerson(ctx, f.admin, v.ID)
 		if err != nil || !sameLinks(after.Houses, stored) || after.Phone != "139****2222" {
 			t.Fatalf("after the correction = %+v, %v", after, err)
+		}
+	})
+}
+
+// A grid is checked by one round a month: a round over a region above or
+// below another round's, or over the same one, is refused naming the
+// region and the round; a month after this one is refused too.
+func TestSamplingRoundsOfAMonthDoNotOverlap(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		f.persons(t, grid1, 100, 2)
+		f.persons(t, grid2, 200, 2)
+		f.persons(t, "990101002001001", 300, 2)
+		center := principal(6, "center", auth.RoleCenter, "/990100/990101/")
+		f.clock.Add(20 * 24 * time.Hour) // 21 June 2026
+		village, err := f.svc.StartSampling(ctx, center, registry.SamplingStart{Month: "2026-06", RegionCode: "990101001001", PerGrid: 1, Seed: 7})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tc := range []struct {
+			name   string
+			in     registry.SamplingStart
+			code   apperr.Code // "" when started
+			field  string
+			reason string
+			kind   error
+		}{
+			{"the same region", registry.SamplingStart{Month: "2026-06", RegionCode: "990101001001"}, apperr.Conflict, "region_code",
+				fmt.Sprintf("already has a sampling round for 2026-06 (round %d)", village.ID), registry.ErrRoundExists},
+			{"a region above", registry.SamplingStart{Month: "2026-06", RegionCode: "990101"}, apperr.Conflict, "region_code",
+				fmt.Sprintf("overlaps sampling round %d over 990101001001", village.ID), registry.ErrRoundOverlaps},
+			{"a grid below", registry.SamplingStart{Month: "2026-06", RegionCode: grid1}, apperr.Conflict, "region_code",
+				fmt.Sprintf("overlaps sampling round %d over 990101001001", village.ID), registry.ErrRoundOverlaps},
+			{"next month", registry.SamplingStart{Month: "2026-07", RegionCode: "990101001001"}, apperr.Invalid, "month",
+				"is after this month, 2026-06", nil},
+			{"years ahead", registry.SamplingStart{Month: "2031-05", RegionCode: "990101002"}, apperr.Invalid, "month",
+				"is after this month, 2026-06", nil},
+			{"a region beside", registry.SamplingStart{Month: "2026-06", RegionCode: "990101002"}, "", "", "", nil},
+			{"a month before", registry.SamplingStart{Month: "2026-05", RegionCode: "990101"}, "", "", "", nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				tc.in.PerGrid = 1
+				r, err := f.svc.StartSampling(ctx, center, tc.in)
+				if tc.code == "" {
+					if err != nil || r.Month != tc.in.Month || r.RegionCode != tc.in.RegionCode {
+						t.Fatalf("round = %+v, %v", r, err)
+					}
+					return
+				}
+				wantField(t, err, tc.code, tc.field)
+				if e, _ := apperr.As(err); !strings.Contains(e.Fields[0].Reason, tc.reason) {
+					t.Fatalf("reason %q, want it to say %q", e.Fields[0].Reason, tc.reason)
+				}
+				if tc.kind != nil && !errors.Is(err, tc.kind) {
+					t.Fatalf("%v is not %v", err, tc.kind)
+				}
+			})
+		}
+		if n := auditCount(t, d, "sampling.start"); n != 3 {
+			t.Fatalf("sampling.start audited %d times, want 3", n)
+		}
+		// The monthly job leaves the city alone when a round covers part of it.
+		job, err := registry.NewSamplingJob(f.svc, registry.SamplingJobConfig{PerGrid: 1},
+			func() time.Time { return time.Date(2026, 6, 2, 1, 0, 0, 0, time.UTC) }, testLogger(t))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if started, err := job.RunOnce(ctx); err != nil || len(started) != 0 {
+			t.Fatalf("the job over a covered month: %+v, %v", started, err)
+		}
+	})
+}
+
+// Servers starting overlapping rounds of one month at once make one round.
+func TestSamplingRoundsStartedAtOnceDoNotOverlap(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		f.persons(t, grid1, 100, 3)
+		f.persons(t, grid2, 200, 3)
+		center := principal(6, "center", auth.RoleCenter, "/990100/990101/")
+		regions := []string{"990101", "990101001", "990101001001", grid1, grid2, "990101", grid1, "990101001001"}
+		for try := range 3 {
+			month := fmt.Sprintf("2026-0%d", 4+try)
+			var wg sync.WaitGroup
+			errs := make([]error, len(regions))
+			for i, code := range regions {
+				wg.Go(func() {
+					_, errs[i] = f.svc.StartSampling(ctx, center, registry.SamplingStart{Month: month, RegionCode: code, PerGrid: 2})
+				})
+			}
+			wg.Wait()
+			won := 0
+			for i, err := range errs {
+				switch {
+				case err == nil:
+					won++
+				case !apperr.Is(err, apperr.Conflict):
+					t.Fatalf("%s in %s: %v", regions[i], month, err)
+				}
+			}
+			rounds, _, err := f.svc.ListSamplingRounds(ctx, center, registry.SamplingRoundQuery{Month: month})
+			if err != nil || won != 1 || len(rounds) != 1 {
+				t.Fatalf("%s: %d started, rounds %+v, %v", month, won, rounds, err)
+			}
+			var twice int
+			if err := d.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT i.record_type, i.record_id FROM sampling_items i
+				JOIN sampling_rounds r ON r.id = i.round_id WHERE r.month = $1 GROUP BY i.record_type, i.record_id HAVING COUNT(*) > 1) x`,
+				month).Scan(&twice); err != nil || twice != 0 {
+				t.Fatalf("%s: %d records sampled twice, %v", month, twice, err)
+			}
 		}
 	})
 }
