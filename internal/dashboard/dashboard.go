@@ -67,8 +67,6 @@ type Service struct {
 	people   map[string][]int64 // grid path → figures in peopleMeasures order
 	months   map[string]map[string][2]int64
 	peopleAt time.Time
-	// peopleMonth is the sampling month the figures were counted for.
-	peopleMonth string
 
 	activityMu sync.RWMutex
 	activity   map[string]time.Time // grid path → last check-in, patrol, visit or worker report

@@ -35,7 +35,11 @@ var (
 		for _, u := range usages {
 			m = append(m, "usage:"+u)
 		}
-		return append(m, "sampled", "correct")
+		// sampled and correct are a grid's records in its latest round:
+		// the round of the latest month, this one at most, over the grid or
+		// a region above it; sampling_month is that month as YYYYMM. A
+		// region's figures are those of its latest month (see latestSampling).
+		return append(m, "sampled", "correct", "sampling_month")
 	}()
 	measureIndex = func() map[string]int {
 		idx := map[string]int{}
@@ -72,29 +76,24 @@ func (s *Service) peopleStale(ctx context.Context) (bool, error) {
 
 // RefreshPeople counts the people figures of the grids under each path
 // from the registry, stores them with this month's snapshot, and tells
-// the bus. Root counts everything (also when the sampling month moved).
+// the bus. Root counts everything (also on a new day: a round of a month
+// to come, stored before such rounds were refused, counts once due).
 func (s *Service) RefreshPeople(ctx context.Context, paths ...string) error {
 	paths = compactPaths(paths)
 	if len(paths) == 0 {
 		return nil
 	}
-	var month string
-	if err := s.cfg.DB.Read().QueryRowContext(ctx, `SELECT COALESCE(MAX(month), '') FROM sampling_rounds`).Scan(&month); err != nil {
-		return fmt.Errorf("dashboard: sampling month: %w", err)
-	}
-	var counted string
-	_ = s.cfg.DB.Read().QueryRowContext(ctx, `SELECT value FROM dashboard_state WHERE name = 'sampling_month'`).Scan(&counted)
 	stale, err := s.peopleStale(ctx)
 	if err != nil {
 		return err
 	}
-	if counted != month || stale {
+	if stale {
 		paths = []string{live.Root}
 	}
 	day := s.today()
 	all := map[string][]int64{}
 	for _, p := range paths {
-		figs, err := s.countPeople(ctx, p, day, month)
+		figs, err := s.countPeople(ctx, p, day)
 		if err != nil {
 			return err
 		}
@@ -135,7 +134,7 @@ func (s *Service) RefreshPeople(ctx context.Context, paths ...string) error {
 				return err
 			}
 		}
-		for name, value := range map[string]string{"people_day": day.Format(time.DateOnly), "sampling_month": month} {
+		for name, value := range map[string]string{"people_day": day.Format(time.DateOnly)} {
 			if _, err := tx.ExecContext(ctx, `INSERT INTO dashboard_state (name, value) VALUES ($1, $2)
 				ON CONFLICT (name) DO UPDATE SET value = excluded.value`, name, value); err != nil {
 				return err
@@ -169,7 +168,6 @@ func (s *Service) RefreshPeople(ctx context.Context, paths ...string) error {
 		s.months[thisMonth][path] = [2]int64{v[0], v[1]}
 	}
 	s.peopleAt = now
-	s.peopleMonth = month
 	s.peopleMu.Unlock()
 	if s.cfg.Bus != nil {
 		s.cfg.Bus.Publish(ctx, live.People, paths...)
@@ -203,7 +201,7 @@ func pathRange(p string) (string, string) {
 
 // countPeople counts the figures of every grid under path with a handful
 // of grouped queries over the registry.
-func (s *Service) countPeople(ctx context.Context, path string, day time.Time, month string) (map[string][]int64, error) {
+func (s *Service) countPeople(ctx context.Context, path string, day time.Time) (map[string][]int64, error) {
 	lo, hi := pathRange(path)
 	out := map[string][]int64{}
 	add := func(grid, measure string, n int64) {
@@ -275,16 +273,26 @@ func (s *Service) countPeople(ctx context.Context, path string, day time.Time, m
 				add(grid, "usage:"+usage, n)
 				return nil
 			}},
-		{`SELECT i.region_path, COUNT(*), COALESCE(SUM(CASE WHEN i.status = 'correct' THEN 1 ELSE 0 END), 0) FROM sampling_items i
-			JOIN sampling_rounds r ON r.id = i.round_id WHERE r.month = $3 AND i.region_path >= $1 AND i.region_path < $2 GROUP BY i.region_path`,
-			[]any{lo, hi, month}, func(rows *sql.Rows) error {
-				var grid string
+		// Each grid's items in its latest round: no round of a later month
+		// (up to this one) is over the grid or a region above it.
+		{`SELECT i.region_path, r.month, COUNT(*), COALESCE(SUM(CASE WHEN i.status = 'correct' THEN 1 ELSE 0 END), 0) FROM sampling_items i
+			JOIN sampling_rounds r ON r.id = i.round_id WHERE r.month <= $3 AND i.region_path >= $1 AND i.region_path < $2
+			AND NOT EXISTS (SELECT 1 FROM sampling_rounds l WHERE l.month > r.month AND l.month <= $3
+				AND substr(i.region_path, 1, length(l.region_path)) = l.region_path)
+			GROUP BY i.region_path, r.month`,
+			[]any{lo, hi, day.Format("2006-01")}, func(rows *sql.Rows) error {
+				var grid, month string
 				var n, ok int64
-				if err := rows.Scan(&grid, &n, &ok); err != nil {
+				if err := rows.Scan(&grid, &month, &n, &ok); err != nil {
+					return err
+				}
+				ym, err := monthNumber(month)
+				if err != nil {
 					return err
 				}
 				add(grid, "sampled", n)
 				add(grid, "correct", ok)
+				add(grid, "sampling_month", ym)
 				return nil
 			}},
 	}
@@ -337,11 +345,6 @@ func (s *Service) loadPeople(ctx context.Context, path string) error {
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("dashboard: load people figures: %w", err)
-	}
-	var sampled string
-	if err := s.cfg.DB.Read().QueryRowContext(ctx, `SELECT value FROM dashboard_state WHERE name = 'sampling_month'`).Scan(&sampled); err != nil &&
-		!errors.Is(err, sql.ErrNoRows) {
-		return fmt.Errorf("dashboard: load sampling month: %w", err)
 	}
 	since := s.today().AddDate(0, -11, 0).Format("2006-01")
 	rows, err = s.cfg.DB.Read().QueryContext(ctx, `SELECT month, region_path, persons, houses FROM dashboard_people_months
@@ -396,7 +399,6 @@ func (s *Service) loadPeople(ctx context.Context, path string) error {
 		}
 	}
 	s.peopleAt = s.cfg.Now().UTC()
-	s.peopleMonth = sampled
 	return nil
 }
 
@@ -415,7 +417,10 @@ type PeoplePanel struct {
 	Children        []Child          `json:"children"`
 }
 
-// Sampling is the accuracy of the latest month's sampling checks.
+// Sampling is the accuracy of the latest month's sampling checks in a
+// region: the latest month, this one at most, with a round over a part of
+// the region, and the records of that month's rounds inside it. A round
+// started over one district does not hide the city's month elsewhere.
 type Sampling struct {
 	Month    string   `json:"month"`
 	Sampled  int64    `json:"sampled"`
@@ -459,19 +464,29 @@ func (s *Service) peoplePanel(ctx context.Context, n *node, path []PathItem) (Pe
 	for _, c := range n.children {
 		byChild[c.Code] = make([]int64, len(peopleMeasures))
 	}
+	var sampling latestSampling
+	byChildSampling := map[string]*latestSampling{}
 	s.peopleMu.RLock()
-	asOf, month := s.peopleAt, s.peopleMonth
+	asOf := s.peopleAt
 	for _, g := range grids {
 		v := s.people[g.Path]
 		if v == nil {
 			continue
 		}
-		c := byChild[childOf(n.Path, g.Path)]
+		child := childOf(n.Path, g.Path)
+		c := byChild[child]
 		for i, x := range v {
 			total[i] += x
 			if c != nil {
 				c[i] += x
 			}
+		}
+		sampling.add(v)
+		if c != nil {
+			if byChildSampling[child] == nil {
+				byChildSampling[child] = &latestSampling{}
+			}
+			byChildSampling[child].add(v)
 		}
 	}
 	var trend []TrendPoint
@@ -499,15 +514,19 @@ func (s *Service) peoplePanel(ctx context.Context, n *node, path []PathItem) (Pe
 			"households": get(total, "households")},
 		ByResidenceType: pick("residence:", residenceTypes), ByAgeBand: pick("age:", ageBands), ByTag: pick("tag:", registry.Tags()),
 		HousesByUsage: pick("usage:", usages),
-		Sampling: Sampling{Month: month, Sampled: get(total, "sampled"), Correct: get(total, "correct"),
-			Accuracy: ratio(get(total, "correct"), get(total, "sampled"))},
+		Sampling: Sampling{Month: sampling.monthText(), Sampled: sampling.sampled, Correct: sampling.correct,
+			Accuracy: ratio(sampling.correct, sampling.sampled)},
 		Trend: trend, Children: []Child{}}
 	for _, c := range n.children {
 		v := byChild[c.Code]
+		cs := byChildSampling[c.Code]
+		if cs == nil {
+			cs = &latestSampling{}
+		}
 		out.Children = append(out.Children, Child{Code: c.Code, Name: c.Name, Level: c.Level, Measures: Measures{
 			"persons": get(v, "persons"), "houses": get(v, "houses"), "aged_60_plus": get(v, "age:60-79") + get(v, "age:80+"),
 			"elderly_alone": get(v, "tag:elderly_alone"), "floating": get(v, "residence:floating"), "rented": get(v, "usage:rented"),
-			"vacant": get(v, "usage:vacant"), "sampling_accuracy": ratio(get(v, "correct"), get(v, "sampled"))}})
+			"vacant": get(v, "usage:vacant"), "sampling_accuracy": ratio(cs.correct, cs.sampled)}})
 	}
 	return out, nil
 }
@@ -518,4 +537,39 @@ func sortTrend(t []TrendPoint) {
 			t[j], t[j-1] = t[j-1], t[j]
 		}
 	}
+}
+
+// latestSampling sums the sampled records of the grids whose latest round
+// is of the latest month among them.
+type latestSampling struct {
+	month            int64 // YYYYMM
+	sampled, correct int64
+}
+
+func (l *latestSampling) add(v []int64) {
+	m := v[measureIndex["sampling_month"]]
+	switch {
+	case m == 0 || m < l.month:
+		return
+	case m > l.month:
+		*l = latestSampling{month: m}
+	}
+	l.sampled += v[measureIndex["sampled"]]
+	l.correct += v[measureIndex["correct"]]
+}
+
+func (l *latestSampling) monthText() string {
+	if l.month == 0 {
+		return ""
+	}
+	return fmt.Sprintf("%04d-%02d", l.month/100, l.month%100)
+}
+
+// monthNumber turns YYYY-MM into YYYYMM, as figures hold it.
+func monthNumber(month string) (int64, error) {
+	t, err := time.Parse("2006-01", month)
+	if err != nil {
+		return 0, fmt.Errorf("sampling month %q: %w", month, err)
+	}
+	return int64(t.Year()*100 + int(t.Month())), nil
 }

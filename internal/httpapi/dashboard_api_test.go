@@ -868,3 +868,82 @@ func TestDashboardTwoServers(t *testing.T) {
 		}
 	})
 }
+
+// The sampling figures of a region are of the latest month with a round over
+// a part of it, this month at most: a round over one grid this month does not
+// hide last month's figures of the grid beside it, and a round of a month to
+// come (stored before such rounds were refused) counts for nothing.
+func TestDashboardSamplingMonthPerRegion(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newDashEnv(t, d)
+		ctx := context.Background()
+		admin := e.admin
+		grid1, grid2 := "230602001001001", "230602001001002"
+		for i, grid := range []string{grid1, grid1, grid2, grid2} {
+			body := fmt.Sprintf(`{"name":"居民%d","id_number":%q,"grid_code":%q}`, i, personID("1980-01-01", i+1), grid)
+			if r := admin.do("POST", "/api/v1/persons", body); r.status != 201 {
+				t.Fatalf("person %d: %d %s", i, r.status, r.body)
+			}
+		}
+		today := time.Now().In(time.FixedZone("CST", 8*3600))
+		thisMonth := today.Format("2006-01")
+		lastMonth := time.Date(today.Year(), today.Month()-1, 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+		for _, start := range []string{
+			fmt.Sprintf(`{"month":%q,"region_code":"230602","per_grid":2,"seed":7}`, lastMonth),
+			fmt.Sprintf(`{"month":%q,"region_code":%q,"per_grid":1,"seed":7}`, thisMonth, grid1),
+		} {
+			if r := admin.do("POST", "/api/v1/sampling/rounds", start); r.status != 201 {
+				t.Fatalf("sampling %s: %d %s", start, r.status, r.body)
+			}
+		}
+		if _, err := d.Write().ExecContext(ctx, `INSERT INTO sampling_rounds (month, region_code, region_path, per_grid, seed, created_by, created_at)
+			VALUES ('2031-05', '230602', '/230600/230602/', 1, 1, 1, $1)`, time.Now().UTC()); err != nil {
+			t.Fatal(err)
+		}
+		// Last month's records of grid 2 are all found correct.
+		if _, err := d.Write().ExecContext(ctx, `UPDATE sampling_items SET status = 'correct' WHERE region_path LIKE '%/230602001001002/'`); err != nil {
+			t.Fatal(err)
+		}
+		if err := e.dash.RefreshPeople(ctx, live.Root); err != nil {
+			t.Fatal(err)
+		}
+		items := func(month, like string) int64 {
+			return scalar(t, d, `SELECT COUNT(*) FROM sampling_items i JOIN sampling_rounds r ON r.id = i.round_id
+				WHERE r.month = $1 AND i.region_path LIKE $2`, month, like)
+		}
+		for _, tc := range []struct {
+			region, month string
+			sampled       int64
+			accuracy      any
+		}{
+			{grid1, thisMonth, items(thisMonth, "%/"+grid1+"/"), float64(0)},
+			{grid2, lastMonth, items(lastMonth, "%/"+grid2+"/"), float64(1)},
+			{"230602001001", thisMonth, items(thisMonth, "%"), float64(0)},
+			{"230602", thisMonth, items(thisMonth, "%"), float64(0)},
+			{"230602002", "", 0, nil},
+		} {
+			t.Run(tc.region, func(t *testing.T) {
+				r := admin.do("GET", "/api/v1/dashboard/people?region="+tc.region, "")
+				if r.status != 200 {
+					t.Fatalf("people: %d %s", r.status, r.body)
+				}
+				s := obj(r.json(t)["sampling"])
+				if s["month"] != tc.month || num(t, s["sampled"], "sampled") != tc.sampled || s["accuracy"] != tc.accuracy {
+					t.Fatalf("sampling = %v, want month %q, %d sampled, accuracy %v", s, tc.month, tc.sampled, tc.accuracy)
+				}
+			})
+		}
+		if n := items(thisMonth, "%"); n != 1 {
+			t.Fatalf("this month's round drew %d records, want 1", n)
+		}
+		// The village's grids each show their own month's accuracy.
+		p := admin.do("GET", "/api/v1/dashboard/people?region=230602001001", "").json(t)
+		got := map[string]any{}
+		for _, c := range p["children"].([]any) {
+			got[obj(c)["code"].(string)] = obj(obj(c)["measures"])["sampling_accuracy"]
+		}
+		if got[grid1] != float64(0) || got[grid2] != float64(1) {
+			t.Fatalf("children's accuracy = %v", got)
+		}
+	})
+}
