@@ -26,7 +26,8 @@ type ActInput struct {
 	Version int    `json:"version"`
 	Note    string `json:"note"`
 	// Dispatch: the lead department (default: the routing rules) and any
-	// assisting ones.
+	// assisting ones (default, for a lead by the routing rules: the rule's;
+	// an empty list given: none).
 	Department string   `json:"department"`
 	Assisting  []string `json:"assisting"`
 	// Merge: the event this one repeats.
@@ -330,7 +331,8 @@ func (s *Service) startStep(e *Event, cat category.Category, now time.Time) {
 
 func (s *Service) dispatch(ctx context.Context, tx *sql.Tx, e *Event, in ActInput) error {
 	lead, assisting := strings.TrimSpace(in.Department), in.Assisting
-	if lead == "" {
+	routed := lead == ""
+	if routed {
 		r, ok, err := s.router.Route(ctx, e.CategoryCode, e.regionPath)
 		if err != nil {
 			return err
@@ -338,13 +340,25 @@ func (s *Service) dispatch(ctx context.Context, tx *sql.Tx, e *Event, in ActInpu
 		if !ok {
 			return apperr.Field("department", "no routing rule covers this category here; choose the lead department")
 		}
-		lead, assisting = r.Lead, r.Assisting
+		// The rule chooses the lead; the assisting departments the caller
+		// named, if any, stand instead of the rule's.
+		lead = r.Lead
+		if assisting == nil {
+			assisting = r.Assisting
+		}
 	}
 	all := append([]string{lead}, assisting...)
 	for i, code := range all {
 		field := "department"
 		if i > 0 {
 			field = fmt.Sprintf("assisting[%d]", i-1)
+			if code == lead {
+				how := ""
+				if routed {
+					how = " by the routing rules"
+				}
+				return apperr.Field(field, fmt.Sprintf("department %s is the lead department%s; it cannot also assist", code, how))
+			}
 		}
 		var active bool
 		err := tx.QueryRowContext(ctx, `SELECT active FROM departments WHERE code = $1`, code).Scan(&active)
