@@ -125,7 +125,6 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 		detail["duplicate_of"] = in.DuplicateOf
 		e.measures |= fDuplicate
 	case SelfHandle:
-		e.SelfHandled = true
 		e.measures |= fNeedDispose | fSelfHandled
 	case Dispatch:
 		if err := s.dispatch(ctx, tx, e, in); err != nil {
@@ -157,10 +156,6 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 			return apperr.New(apperr.Forbidden, "only the lead department returns the event")
 		}
 		detail["department"] = e.LeadDepartment
-		if _, err := tx.ExecContext(ctx, `DELETE FROM event_departments WHERE event_id = $1`, e.ID); err != nil {
-			return fmt.Errorf("return: %w", err)
-		}
-		e.LeadDepartment, e.Assisting = "", nil
 		e.measures &^= fDispatched
 	case RequestExtension:
 		if in.Extension == nil {
@@ -237,6 +232,16 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 		e.Warning = card
 		detail["card"], detail["due"] = card, due
 		e.measures |= fSupervised
+	}
+	// An event back with the center (returned, escalated, reopened,
+	// unparked) or taken on by the grid is no department's any more: the
+	// departments it had lose their part in it until it is dispatched
+	// again; the history keeps who had it.
+	if to == Registered || in.Action == SelfHandle {
+		if err := s.release(ctx, tx, e); err != nil {
+			return err
+		}
+		e.SelfHandled = in.Action == SelfHandle
 	}
 	// Leaving a timed step freezes whether it was on time.
 	var step category.Step
@@ -385,6 +390,18 @@ func (s *Service) dispatch(ctx context.Context, tx *sql.Tx, e *Event, in ActInpu
 		}
 	}
 	e.LeadDepartment, e.Assisting = lead, assisting
+	return nil
+}
+
+// release takes e away from its departments.
+func (s *Service) release(ctx context.Context, tx *sql.Tx, e *Event) error {
+	if e.LeadDepartment == "" {
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, `DELETE FROM event_departments WHERE event_id = $1`, e.ID); err != nil {
+		return fmt.Errorf("release event %s from its departments: %w", e.Code, err)
+	}
+	e.LeadDepartment, e.Assisting = "", nil
 	return nil
 }
 

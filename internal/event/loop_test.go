@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/gridgov/gridgov/internal/apperr"
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/dbtest"
 	"github.com/gridgov/gridgov/internal/event"
@@ -80,4 +82,84 @@ func anyStrings(v any) []string {
 		}
 	}
 	return out
+}
+
+// An event taken back from its departments (unparked, reopened, returned)
+// or taken on by the grid is no department's any more: the one that had it
+// can neither act on it nor find it, and nothing names it the lead; the
+// history still tells who had it.
+func TestDepartmentsLoseAnEventTakenBack(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		cg := principal(8, auth.RoleDepartment, "", "D-CG")
+		for _, tc := range []struct {
+			name  string
+			steps []event.ActInput // by the center, except accept and feedback by the lead
+		}{
+			{"unparked", []event.ActInput{{Action: event.Accept}, {Action: event.Park, Note: "待资金"}, {Action: event.Unpark}}},
+			{"parked before accepting", []event.ActInput{{Action: event.Park, Note: "待资金"}, {Action: event.Unpark}}},
+			{"reopened", []event.ActInput{{Action: event.Accept}, {Action: event.Feedback, Note: "已清运"}, {Action: event.Verify},
+				{Action: event.Reopen, Note: "又有了"}}},
+			{"returned", []event.ActInput{{Action: event.Return, Note: "不归我们"}}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				e := f.report(t, f.resident, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "垃圾", GridCode: grid1})
+				e = f.act(t, f.township, e, event.ActInput{Action: event.Register})
+				e = f.act(t, f.township, e, event.ActInput{Action: event.Dispatch})
+				for _, in := range tc.steps {
+					by := f.township
+					if in.Action == event.Accept || in.Action == event.Feedback || in.Action == event.Return {
+						by = cg
+					}
+					e = f.act(t, by, e, in)
+				}
+				if e.State != event.Registered || e.LeadDepartment != "" || len(e.Assisting) != 0 {
+					t.Fatalf("back with the center = %+v", e)
+				}
+				gone := func(when string) {
+					t.Helper()
+					for _, dept := range []auth.Principal{cg, f.water} {
+						if _, err := f.svc.Get(ctx, dept, e.ID); !apperr.Is(err, apperr.NotFound) {
+							t.Fatalf("%s: %s still reads the event: %v", when, dept.User.ScopeDepartment, err)
+						}
+						if page, err := f.svc.List(ctx, dept, event.Query{}); err != nil || slices.ContainsFunc(page.Items, func(x event.Event) bool { return x.ID == e.ID }) {
+							t.Fatalf("%s: %s lists the event: %v", when, dept.User.ScopeDepartment, err)
+						}
+					}
+					for _, a := range []event.ActInput{{Action: event.Feedback, Note: "已处理"}, {Action: event.Comment, Note: "x"},
+						{Action: event.RequestExtension, Note: "x", Extension: &category.Amount{Amount: 1, Unit: category.Days}}} {
+						a.Version = e.Version
+						if _, err := f.svc.Act(ctx, cg, e.ID, a); !apperr.Is(err, apperr.NotFound) {
+							t.Fatalf("%s: the old lead may still %s: %v", when, a.Action, err)
+						}
+					}
+					det, err := f.svc.Get(ctx, f.township, e.ID)
+					if err != nil || det.LeadDepartment != "" || len(det.Assisting) != 0 {
+						t.Fatalf("%s: the center reads lead %q and %v (%v)", when, det.LeadDepartment, det.Assisting, err)
+					}
+				}
+				gone("back with the center")
+				e = f.act(t, f.township, e, event.ActInput{Action: event.SelfHandle})
+				if !e.SelfHandled {
+					t.Fatalf("self-handled = %+v", e)
+				}
+				gone("self-handled")
+				e = f.act(t, f.worker, e, event.ActInput{Action: event.Feedback, Note: "网格员已清理"})
+				e = f.act(t, f.township, e, event.ActInput{Action: event.Verify})
+				det, err := f.svc.Get(ctx, f.township, e.ID)
+				if err != nil || det.State != event.Closed || det.LeadDepartment != "" {
+					t.Fatalf("closed by the grid = %+v, %v", det.Event, err)
+				}
+				if !slices.ContainsFunc(det.History, func(h event.Entry) bool { return h.Detail["lead"] == "D-CG" }) {
+					t.Fatalf("the history forgot the department: %+v", det.History)
+				}
+			})
+		}
+		st, err := f.svc.StatsFor(ctx, cg, event.StatsQuery{Department: "D-CG", From: "2026-06"})
+		if err != nil || st.Counts["reported"] != 0 || st.Counts["closed"] != 0 {
+			t.Fatalf("the old lead's measures = %v, %v", st.Counts, err)
+		}
+		assertCountersMatchRecount(t, d)
+	})
 }
