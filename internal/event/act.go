@@ -197,6 +197,9 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 		e.measures |= fReworked
 		e.measures &^= fDisposed | fDisposedOnTime
 	case Rate:
+		if !slices.Contains(parties, Reporter) && !e.centerRates() {
+			return apperr.New(apperr.Forbidden, "only the reporter rates a resident's report")
+		}
 		if !slices.Contains(ratings, in.Rating) {
 			return apperr.Field("rating", "must be satisfied, basic or unsatisfied")
 		}
@@ -283,6 +286,18 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 		return err
 	}
 	return s.moveCounters(ctx, tx, e, before, e.measures)
+}
+
+// centerRates reports whether a center may record the rating of e. The
+// reporter rates; a center rates in their stead (the call-back of hotline
+// practice) only for a reporter who cannot rate in the resident app: a
+// report with no account behind it (another system, a replayed history)
+// or one not filed by a resident (a hotline call taken by staff, a
+// worker's or a department's report). A resident's own report is theirs
+// alone to rate, so that a center can neither take their say nor count a
+// rating in the satisfaction measures that they never gave.
+func (e *Event) centerRates() bool {
+	return e.reporterID == nil || e.Source != FromResident
 }
 
 func b2i(b bool) int {

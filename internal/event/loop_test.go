@@ -163,3 +163,74 @@ func TestDepartmentsLoseAnEventTakenBack(t *testing.T) {
 		assertCountersMatchRecount(t, d)
 	})
 }
+
+// closeByGrid takes a reported event round the shortest loop to closed.
+func (f *fixture) closeByGrid(t *testing.T, e event.Event) event.Event {
+	t.Helper()
+	e = f.act(t, f.township, e, event.ActInput{Action: event.Register})
+	e = f.act(t, f.township, e, event.ActInput{Action: event.SelfHandle})
+	e = f.act(t, f.worker, e, event.ActInput{Action: event.Feedback, Note: "已处理"})
+	return f.act(t, f.township, e, event.ActInput{Action: event.Verify})
+}
+
+// The reporter rates. A center records the rating only for a reporter who
+// cannot rate in the resident app: a caller on the hotline, a worker's
+// report, one filed by another system; never over a resident.
+func TestOnlyTheReporterRates(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		apiClient := auth.Principal{User: auth.User{Username: "apikey:12345", Role: auth.RoleResident}}
+		for _, tc := range []struct {
+			name       string
+			reporter   auth.Principal
+			source     event.Source
+			centerMay  bool
+			reporterIs bool // the reporter can rate through the API
+		}{
+			{name: "a resident's report", reporter: f.resident, reporterIs: true},
+			{name: "a hotline call taken by the city", reporter: f.city, source: event.FromHotline, centerMay: true, reporterIs: true},
+			{name: "a worker's report", reporter: f.worker, centerMay: true, reporterIs: true},
+			{name: "another system's report", reporter: apiClient, source: event.FromAPI, centerMay: true},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				for _, by := range []string{"center", "reporter"} {
+					if by == "reporter" && !tc.reporterIs {
+						continue
+					}
+					e := f.closeByGrid(t, f.report(t, tc.reporter, event.ReportInput{Source: tc.source, CategoryCode: "city_appearance.exposed_garbage",
+						Title: "垃圾", GridCode: grid1}))
+					p := tc.reporter
+					if by == "center" {
+						p = f.township
+					}
+					_, err := f.svc.Act(ctx, p, e.ID, event.ActInput{Action: event.Rate, Rating: "unsatisfied", Version: e.Version})
+					if by == "center" && !tc.centerMay {
+						wantCode(t, err, apperr.Forbidden, "")
+						// The resident still has their say.
+						e = f.act(t, tc.reporter, e, event.ActInput{Action: event.Rate, Rating: "satisfied"})
+						if e.Rating != "satisfied" {
+							t.Fatalf("rated = %+v", e)
+						}
+						continue
+					}
+					if err != nil {
+						t.Fatalf("the %s rates: %v", by, err)
+					}
+				}
+			})
+		}
+		// A resident cannot pass their report off as a hotline call.
+		_, err := f.svc.Report(ctx, f.resident, event.ReportInput{Source: event.FromHotline, CategoryCode: "city_appearance.exposed_garbage",
+			Title: "垃圾", GridCode: grid1})
+		wantCode(t, err, apperr.Invalid, "source")
+		st, _ := f.svc.Stats(ctx, f.city, "", "2026-06", "", "")
+		// Rated: the resident's twice (once after the center was refused),
+		// the hotline's and the worker's twice, the system's once; only
+		// the resident's own rating after the refusal was satisfied.
+		if st.Counts["rated"] != 7 || st.Counts["satisfied"] != 1 {
+			t.Fatalf("counts = %v", st.Counts)
+		}
+		assertCountersMatchRecount(t, d)
+	})
+}

@@ -120,6 +120,9 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	}
 	if !slices.Contains(sources, in.Source) {
 		fs.Add("source", "must be one of resident, worker, hotline, department, api, sensor")
+	} else if p.User.Role == auth.RoleResident && p.User.ID != 0 && in.Source != FromResident {
+		// A resident's report is theirs to rate (centerRates).
+		fs.Add("source", "a resident reports as a resident")
 	}
 	checkText(&fs, "title", in.Title, 100, true)
 	checkText(&fs, "description", in.Description, 2000, false)
