@@ -208,12 +208,18 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 		}
 		e.Rating = in.Rating
 		detail["rating"] = in.Rating
+		// A second rating, after a reopening, replaces the first in the
+		// measures: one event, one rating, the latest.
 		e.measures |= fRated
+		e.measures &^= fSatisfied
 		if in.Rating != "unsatisfied" {
 			e.measures |= fSatisfied
 		}
 	case Reopen:
-		e.ClosedAt = nil
+		// The reporter rates the event again when it is closed again; until
+		// then the first rating stays counted, so that reopening an event
+		// rated unsatisfied does not take it out of the satisfaction rate.
+		e.ClosedAt, e.Rating = nil, ""
 		e.measures &^= fClosed | fClosedOnTime | fDisposed | fDisposedOnTime
 	case Park:
 		e.measures |= fParked

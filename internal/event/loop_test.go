@@ -234,3 +234,63 @@ func TestOnlyTheReporterRates(t *testing.T) {
 		assertCountersMatchRecount(t, d)
 	})
 }
+
+// A reopened event is rated again when it is closed again; the second
+// rating replaces the first in the measures, which stays counted meanwhile,
+// and the counters match a recount all along.
+func TestRatedAgainAfterReopening(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		counts := func(when string, rated, satisfied int64) {
+			t.Helper()
+			st, err := f.svc.Stats(ctx, f.city, "", "2026-06", "", "")
+			if err != nil || st.Counts["rated"] != rated || st.Counts["satisfied"] != satisfied {
+				t.Fatalf("%s: counts = %v, %v; want rated %d, satisfied %d", when, st.Counts, err, rated, satisfied)
+			}
+			assertCountersMatchRecount(t, d)
+		}
+		e := f.closeByGrid(t, f.report(t, f.resident, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "垃圾", GridCode: grid1}))
+		e = f.act(t, f.resident, e, event.ActInput{Action: event.Rate, Rating: "unsatisfied"})
+		counts("rated unsatisfied", 1, 0)
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Reopen, Note: "居民不满意"})
+		if e.Rating != "" {
+			t.Fatalf("reopened = %+v", e)
+		}
+		counts("reopened", 1, 0)
+		// Not while it is open.
+		_, err := f.svc.Act(ctx, f.resident, e.ID, event.ActInput{Action: event.Rate, Rating: "satisfied", Version: e.Version})
+		wantCode(t, err, apperr.Conflict, "action")
+		e = f.act(t, f.township, e, event.ActInput{Action: event.SelfHandle})
+		e = f.act(t, f.worker, e, event.ActInput{Action: event.Feedback, Note: "再次清理"})
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Verify})
+		e = f.act(t, f.resident, e, event.ActInput{Action: event.Rate, Rating: "basic"})
+		if e.Rating != "basic" {
+			t.Fatalf("rated again = %+v", e)
+		}
+		counts("rated basic", 1, 1)
+		_, err = f.svc.Act(ctx, f.resident, e.ID, event.ActInput{Action: event.Rate, Rating: "satisfied", Version: e.Version})
+		wantCode(t, err, apperr.Conflict, "")
+		// Round again, unsatisfied this time: satisfied goes back.
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Reopen, Note: "又有了"})
+		counts("reopened after basic", 1, 1)
+		e = f.act(t, f.township, e, event.ActInput{Action: event.SelfHandle})
+		e = f.act(t, f.worker, e, event.ActInput{Action: event.Feedback, Note: "第三次清理"})
+		e = f.act(t, f.township, e, event.ActInput{Action: event.Verify})
+		f.act(t, f.resident, e, event.ActInput{Action: event.Rate, Rating: "unsatisfied"})
+		counts("rated unsatisfied at last", 1, 0)
+		det, err := f.svc.Get(ctx, f.township, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var rates []string
+		for _, h := range det.History {
+			if h.Action == "rate" {
+				rates = append(rates, h.Detail["rating"].(string))
+			}
+		}
+		if !slices.Equal(rates, []string{"unsatisfied", "basic", "unsatisfied"}) {
+			t.Fatalf("the history's ratings = %v", rates)
+		}
+	})
+}

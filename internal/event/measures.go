@@ -29,8 +29,8 @@ const (
 	fExtended                         // an extension was granted (延期)
 	fReworked                         // sent back at least once (返工)
 	fParked                           // parked now (挂账): out of the disposal measures
-	fRated                            // rated by the reporter
-	fSatisfied                        // rated satisfied or basically satisfied
+	fRated                            // rated (by the reporter, or a center for them), once or again after a reopening
+	fSatisfied                        // the latest rating is satisfied or basically satisfied
 	fRejected                         // not registered
 	fDuplicate                        // merged into another event
 	fVoided                           // voided
