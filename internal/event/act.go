@@ -44,6 +44,26 @@ var ratings = []string{"satisfied", "basic", "unsatisfied"}
 
 // Act applies an action to an event for a principal.
 func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, in ActInput) (Event, error) {
+	if err := checkInput(&in); err != nil {
+		return Event{}, err
+	}
+	now := audit.Canonical(s.now())
+	var e Event
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		var err error
+		e, err = s.actTx(ctx, tx, p, id, in, now)
+		return err
+	})
+	if err != nil {
+		return Event{}, err
+	}
+	s.published(ctx, e.regionPath)
+	e.Actions = s.actions(ctx, s.db.Read(), &e, p, s.parties(ctx, p, &e))
+	return e, nil
+}
+
+// checkInput checks what an action's input must hold whatever the event.
+func checkInput(in *ActInput) error {
 	in.Note = strings.TrimSpace(in.Note)
 	var fs apperr.Fields
 	checkText(&fs, "note", in.Note, 2000, false)
@@ -55,32 +75,91 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, in ActInp
 	if in.Version <= 0 {
 		fs.Add("version", "give the version of the event you saw")
 	}
-	if err := fs.Err(); err != nil {
-		return Event{}, err
-	}
-	now := audit.Canonical(s.now())
-	var e Event
-	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
-		var err error
-		if e, err = s.loadEventTx(ctx, tx, id); err != nil {
-			return err
-		}
-		parties := s.partiesTx(ctx, tx, p, &e)
-		if len(parties) == 0 {
-			return apperr.New(apperr.NotFound, "event not found")
-		}
-		cat, err := s.cats.Get(ctx, e.CategoryCode)
-		if err != nil {
-			return fmt.Errorf("category of event %s: %w", e.Code, err)
-		}
-		return s.apply(ctx, tx, &e, p, parties, in, cat, now)
-	})
+	return fs.Err()
+}
+
+// actTx loads the event and applies the action inside tx.
+func (s *Service) actTx(ctx context.Context, tx *sql.Tx, p auth.Principal, id int64, in ActInput, now time.Time) (Event, error) {
+	e, err := s.loadEventTx(ctx, tx, id)
 	if err != nil {
 		return Event{}, err
 	}
-	s.published(ctx, e.regionPath)
-	e.Actions = Allowed(e.State, s.parties(ctx, p, &e))
-	return e, nil
+	parties := s.partiesTx(ctx, tx, p, &e)
+	if len(parties) == 0 {
+		return Event{}, apperr.New(apperr.NotFound, "event not found")
+	}
+	cat, err := s.cats.Get(ctx, e.CategoryCode)
+	if err != nil {
+		return Event{}, fmt.Errorf("category of event %s: %w", e.Code, err)
+	}
+	return e, s.apply(ctx, tx, &e, p, parties, in, cat, now)
+}
+
+// querier reads inside a transaction or from the read pool.
+type querier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// may checks that p, acting in the parties given, may take action a on e
+// now: the machine's state and party, then the event's own rules (the lead
+// department signs for it, returns it, feeds back and asks for time; the
+// grid feeds back only on an event it handles itself; the reporter rates,
+// once per closing; an extension is decided only while one waits; nothing
+// escalates above the city). Only what the action's input must give (a
+// note, a department, a rating) is left to apply. apply and the actions
+// offered on an event both ask it, so that what is offered is exactly what
+// would succeed.
+func (s *Service) may(ctx context.Context, q querier, e *Event, p auth.Principal, parties []Party, a Action) (State, error) {
+	to, err := next(a, e.State, parties)
+	if errors.Is(err, errNotYours) {
+		return "", apperr.New(apperr.Forbidden, "you may not %s this event", strings.ReplaceAll(string(a), "_", " "))
+	}
+	if err != nil {
+		return "", &apperr.Error{Code: apperr.Conflict, Message: err.Error(), Fields: []apperr.FieldError{{Field: "action", Reason: err.Error()}}}
+	}
+	switch a {
+	case Accept, Return:
+		if e.LeadDepartment != p.User.ScopeDepartment {
+			what := map[Action]string{Accept: "signs for", Return: "returns"}[a]
+			return "", apperr.New(apperr.Forbidden, "only the lead department %s the event", what)
+		}
+	case Feedback, RequestExtension:
+		// The lead department answers for a dispatched event, the grid for
+		// one it handles itself.
+		lead := slices.Contains(parties, Dept) && e.LeadDepartment == p.User.ScopeDepartment
+		grid := slices.Contains(parties, Worker) && e.SelfHandled
+		if !lead && !grid {
+			return "", apperr.New(apperr.Forbidden, "only the lead department (or the grid, for an event it handles itself) may do this")
+		}
+	case ApproveExtension, RefuseExtension:
+		if _, err := pendingExtension(ctx, q, e.ID); err != nil {
+			return "", err
+		}
+	case Escalate:
+		if lvl, err := region.ParseLevel(e.Level); err != nil || lvl <= region.City {
+			return "", apperr.Field("action", "the event is already with the city center; dispatch it")
+		}
+	case Rate:
+		if !slices.Contains(parties, Reporter) && !e.centerRates() {
+			return "", apperr.New(apperr.Forbidden, "only the reporter rates a resident's report")
+		}
+		if e.Rating != "" {
+			return "", apperr.New(apperr.Conflict, "the event was rated already (%s)", e.Rating)
+		}
+	}
+	return to, nil
+}
+
+// actions lists what p may do on e now: every action may allows, and no
+// other.
+func (s *Service) actions(ctx context.Context, q querier, e *Event, p auth.Principal, parties []Party) []Action {
+	out := []Action{}
+	for _, a := range Actions() {
+		if _, err := s.may(ctx, q, e, p, parties, a); err == nil {
+			out = append(out, a)
+		}
+	}
+	return out
 }
 
 // apply checks and performs one action inside tx.
@@ -90,12 +169,9 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 			Fields: []apperr.FieldError{{Field: "version", Reason: "is stale"}}}
 	}
 	from := e.State
-	to, err := next(in.Action, from, parties)
-	if errors.Is(err, errNotYours) {
-		return apperr.New(apperr.Forbidden, "you may not %s this event", strings.ReplaceAll(string(in.Action), "_", " "))
-	}
+	to, err := s.may(ctx, tx, e, p, parties, in.Action)
 	if err != nil {
-		return &apperr.Error{Code: apperr.Conflict, Message: err.Error(), Fields: []apperr.FieldError{{Field: "action", Reason: err.Error()}}}
+		return err
 	}
 	before, oldLead := e.measures, e.LeadDepartment
 	detail := map[string]any{}
@@ -104,15 +180,6 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 		dept = p.User.ScopeDepartment
 	}
 	restart := to != from
-	if in.Action == Feedback || in.Action == RequestExtension {
-		// The lead department answers for a dispatched event, the grid for
-		// one it handles itself.
-		lead := slices.Contains(parties, Dept) && e.LeadDepartment == p.User.ScopeDepartment
-		grid := slices.Contains(parties, Worker) && e.SelfHandled
-		if !lead && !grid && !slices.Contains(parties, Center) {
-			return apperr.New(apperr.Forbidden, "only the lead department (or the grid, for an event it handles itself) may do this")
-		}
-	}
 	switch in.Action {
 	case Register:
 		e.measures |= fNeedDispose
@@ -133,18 +200,12 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 		detail["lead"], detail["assisting"] = e.LeadDepartment, e.Assisting
 		e.measures |= fNeedDispose | fDispatched
 	case Escalate:
-		lvl, err := region.ParseLevel(e.Level)
-		if err != nil || lvl <= region.City {
-			return apperr.Field("action", "the event is already with the city center; dispatch it")
-		}
+		lvl, _ := region.ParseLevel(e.Level) // may checked it
 		e.Level, e.RegionCode = holder(e.regionPath, lvl-1)
 		detail["to_level"], detail["to_region"] = e.Level, e.RegionCode
 		e.measures |= fEscalated | fNeedDispose
 		restart = true
 	case Accept:
-		if e.LeadDepartment != p.User.ScopeDepartment {
-			return apperr.New(apperr.Forbidden, "only the lead department signs for the event")
-		}
 		if e.StepDue == nil || !now.After(*e.StepDue) {
 			e.measures |= fResponded
 		}
@@ -152,9 +213,6 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 			return fmt.Errorf("accept: %w", err)
 		}
 	case Return:
-		if e.LeadDepartment != p.User.ScopeDepartment {
-			return apperr.New(apperr.Forbidden, "only the lead department returns the event")
-		}
 		detail["department"] = e.LeadDepartment
 		e.measures &^= fDispatched
 	case RequestExtension:
@@ -171,11 +229,14 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 			return err
 		}
 		if in.Action == ApproveExtension {
-			due := s.addLimit(*e.StepDue, ext.Amount, ext.Unit)
-			e.StepDue = &due
+			// A step without a time limit has no deadline to move.
+			if e.StepDue != nil {
+				due := s.addLimit(*e.StepDue, ext.Amount, ext.Unit)
+				e.StepDue = &due
+				detail["step_due"] = due
+			}
 			e.Extended = true
 			e.measures |= fExtended
-			detail["step_due"] = due
 		}
 	case Feedback:
 		e.measures |= fDisposed
@@ -197,14 +258,8 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 		e.measures |= fReworked
 		e.measures &^= fDisposed | fDisposedOnTime
 	case Rate:
-		if !slices.Contains(parties, Reporter) && !e.centerRates() {
-			return apperr.New(apperr.Forbidden, "only the reporter rates a resident's report")
-		}
 		if !slices.Contains(ratings, in.Rating) {
 			return apperr.Field("rating", "must be satisfied, basic or unsatisfied")
-		}
-		if e.Rating != "" {
-			return apperr.New(apperr.Conflict, "the event was rated already (%s)", e.Rating)
 		}
 		e.Rating = in.Rating
 		detail["rating"] = in.Rating
@@ -450,9 +505,9 @@ func (s *Service) merge(ctx context.Context, tx *sql.Tx, p auth.Principal, e *Ev
 }
 
 // pendingExtension is the extension asked for and not yet decided.
-func pendingExtension(ctx context.Context, tx *sql.Tx, id int64) (category.Amount, error) {
+func pendingExtension(ctx context.Context, q querier, id int64) (category.Amount, error) {
 	var action, detail string
-	err := tx.QueryRowContext(ctx, `SELECT action, detail FROM event_actions WHERE event_id = $1
+	err := q.QueryRowContext(ctx, `SELECT action, detail FROM event_actions WHERE event_id = $1
 		AND action IN ('request_extension', 'approve_extension', 'refuse_extension') ORDER BY id DESC LIMIT 1`, id).Scan(&action, &detail)
 	if errors.Is(err, sql.ErrNoRows) || (err == nil && action != string(RequestExtension)) {
 		return category.Amount{}, &apperr.Error{Code: apperr.Conflict, Message: "no extension is waiting for a decision",
@@ -522,9 +577,7 @@ func (s *Service) parties(ctx context.Context, p auth.Principal, e *Event) []Par
 	return s.partiesTx(ctx, s.db.Read(), p, e)
 }
 
-func (s *Service) partiesTx(ctx context.Context, q interface {
-	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
-}, p auth.Principal, e *Event) []Party {
+func (s *Service) partiesTx(ctx context.Context, q querier, p auth.Principal, e *Event) []Party {
 	var out []Party
 	scope := p.User.Scope()
 	switch p.User.Role {

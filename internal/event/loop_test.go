@@ -294,3 +294,94 @@ func TestRatedAgainAfterReopening(t *testing.T) {
 		}
 	})
 }
+
+// What an event offers each person is exactly what they could do with it
+// now: in every scenario, for everyone, each action offered succeeds (tried
+// and rolled back) and each action not offered is refused.
+func TestActionsOfferedAreTheActionsThatSucceed(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		cg := principal(8, auth.RoleDepartment, "", "D-CG")
+		neighbour := principal(20, auth.RoleResident, "", "")
+		leader := principal(21, auth.RoleLeader, "/990100/", "")
+		people := []struct {
+			name string
+			p    auth.Principal
+		}{
+			{"township center", f.township}, {"city center", f.city}, {"other township", f.otherTownship},
+			{"lead department", cg}, {"assisting department", f.water}, {"other department", f.police},
+			{"grid worker", f.worker}, {"reporter", f.resident}, {"other resident", neighbour}, {"leader", leader},
+		}
+		target := f.report(t, f.city, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "原事件", GridCode: grid1})
+		type step struct {
+			by auth.Principal
+			in event.ActInput
+		}
+		center := func(a event.Action) step { return step{f.township, event.ActInput{Action: a, Note: "中心"}} }
+		lead := func(a event.Action) step { return step{cg, event.ActInput{Action: a, Note: "部门"}} }
+		grid := func(a event.Action) step { return step{f.worker, event.ActInput{Action: a, Note: "网格"}} }
+		ask := step{cg, event.ActInput{Action: event.RequestExtension, Note: "需协调", Extension: &category.Amount{Amount: 1, Unit: category.Days}}}
+		rate := func(r string) step { return step{f.resident, event.ActInput{Action: event.Rate, Rating: r}} }
+		dispatched := []step{center(event.Register), center(event.Dispatch)}
+		handling := append(slices.Clone(dispatched), lead(event.Accept))
+		closed := append(slices.Clone(handling), lead(event.Feedback), center(event.Verify))
+		for _, sc := range []struct {
+			name     string
+			reporter auth.Principal
+			steps    []step
+		}{
+			{"reported", f.resident, nil},
+			{"registered", f.resident, []step{center(event.Register)}},
+			{"escalated to the county", f.resident, []step{center(event.Register), center(event.Escalate)}},
+			{"dispatched", f.resident, dispatched},
+			{"handling", f.resident, handling},
+			{"handling, extension asked", f.resident, append(slices.Clone(handling), ask)},
+			{"handling, extension refused", f.resident, append(slices.Clone(handling), ask, center(event.RefuseExtension))},
+			{"handled", f.resident, append(slices.Clone(handling), lead(event.Feedback))},
+			{"closed", f.resident, closed},
+			{"closed and rated", f.resident, append(slices.Clone(closed), rate("unsatisfied"))},
+			{"reopened", f.resident, append(slices.Clone(closed), rate("unsatisfied"), center(event.Reopen))},
+			{"self-handled", f.resident, []step{center(event.Register), center(event.SelfHandle)}},
+			{"self-handled, extension asked", f.resident, []step{center(event.Register), grid(event.SelfHandle),
+				{f.worker, event.ActInput{Action: event.RequestExtension, Note: "等车", Extension: &category.Amount{Amount: 2, Unit: category.Hours}}}}},
+			{"parked while handling", f.resident, append(slices.Clone(handling), center(event.Park))},
+			{"unparked", f.resident, append(slices.Clone(handling), center(event.Park), center(event.Unpark))},
+			{"voided", f.resident, append(slices.Clone(dispatched), center(event.Void))},
+			{"hotline call, closed", f.city, closed},
+			{"worker's report, closed by the grid", f.worker, []step{center(event.Register), grid(event.SelfHandle), grid(event.Feedback), center(event.Verify)}},
+		} {
+			t.Run(sc.name, func(t *testing.T) {
+				in := event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: sc.name, GridCode: grid1}
+				if sc.reporter.User.Role == auth.RoleCenter {
+					in.Source = event.FromHotline
+				}
+				e := f.report(t, sc.reporter, in)
+				for _, s := range sc.steps {
+					e = f.act(t, s.by, e, s.in)
+				}
+				for _, who := range people {
+					det, err := f.svc.Get(ctx, who.p, e.ID)
+					if err != nil && !apperr.Is(err, apperr.NotFound) {
+						t.Fatal(err)
+					}
+					if err == nil && det.Actions == nil {
+						t.Errorf("%s: actions null, want a list", who.name)
+					}
+					for _, a := range event.Actions() {
+						try := event.ActInput{Action: a, Version: e.Version, Note: "试一试", Rating: "basic", Card: "yellow",
+							DuplicateOf: target.ID, Extension: &category.Amount{Amount: 1, Unit: category.Days}}
+						err := f.svc.TryAct(ctx, who.p, e.ID, try)
+						if offered := slices.Contains(det.Actions, a); offered != (err == nil) {
+							t.Errorf("%s on %s: offered %v, but %s: %v", who.name, e.State, offered, a, err)
+						}
+					}
+				}
+				if got, err := f.svc.Get(ctx, f.township, e.ID); err != nil || got.Version != e.Version {
+					t.Fatalf("trying changed the event: %+v, %v", got.Event, err)
+				}
+			})
+		}
+		assertCountersMatchRecount(t, d)
+	})
+}

@@ -143,10 +143,12 @@ func next(a Action, from State, parties []Party) (State, error) {
 	return t.to, nil
 }
 
-// Allowed lists the actions the parties may take in a state, for the forms
-// of a user interface.
+// Allowed lists the actions the machine lets the parties take in a state.
+// What is offered on an event is narrower: the event's own rules (who leads
+// it, whether it was rated, an extension waiting) decide too, see
+// Service.may.
 func Allowed(from State, parties []Party) []Action {
-	var out []Action
+	out := []Action{}
 	for _, a := range Actions() {
 		if _, err := next(a, from, parties); err == nil {
 			out = append(out, a)

@@ -36,7 +36,7 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (Detail, 
 	if len(parties) == 0 {
 		return Detail{}, apperr.New(apperr.NotFound, "event not found")
 	}
-	e.Actions = Allowed(e.State, parties)
+	e.Actions = s.actions(ctx, s.db.Read(), &e, p, parties)
 	// A reporter who is not also staff on it reads the history as told to
 	// the reporter.
 	reporterOnly := !slices.ContainsFunc(parties, func(p Party) bool { return p != Reporter })

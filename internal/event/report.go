@@ -220,7 +220,7 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 		}
 	}
 	s.published(ctx, e.regionPath)
-	e.Actions = Allowed(e.State, s.parties(ctx, p, &e))
+	e.Actions = s.actions(ctx, s.db.Read(), &e, p, s.parties(ctx, p, &e))
 	out.Event = e
 	return out, nil
 }

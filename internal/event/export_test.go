@@ -1,0 +1,31 @@
+package event
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"github.com/gridgov/gridgov/internal/audit"
+	"github.com/gridgov/gridgov/internal/auth"
+)
+
+var errTried = errors.New("tried, and rolled back")
+
+// TryAct applies an action as Act does and rolls it back: nil if it would
+// succeed, else Act's refusal.
+func (s *Service) TryAct(ctx context.Context, p auth.Principal, id int64, in ActInput) error {
+	if err := checkInput(&in); err != nil {
+		return err
+	}
+	now := audit.Canonical(s.now())
+	err := s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+		if _, err := s.actTx(ctx, tx, p, id, in, now); err != nil {
+			return err
+		}
+		return errTried
+	})
+	if errors.Is(err, errTried) {
+		return nil
+	}
+	return err
+}
