@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/idcard"
 	"github.com/gridgov/gridgov/internal/live"
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/registry"
@@ -52,10 +53,11 @@ var (
 
 // bandBounds are the birth dates that end each age band as of day: a
 // person born after bounds[0] is under 18, after bounds[1] under 35, …
+// They count ages as the registry shows them (idcard.AgeOn).
 func bandBounds(day time.Time) [4]string {
 	var b [4]string
 	for i, years := range []int{18, 35, 60, 80} {
-		b[i] = day.AddDate(-years, 0, 0).Format(time.DateOnly)
+		b[i] = idcard.LatestBirth(years, day).Format(time.DateOnly)
 	}
 	return b
 }

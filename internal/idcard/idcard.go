@@ -144,16 +144,40 @@ func Upgrade(legacy15 string) (string, error) {
 }
 
 // Age is the holder's age in whole years on the calendar date of on (in on's
-// location): it goes up on the birthday, and on 1 March in common years for
-// someone born on 29 February. It is 0 on dates before the birth.
-func (i Info) Age(on time.Time) int {
+// location); see AgeOn.
+func (i Info) Age(on time.Time) int { return AgeOn(i.BirthDate, on) }
+
+// AgeOn is the age in whole years, on the calendar date of on (in on's
+// location), of someone born on the calendar date of birth. It is counted by
+// (month, day), never by day of the year, which shifts after 28 February in
+// leap years: the age goes up on the birthday, and someone born on
+// 29 February turns a year older on 1 March in common years. It is 0 on
+// dates before the birth.
+//
+// LatestBirth gives the birth dates that agree with it, so that a search by
+// age range finds exactly the persons whose age is in that range.
+func AgeOn(birth, on time.Time) int {
 	y, m, d := on.Date()
-	by, bm, bd := i.BirthDate.Date()
+	by, bm, bd := birth.Date()
 	age := y - by
 	if m < bm || (m == bm && d < bd) {
 		age--
 	}
 	return max(age, 0)
+}
+
+// LatestBirth is the last birth date (UTC midnight) of someone who is at
+// least years old on the calendar date of on: AgeOn(b, on) >= years exactly
+// when b is on or before it. On 29 February the bound in a common year is
+// 28 February, not 1 March: someone born on 1 March of that year has not had
+// their birthday yet.
+func LatestBirth(years int, on time.Time) time.Time {
+	y, m, d := on.Date()
+	t := time.Date(y-years, m, d, 0, 0, 0, 0, time.UTC)
+	if t.Day() != d { // 29 February in a common year
+		t = time.Date(y-years, m+1, 0, 0, 0, 0, 0, time.UTC)
+	}
+	return t
 }
 
 // normalize trims surrounding white space and turns the characters a Chinese

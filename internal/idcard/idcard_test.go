@@ -399,6 +399,54 @@ func TestPropertyAge(t *testing.T) {
 	})
 }
 
+func TestLatestBirth(t *testing.T) {
+	cases := []struct {
+		years int
+		on    time.Time
+		want  time.Time
+	}{
+		{18, date(2026, 11, 29), date(2008, 11, 29)},
+		{18, date(2026, 2, 28), date(2008, 2, 28)},
+		{18, date(2026, 3, 1), date(2008, 3, 1)},
+		// 29 February in a common year: 28 February, not 1 March, for
+		// someone born on 1 March 2010 is still 17 on 29 February 2028.
+		{18, date(2028, 2, 29), date(2010, 2, 28)},
+		{20, date(2028, 2, 29), date(2008, 2, 29)},
+		{0, date(2026, 6, 1), date(2026, 6, 1)},
+		// The calendar date of on in its own location, as for AgeOn.
+		{18, time.Date(2026, 11, 28, 23, 30, 0, 0, time.UTC).In(beijing), date(2008, 11, 29)},
+	}
+	for _, tc := range cases {
+		if got := idcard.LatestBirth(tc.years, tc.on); !got.Equal(tc.want) {
+			t.Errorf("LatestBirth(%d, %s) = %s, want %s", tc.years, tc.on, got.Format(time.DateOnly), tc.want.Format(time.DateOnly))
+		}
+	}
+}
+
+func TestPropertyLatestBirthAgreesWithAge(t *testing.T) {
+	// A search by age bounds birth dates with LatestBirth and shows ages
+	// with AgeOn: someone is at least k years old exactly when born on or
+	// before LatestBirth(k, on), leap days included.
+	rapid.Check(t, func(t *rapid.T) {
+		birth := genBirth(t)
+		on := birth.AddDate(0, 0, rapid.IntRange(0, 60000).Draw(t, "days after birth"))
+		if rapid.Bool().Draw(t, "a 29 February?") {
+			y := birth.Year() + rapid.IntRange(1, 160).Draw(t, "years later")
+			for date(y, 2, 29).Month() != time.February {
+				y++
+			}
+			on = date(y, 2, 29)
+		}
+		k := rapid.IntRange(0, 150).Draw(t, "years")
+		atLeast := idcard.AgeOn(birth, on) >= k
+		bornBy := !birth.After(idcard.LatestBirth(k, on))
+		if atLeast != bornBy {
+			t.Fatalf("born %s, on %s: AgeOn = %d, LatestBirth(%d) = %s", birth.Format(time.DateOnly), on.Format(time.DateOnly),
+				idcard.AgeOn(birth, on), k, idcard.LatestBirth(k, on).Format(time.DateOnly))
+		}
+	})
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"11010519491231002X", "11010519491231002x", "１１０１０５１９４９１２３１００２ｘ",

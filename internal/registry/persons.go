@@ -502,8 +502,10 @@ func (s *Service) view(p auth.Principal, row person, houses []HouseLink, tags []
 	v := row.PersonView
 	v.IDNumber, v.Phone, v.Houses = row.idMask, row.phoneMask, houses
 	if birth, err := time.Parse(time.DateOnly, row.BirthDate); err == nil {
-		v.Age = age(birth, s.now())
+		v.Age = idcard.AgeOn(birth, s.now())
 	}
+	// The groups follow from the age alone, so they agree with a search by
+	// age range, which bounds birth dates with idcard.LatestBirth.
 	v.Groups = []string{}
 	if v.Age >= 60 {
 		v.Groups = append(v.Groups, "aged_60_plus")
@@ -518,14 +520,6 @@ func (s *Service) view(p auth.Principal, row person, houses []HouseLink, tags []
 		v.Tags = tags
 	}
 	return v
-}
-
-func age(birth, on time.Time) int {
-	years := on.Year() - birth.Year()
-	if on.YearDay() < birth.YearDay() {
-		years--
-	}
-	return years
 }
 
 // GetPerson returns a person in scope. Numbers are masked unless the caller

@@ -9,6 +9,7 @@ import (
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/idcard"
 	"github.com/gridgov/gridgov/internal/pii"
 )
 
@@ -109,14 +110,16 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q SearchQuery) (
 		if *q.AgeMin < 0 || *q.AgeMin > 150 {
 			fs.Add("age_min", "must be between 0 and 150")
 		}
-		// Born on or before today minus AgeMin years.
-		where = append(where, "p.birth_date <= "+arg(today.AddDate(-*q.AgeMin, 0, 0).Format(time.DateOnly)))
+		// Counted as the person's shown age is (idcard.AgeOn): not with
+		// AddDate, which rolls 29 February into March.
+		where = append(where, "p.birth_date <= "+arg(idcard.LatestBirth(*q.AgeMin, today).Format(time.DateOnly)))
 	}
 	if q.AgeMax != nil {
 		if *q.AgeMax < 0 || *q.AgeMax > 150 {
 			fs.Add("age_max", "must be between 0 and 150")
 		}
-		where = append(where, "p.birth_date > "+arg(today.AddDate(-*q.AgeMax-1, 0, 0).Format(time.DateOnly)))
+		// At most AgeMax is not yet AgeMax+1.
+		where = append(where, "p.birth_date > "+arg(idcard.LatestBirth(*q.AgeMax+1, today).Format(time.DateOnly)))
 	}
 	if q.Limit <= 0 {
 		q.Limit = 50
