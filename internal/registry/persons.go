@@ -111,8 +111,7 @@ func (s *Service) validate(in PersonInput) (validated, error) {
 			fs.Add(fmt.Sprintf("tags[%d]", i), fmt.Sprintf("tag %q given twice", t.Tag))
 		}
 		seen[t.Tag] = true
-		checkDate(&fs, fmt.Sprintf("tags[%d].since", i), t.Since)
-		checkDate(&fs, fmt.Sprintf("tags[%d].until", i), t.Until)
+		checkTag(&fs, fmt.Sprintf("tags[%d]", i), t)
 	}
 	if err := fs.Err(); err != nil {
 		return validated{}, err

@@ -3,8 +3,10 @@ package registry_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
+	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/dbtest"
 	"github.com/gridgov/gridgov/internal/registry"
@@ -60,6 +62,39 @@ func TestSearchByTagInForceToday(t *testing.T) {
 		res, err := f.svc.Search(ctx, f.admin, registry.SearchQuery{Name: "丙"})
 		if err != nil || len(res.Items) != 1 || len(res.Items[0].Tags) != 1 || res.Items[0].Tags[0].Until != "2026-05-31" {
 			t.Fatalf("丙 = %+v, %v", res.Items, err)
+		}
+	})
+}
+
+// A tag cannot end before it begins, whether the person is saved or patched;
+// a tag in force for one day has the same since and until.
+func TestTagMayNotEndBeforeItBegins(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		in := registry.PersonInput{Name: "甲", IDNumber: validID("230602", "19400101", 10), GridCode: "990101001001001", ResidenceType: "registered",
+			Tags: []registry.Tag{{Tag: "low_income", Since: "2026-05-01", Until: "2026-05-01"}}}
+		v, _, err := f.svc.SavePerson(ctx, f.admin, in)
+		if err != nil {
+			t.Fatalf("a one-day tag: %v", err)
+		}
+		backwards := []registry.Tag{{Tag: "low_income"}, {Tag: "disabled", Since: "2026-05-01", Until: "2020-01-01"}}
+		wantUntil := func(what string, err error) {
+			t.Helper()
+			e, ok := apperr.As(err)
+			if !ok || e.Code != apperr.Invalid || len(e.Fields) != 1 || e.Fields[0].Field != "tags[1].until" ||
+				!strings.Contains(e.Fields[0].Reason, "2026-05-01") || !strings.Contains(e.Fields[0].Reason, "before") {
+				t.Fatalf("%s: %v, want invalid tags[1].until naming since", what, err)
+			}
+		}
+		in.Tags = backwards
+		_, _, err = f.svc.SavePerson(ctx, f.admin, in)
+		wantUntil("save", err)
+		_, err = f.svc.UpdatePerson(ctx, f.admin, v.ID, registry.PersonPatch{Version: v.Version, Tags: &backwards})
+		wantUntil("patch", err)
+		got, err := f.svc.GetPerson(ctx, f.admin, v.ID)
+		if err != nil || len(got.Tags) != 1 || got.Tags[0].Until != "2026-05-01" {
+			t.Fatalf("tags after refused changes = %+v, %v", got.Tags, err)
 		}
 	})
 }

@@ -110,12 +110,26 @@ func checkText(fs interface{ Add(string, string) }, field, v string, max int, re
 	}
 }
 
-func checkDate(fs interface{ Add(string, string) }, field, v string) {
+// checkDate reports whether v is empty or a date as YYYY-MM-DD.
+func checkDate(fs interface{ Add(string, string) }, field, v string) bool {
 	if v == "" {
-		return
+		return true
 	}
 	if _, err := time.Parse(time.DateOnly, v); err != nil {
 		fs.Add(field, "must be a date as YYYY-MM-DD")
+		return false
+	}
+	return true
+}
+
+// checkTag checks a tag's dates: each a date, and the end not before the
+// start (a tag in force for one day has since = until).
+func checkTag(fs interface{ Add(string, string) }, field string, t Tag) {
+	okSince := checkDate(fs, field+".since", t.Since)
+	okUntil := checkDate(fs, field+".until", t.Until)
+	// Dates as YYYY-MM-DD compare as strings.
+	if okSince && okUntil && t.Since != "" && t.Until != "" && t.Until < t.Since {
+		fs.Add(field+".until", fmt.Sprintf("must not be before since (%s): a tag cannot end before it begins", t.Since))
 	}
 }
 
