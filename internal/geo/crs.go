@@ -138,28 +138,42 @@ func GCJ02ToWGS84(lng, lat float64) (float64, float64) {
 	return wLng, wLat
 }
 
+// PointError is a refused coordinate pair. Axis names the coordinate at
+// fault, "lng" or "lat", so that a form or a file can point at that field or
+// column; it is empty when the pair is refused as a whole.
+type PointError struct {
+	Axis   string
+	Reason string
+}
+
+func (e *PointError) Error() string { return e.Reason }
+
 // ValidatePoint refuses a coordinate that is not finite, lies outside [-180,180]×[-90,90], or, for GCJ-02, lies outside China.
+// The error is a *PointError.
 func ValidatePoint(lng, lat float64, crs CRS) error {
+	refuse := func(axis, format string, args ...any) error {
+		return &PointError{Axis: axis, Reason: fmt.Sprintf(format, args...)}
+	}
 	switch {
 	case math.IsNaN(lng) || math.IsInf(lng, 0):
-		return fmt.Errorf("longitude is not a finite number (%v)", lng)
+		return refuse("lng", "longitude is not a finite number (%v)", lng)
 	case math.IsNaN(lat) || math.IsInf(lat, 0):
-		return fmt.Errorf("latitude is not a finite number (%v)", lat)
+		return refuse("lat", "latitude is not a finite number (%v)", lat)
 	case lng < -180 || lng > 180:
-		return fmt.Errorf("longitude %v is outside -180..180 (are longitude and latitude swapped?)", lng)
+		return refuse("lng", "longitude %v is outside -180..180 (are longitude and latitude swapped?)", lng)
 	case lat < -90 || lat > 90:
-		return fmt.Errorf("latitude %v is outside -90..90 (are longitude and latitude swapped?)", lat)
+		return refuse("lat", "latitude %v is outside -90..90 (are longitude and latitude swapped?)", lat)
 	}
 	switch crs {
 	case WGS84:
 		return nil
 	case GCJ02:
 		if OutOfChina(lng, lat) {
-			return fmt.Errorf("point (%v, %v) is outside China, where GCJ-02 coordinates do not exist (longitude 72.004..137.8347, latitude 0.8293..55.8271)", lng, lat)
+			return refuse("", "point (%v, %v) is outside China, where GCJ-02 coordinates do not exist (longitude 72.004..137.8347, latitude 0.8293..55.8271)", lng, lat)
 		}
 		return nil
 	default:
-		return fmt.Errorf("unknown coordinate system %q", string(crs))
+		return refuse("", "unknown coordinate system %q", string(crs))
 	}
 }
 

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"errors"
 	"math"
 	"strings"
 	"testing"
@@ -193,26 +194,30 @@ func TestValidatePoint(t *testing.T) {
 		lng, lat float64
 		crs      CRS
 		wantErr  string // empty: valid
+		axis     string // the coordinate at fault, if one is
 	}{
-		{"daqing wgs", 125.1, 46.6, WGS84, ""},
-		{"daqing gcj", 125.1, 46.6, GCJ02, ""},
-		{"london wgs", -0.1276, 51.5072, WGS84, ""},
-		{"corner", 180, -90, WGS84, ""},
-		{"london gcj", -0.1276, 51.5072, GCJ02, "outside China"},
-		{"NaN lng", math.NaN(), 46, WGS84, "longitude is not a finite number"},
-		{"Inf lat", 125, math.Inf(-1), WGS84, "latitude is not a finite number"},
-		{"lng range", 181, 46, WGS84, "longitude 181 is outside -180..180"},
-		{"lat range", 125, 91, WGS84, "latitude 91 is outside -90..90"},
-		{"swapped", 46.6, 125.1, GCJ02, "latitude 125.1 is outside -90..90 (are longitude and latitude swapped?)"},
-		{"unknown crs", 125, 46, CRS("bd09"), "unknown coordinate system"},
+		{"daqing wgs", 125.1, 46.6, WGS84, "", ""},
+		{"daqing gcj", 125.1, 46.6, GCJ02, "", ""},
+		{"london wgs", -0.1276, 51.5072, WGS84, "", ""},
+		{"corner", 180, -90, WGS84, "", ""},
+		{"london gcj", -0.1276, 51.5072, GCJ02, "outside China", ""},
+		{"NaN lng", math.NaN(), 46, WGS84, "longitude is not a finite number", "lng"},
+		{"Inf lat", 125, math.Inf(-1), WGS84, "latitude is not a finite number", "lat"},
+		{"lng range", 181, 46, WGS84, "longitude 181 is outside -180..180", "lng"},
+		{"lat range", 125, 91, WGS84, "latitude 91 is outside -90..90", "lat"},
+		{"swapped", 46.6, 125.1, GCJ02, "latitude 125.1 is outside -90..90 (are longitude and latitude swapped?)", "lat"},
+		{"unknown crs", 125, 46, CRS("bd09"), "unknown coordinate system", ""},
 	}
 	for _, tt := range tests {
 		err := ValidatePoint(tt.lng, tt.lat, tt.crs)
+		var pe *PointError
 		switch {
 		case tt.wantErr == "" && err != nil:
 			t.Errorf("%s: ValidatePoint = %v, want nil", tt.name, err)
 		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
 			t.Errorf("%s: ValidatePoint = %v, want error containing %q", tt.name, err, tt.wantErr)
+		case tt.wantErr != "" && (!errors.As(err, &pe) || pe.Axis != tt.axis):
+			t.Errorf("%s: ValidatePoint = %#v, want a *PointError on axis %q", tt.name, err, tt.axis)
 		}
 	}
 }

@@ -281,7 +281,14 @@ func (s *Service) parseHouseRow(cols tabular.Columns, row tabular.Row) (House, e
 			return House{}, apperr.Field("lat", "must be a number")
 		}
 		if err := geo.ValidatePoint(x, y, crs); err != nil {
-			return House{}, apperr.Field("lng", err.Error())
+			// Filed under the column at fault; a pair refused as a whole
+			// (outside China in GCJ-02) under the first of the two.
+			field := "lng"
+			var pe *geo.PointError
+			if errors.As(err, &pe) && pe.Axis == "lat" {
+				field = "lat"
+			}
+			return House{}, apperr.Field(field, err.Error())
 		}
 		g, err := geo.ToWGS84(crs, orb.Point{x, y})
 		if err != nil {

@@ -245,3 +245,27 @@ func TestImportKeepsWhatARowLeavesOut(t *testing.T) {
 		}
 	})
 }
+
+// A refused coordinate is reported under the column that holds it, as the
+// file names that column.
+func TestImportHousesNamesTheCoordinateAtFault(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		cases := []struct {
+			name, text     string
+			column, reason string
+		}{
+			{"latitude, Chinese header", "房屋编码,经度,纬度\nQA-H11,46.2,124.7\n", "纬度", "latitude 124.7"},
+			{"longitude, Chinese header", "房屋编码,经度,纬度\nQA-H12,181,46.2\n", "经度", "longitude 181"},
+			{"latitude, English header", "house_code,lng,lat\nQA-H13,125.05,-91\n", "lat", "latitude -91"},
+			{"latitude not a number", "房屋编码,经度,纬度\nQA-H14,125.05,北纬\n", "纬度", "number"},
+			{"pair outside China", "房屋编码,经度,纬度,坐标系\nQA-H15,2.35,48.85,gcj02\n", "经度", "outside China"},
+		}
+		for _, tc := range cases {
+			rep := f.importCSV(t, registry.Houses, tc.text, false)
+			if len(rep.Rejected) != 1 || rep.Rejected[0].Column != tc.column || !strings.Contains(rep.Rejected[0].Reason, tc.reason) {
+				t.Errorf("%s: rejected %+v, want column %s, reason ~%q", tc.name, rep.Rejected, tc.column, tc.reason)
+			}
+		}
+	})
+}
