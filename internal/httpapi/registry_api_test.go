@@ -38,6 +38,7 @@ func TestRegistryAPI(t *testing.T) {
 		}
 		wantProblem(t, admin.do("POST", "/api/v1/persons", strings.Replace(body, id, id[:17]+"1", 1)), 400, "invalid", "id_number")
 		wantProblem(t, admin.do("POST", "/api/v1/persons/search", `{"id_number":"123"}`), 400, "invalid", "id_number")
+		wantProblem(t, admin.do("POST", "/api/v1/persons/search", `{"tag":"nonsense"}`), 400, "invalid", "tag")
 		backwards := `[{"tag":"disabled","since":"2026-05-01","until":"2020-01-01"}]`
 		wantProblem(t, admin.do("POST", "/api/v1/persons", strings.Replace(body, `[{"tag":"empty_nest"}]`, backwards, 1)), 400, "invalid", "tags[0].until")
 		wantProblem(t, admin.do("PATCH", fmt.Sprintf("/api/v1/persons/%d", pid), `{"version":1,"tags":`+backwards+`}`), 400, "invalid", "tags[0].until")

@@ -94,6 +94,9 @@ func (s *Service) Search(ctx context.Context, p auth.Principal, q SearchQuery) (
 		if !p.Can(auth.PermTagsRead) {
 			return SearchResult{}, apperr.New(apperr.Forbidden, "you may not search by special-group tags")
 		}
+		if err := oneOf(q.Tag, knownTags); err != nil {
+			fs.Add("tag", err.Error())
+		}
 		// Only tags in force today: a person whose tag has ended (or not yet
 		// begun) is not in the group, as the dashboards count it.
 		day := arg(today.Format(time.DateOnly))

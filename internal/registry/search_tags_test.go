@@ -58,6 +58,12 @@ func TestSearchByTagInForceToday(t *testing.T) {
 				t.Errorf("tag %s = %v, want %v", tc.tag, got, tc.want)
 			}
 		}
+		// An unknown tag is a mistake, not an empty group.
+		_, err := f.svc.Search(ctx, f.admin, registry.SearchQuery{Tag: "nonsense"})
+		if e, ok := apperr.As(err); !ok || e.Code != apperr.Invalid || len(e.Fields) != 1 || e.Fields[0].Field != "tag" ||
+			!strings.Contains(e.Fields[0].Reason, `"nonsense"`) || !strings.Contains(e.Fields[0].Reason, strings.Join(registry.Tags(), ", ")) {
+			t.Fatalf("unknown tag: %v, want invalid tag listing the known tags", err)
+		}
 		// The ended tag is still on the person's record.
 		res, err := f.svc.Search(ctx, f.admin, registry.SearchQuery{Name: "丙"})
 		if err != nil || len(res.Items) != 1 || len(res.Items[0].Tags) != 1 || res.Items[0].Tags[0].Until != "2026-05-31" {
