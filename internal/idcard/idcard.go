@@ -4,7 +4,11 @@
 //
 // Refusals are *Error values whose Reason is written for a clerk at a counter,
 // so a handler can pass it on as a field reason unchanged. Reasons never
-// repeat the whole number: IDs must not end up in logs.
+// repeat the whole number, nor any digit that a masked display hides (the
+// birth date in the middle): a reason travels next to the masked number, in
+// error reports, downloads and logs, and the two together must not rebuild
+// it. A reason may name the address code and the check digit, which the mask
+// shows.
 package idcard
 
 import (
@@ -200,7 +204,8 @@ func normalize(s string) string {
 // parse checks a normalised number for everything that needs no clock.
 // Checks run from the coarsest to the finest so that the reason names the
 // most specific thing that is wrong: a mistyped birth date also breaks the
-// check digit, but "birth date 19900230 does not exist" is the better hint.
+// check digit, but "the birth date it contains is not a real date" is the
+// better hint.
 func parse(n string) (Info, error) {
 	var kind Kind
 	switch c := utf8.RuneCountInString(n); c {
@@ -240,12 +245,16 @@ func parse(n string) (Info, error) {
 	}
 	birth, ok := parseDate(date)
 	if !ok {
-		return Info{}, refuse("birth date %s does not exist", date)
+		// Not the date itself: the mask hides it (see the package doc).
+		return Info{}, refuse("the birth date it contains is not a real date")
 	}
 
 	if kind != Legacy15 {
-		if want := CheckDigit(n[:17]); n[17] != want {
-			return Info{}, refuse("check digit should be %c, not %c", want, n[17])
+		// Not the check digit it should be: that is computed from the
+		// hidden digits too, and would tempt a clerk to change the last
+		// character rather than find the mistyped one.
+		if CheckDigit(n[:17]) != n[17] {
+			return Info{}, refuse("check digit %c does not match the other digits; one of them is probably mistyped", n[17])
 		}
 	}
 

@@ -3,14 +3,19 @@ package idcard_test
 import (
 	"errors"
 	"fmt"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
 	"pgregory.net/rapid"
 
 	"github.com/gridgov/gridgov/internal/idcard"
+	"github.com/gridgov/gridgov/internal/pii"
 )
 
 // beijing stands in for Asia/Shanghai without needing the tz database.
@@ -103,15 +108,15 @@ func TestParseRefusals(t *testing.T) {
 			"address code 810101 is not a region code (Hong Kong, Macau and Taiwan residence permits use 810000, 820000 or 830000)"},
 		{"permit code on a legacy ID", "810000900101123",
 			"address code 810000 is not used on old 15-digit IDs (residence permits have 18 characters)"},
-		{"30 February", "230602199002300023", "birth date 19900230 does not exist"},
-		{"29 February 1900 (not a leap year)", "230602190002290012", "birth date 19000229 does not exist"},
-		{"month 13", "230602199013010013", "birth date 19901301 does not exist"},
-		{"month 00", "230602199000010014", "birth date 19900001 does not exist"},
-		{"day 00", "230602199001000010", "birth date 19900100 does not exist"},
-		{"legacy 30 February", "230602900230123", "birth date 19900230 does not exist"},
-		{"check digit", "710000199001011233", "check digit should be 7, not 3"},
-		{"check digit X", "110105194912310023", "check digit should be X, not 3"},
-		{"check digit instead of X", "23060220000229002X", "check digit should be 7, not X"},
+		{"30 February", "230602199002300023", "the birth date it contains is not a real date"},
+		{"29 February 1900 (not a leap year)", "230602190002290012", "the birth date it contains is not a real date"},
+		{"month 13", "230602199013010013", "the birth date it contains is not a real date"},
+		{"month 00", "230602199000010014", "the birth date it contains is not a real date"},
+		{"day 00", "230602199001000010", "the birth date it contains is not a real date"},
+		{"legacy 30 February", "230602900230123", "the birth date it contains is not a real date"},
+		{"check digit", "710000199001011233", "check digit 3 does not match the other digits; one of them is probably mistyped"},
+		{"check digit X", "110105194912310023", "check digit 3 does not match the other digits; one of them is probably mistyped"},
+		{"check digit instead of X", "23060220000229002X", "check digit X does not match the other digits; one of them is probably mistyped"},
 		{"tomorrow", "230602202605020017", "birth date is in the future"},
 		{"next century", "230602210001010010", "birth date is in the future"},
 		{"130 years and a day ago", "230602189604300013", "birth date is more than 130 years ago"},
@@ -190,7 +195,7 @@ func TestUpgrade(t *testing.T) {
 		{"23060290010112X", "", "an old 15-digit ID may contain only digits"},
 		{"000000900101123", "", "address code 000000 is not a region code"},
 		{"820000900101123", "", "address code 820000 is not used on old 15-digit IDs (residence permits have 18 characters)"},
-		{"230602900230123", "", "birth date 19900230 does not exist"},
+		{"230602900230123", "", "the birth date it contains is not a real date"},
 	}
 	for _, tc := range cases {
 		got, err := idcard.Upgrade(tc.in)
@@ -447,6 +452,93 @@ func TestPropertyLatestBirthAgreesWithAge(t *testing.T) {
 	})
 }
 
+// leak returns a run of digits in reason that may come from what a masked
+// display of number hides, or "" if there is none. A reason may repeat only
+// what pii.MaskID shows (the address code, the last characters), the numbers
+// its wording states (18, 15, 130 and the permits' address codes) and how
+// many characters the number has; any other digits would tell the reader
+// something the mask keeps from them.
+func leak(reason, number string) string {
+	masked := pii.MaskID(number)
+	for _, run := range regexp.MustCompile(`[0-9]+`).FindAllString(reason, -1) {
+		switch {
+		case strings.Contains(masked, run):
+		case slices.Contains([]string{"18", "15", "130", "810000", "820000", "830000"}, run):
+		case run == strconv.Itoa(utf8.RuneCountInString(number)):
+		default:
+			return run
+		}
+	}
+	return ""
+}
+
+// No reason, next to the masked number, gives back what the mask hides:
+// for an 18-character number the birth date (positions 7–14), for a 15-digit
+// one positions 7–11, for anything else all but the last two characters.
+func TestReasonsKeepHiddenDigitsHidden(t *testing.T) {
+	for _, n := range []string{
+		"230602198502300011", // 30 February
+		"110105198502300014",
+		"110105199013010013", // month 13
+		"110105199000010014", // month 00
+		"110105199001000010", // day 00
+		"110105190002290017", // 29 February 1900
+		"810000198502300011", // a permit, 30 February
+		"830000198511030175", // a permit, wrong check digit
+		"110105850230001",    // 15 digits, 30 February
+		"110105851301001",    // 15 digits, month 13
+		"810000850101001",    // permit code on 15 digits
+		"990101198502300011", // not a province
+		"81010119850101001X", // permit code below province
+		"110105198501010013", // wrong check digit
+		"11010519850101001",  // 17 digits
+		"1101051985010100133",
+		"11010519850101",
+		"123",
+		"1101051985O101001X", // a letter O
+		"110105210001010015", // in the future
+		"110105187001010012", // more than 130 years ago
+		"11010585010100X",    // X on 15 digits
+	} {
+		_, err := idcard.Parse(n, today)
+		if err == nil {
+			t.Fatalf("Parse(%q) accepted", n)
+		}
+		if l := leak(err.Error(), n); l != "" {
+			t.Errorf("Parse(%q) = %q repeats %q, which the mask %s hides", n, err, l, pii.MaskID(n))
+		}
+		if _, err := idcard.Upgrade(n); err != nil {
+			if l := leak(err.Error(), n); l != "" {
+				t.Errorf("Upgrade(%q) = %q repeats %q, which the mask %s hides", n, err, l, pii.MaskID(n))
+			}
+		}
+	}
+}
+
+func TestPropertyReasonsKeepHiddenDigitsHidden(t *testing.T) {
+	rapid.Check(t, func(t *rapid.T) {
+		n, _, _, _ := genValid(t)
+		switch rapid.IntRange(0, 3).Draw(t, "damage") {
+		case 0: // one character changed anywhere
+			i := rapid.IntRange(0, 17).Draw(t, "position")
+			n = n[:i] + rapid.SampledFrom([]string{"0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "X"}).Draw(t, "character") + n[i+1:]
+		case 1: // month and day typed at random
+			n = n[:10] + rapid.StringMatching(`[0-9]{4}`).Draw(t, "month and day") + n[14:]
+		case 2: // an old 15-digit number with a date typed at random
+			n = n[:6] + rapid.StringMatching(`[0-9]{6}`).Draw(t, "date") + n[14:17]
+		case 3: // digits of any length
+			n = rapid.StringMatching(`[0-9]{0,20}X?`).Draw(t, "digits")
+		}
+		_, err := idcard.Parse(n, today)
+		if err == nil {
+			t.Skip("still valid")
+		}
+		if l := leak(err.Error(), n); l != "" {
+			t.Fatalf("Parse(%q) = %q repeats %q, which the mask %s hides", n, err, l, pii.MaskID(n))
+		}
+	})
+}
+
 func FuzzParse(f *testing.F) {
 	for _, s := range []string{
 		"11010519491231002X", "11010519491231002x", "１１０１０５１９４９１２３１００２ｘ",
@@ -501,5 +593,5 @@ func ExampleParse() {
 	// Output:
 	// 11010519491231002X resident 110105 1949-12-31 female
 	// 76
-	// check digit should be X, not 3
+	// check digit 3 does not match the other digits; one of them is probably mistyped
 }

@@ -3,6 +3,7 @@ package registry_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/dbtest"
+	"github.com/gridgov/gridgov/internal/pii"
 	"github.com/gridgov/gridgov/internal/registry"
 	"github.com/gridgov/gridgov/internal/tabular"
 )
@@ -265,6 +267,40 @@ func TestImportHousesNamesTheCoordinateAtFault(t *testing.T) {
 			rep := f.importCSV(t, registry.Houses, tc.text, false)
 			if len(rep.Rejected) != 1 || rep.Rejected[0].Column != tc.column || !strings.Contains(rep.Rejected[0].Reason, tc.reason) {
 				t.Errorf("%s: rejected %+v, want column %s, reason ~%q", tc.name, rep.Rejected, tc.column, tc.reason)
+			}
+		}
+	})
+}
+
+// A rejected ID number is shown masked, and its reason does not give back
+// what the mask hides: together they must not rebuild the number.
+func TestImportErrorReportKeepsIDNumbersMasked(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.house(t, "H-1", "990101001001001")
+		bad := []struct{ cell, hidden string }{
+			{"230602198502300011", "19850230"},   // 30 February
+			{"110105199013010013", "19901301"},   // month 13
+			{"110105198501010013", "19850101"},   // check digit
+			{" 110105198502300014 ", "19850230"}, // spaces around it
+			{"110105850230001", "85023"},         // 15 digits, 30 February
+		}
+		text := "姓名,身份证号,房屋编码\n"
+		for i, b := range bad {
+			text += fmt.Sprintf("人%d,%q,H-1\n", i, b.cell)
+		}
+		rep := f.importCSV(t, registry.Persons, text, false)
+		if len(rep.Rejected) != len(bad) {
+			t.Fatalf("rejected %+v, want %d rows", rep.Rejected, len(bad))
+		}
+		for i, r := range rep.Rejected {
+			number := strings.TrimSpace(bad[i].cell)
+			if r.Value != pii.MaskID(number) {
+				t.Errorf("row %d: value %q, want %q", r.Row, r.Value, pii.MaskID(number))
+			}
+			shown := r.Value + " " + r.Reason
+			if strings.Contains(shown, bad[i].hidden) || strings.Contains(shown, number) || strings.Contains(r.Reason, number[6:10]) {
+				t.Errorf("row %d: value %q and reason %q give back hidden digits of %s", r.Row, r.Value, r.Reason, number)
 			}
 		}
 	})
