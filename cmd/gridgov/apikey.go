@@ -117,18 +117,19 @@ func runAPIKeyRevoke(ctx context.Context, e *env, args []string) error {
 	fs := flag.NewFlagSet("apikey revoke", flag.ContinueOnError)
 	var st storage
 	st.register(fs)
-	if err := parse(fs, e, args); err != nil {
+	pos, err := parseMixed(fs, e, args)
+	if err != nil {
 		return err
 	}
 	if err := st.validate(); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return fmt.Errorf("%w: want 'apikey revoke ID' (the ID from 'apikey list')", errUsage)
 	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	id, err := strconv.ParseInt(pos[0], 10, 64)
 	if err != nil || id <= 0 {
-		return fmt.Errorf("%w: ID must be a positive number, got %q", errUsage, fs.Arg(0))
+		return fmt.Errorf("%w: ID must be a positive number, got %q", errUsage, pos[0])
 	}
 	svc, done, err := apiKeyService(ctx, e, &st)
 	if err != nil {

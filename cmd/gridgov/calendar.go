@@ -35,25 +35,6 @@ func runCalendar(ctx context.Context, e *env, args []string) error {
 	}
 }
 
-// parseMixed parses flags that may follow the positional arguments
-// ("set-day 2026-05-09 --work"), which the flag package alone stops at.
-func parseMixed(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
-	if err := parse(fs, e, args); err != nil {
-		return nil, err
-	}
-	var pos []string
-	for fs.NArg() > 0 {
-		pos = append(pos, fs.Arg(0))
-		if err := fs.Parse(fs.Args()[1:]); err != nil {
-			if errors.Is(err, flag.ErrHelp) {
-				return nil, err
-			}
-			return nil, fmt.Errorf("%w: %w", errUsage, err)
-		}
-	}
-	return pos, nil
-}
-
 // calendarService opens storage and the calendar, seeded as serve seeds it
 // so that an edit on a new database does not stand in for the default years.
 func calendarService(ctx context.Context, e *env, st *storage) (*calendar.Service, func(), error) {

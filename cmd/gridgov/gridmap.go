@@ -56,15 +56,17 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	levelName := fs.String("level", "", "level of every feature (county, township, village, grid); default from properties or code")
 	parent := fs.String("parent", "", "parent code for features that name none")
 	partial := fs.Bool("partial", false, "store the good features even when some are rejected")
-	if err := parse(fs, e, args[1:]); err != nil {
+	pos, err := parseMixed(fs, e, args[1:])
+	if err != nil {
 		return err
 	}
 	if err := st.validate(); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return fmt.Errorf("%w: give exactly one GeoJSON file", errUsage)
 	}
+	file := pos[0]
 	crs, err := geo.ParseCRS(*crsName)
 	if err != nil {
 		return fmt.Errorf("%w: --crs: %w", errUsage, err)
@@ -75,14 +77,14 @@ func runImport(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("%w: --level: %w", errUsage, err)
 		}
 	}
-	f, err := os.Open(fs.Arg(0))
+	f, err := os.Open(file)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
 	items, err := gridmap.ParseRegions(f, opts)
 	if err != nil {
-		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
 	svc, d, err := mapService(ctx, e, &st)
 	if err != nil {
@@ -90,7 +92,7 @@ func runImport(ctx context.Context, e *env, args []string) error {
 	}
 	defer d.Close()
 	res, err := svc.ImportRegions(ctx, audit.System("cli"), region.All(), items, gridmap.ImportOptions{
-		Partial: *partial, Source: fs.Arg(0), Progress: newBar(e.stderr, len(items), "导入 importing"),
+		Partial: *partial, Source: file, Progress: newBar(e.stderr, len(items), "导入 importing"),
 	})
 	if err != nil {
 		return err
@@ -112,15 +114,17 @@ func runImportPoints(ctx context.Context, e *env, what string, args []string) er
 	st.register(fs)
 	crsName := fs.String("crs", "wgs84", "coordinate system of the file: wgs84 or gcj02")
 	layer := fs.String("layer", "", "overlay layer: police, mediation or a custom word (overlays only)")
-	if err := parse(fs, e, args); err != nil {
+	pos, err := parseMixed(fs, e, args)
+	if err != nil {
 		return err
 	}
 	if err := st.validate(); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return fmt.Errorf("%w: give exactly one GeoJSON file", errUsage)
 	}
+	file := pos[0]
 	crs, err := geo.ParseCRS(*crsName)
 	if err != nil {
 		return fmt.Errorf("%w: --crs: %w", errUsage, err)
@@ -128,7 +132,7 @@ func runImportPoints(ctx context.Context, e *env, what string, args []string) er
 	if what == "overlays" && *layer == "" {
 		return fmt.Errorf("%w: --layer is required for overlays", errUsage)
 	}
-	f, err := os.Open(fs.Arg(0))
+	f, err := os.Open(file)
 	if err != nil {
 		return err
 	}
@@ -152,7 +156,7 @@ func runImportPoints(ctx context.Context, e *env, what string, args []string) er
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
 	for _, rej := range append(rejected, res.Rejected...) {
 		fmt.Fprintf(e.stdout, "rejected feature %d (code %q): %s\n", rej.Index, rej.Code, rej.Reason)
@@ -173,11 +177,19 @@ func runExport(ctx context.Context, e *env, args []string) error {
 	st.register(fs)
 	crsName := fs.String("crs", "wgs84", "coordinate system to write: wgs84 or gcj02")
 	out := fs.String("out", "", "file to write (default standard output)")
-	if err := parse(fs, e, args[1:]); err != nil {
+	pos, err := parseMixed(fs, e, args[1:])
+	if err != nil {
 		return err
 	}
 	if err := st.validate(); err != nil {
 		return err
+	}
+	if len(pos) > 1 {
+		return fmt.Errorf("%w: give at most one region code, got %v", errUsage, pos)
+	}
+	code := ""
+	if len(pos) == 1 {
+		code = pos[0]
 	}
 	crs, err := geo.ParseCRS(*crsName)
 	if err != nil {
@@ -197,7 +209,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		defer f.Close()
 		w = f
 	}
-	n, err := svc.ExportRegions(ctx, region.All(), fs.Arg(0), crs, w)
+	n, err := svc.ExportRegions(ctx, region.All(), code, crs, w)
 	if err != nil {
 		return err
 	}
@@ -215,18 +227,25 @@ func runRegions(ctx context.Context, e *env, args []string) error {
 	var st storage
 	st.register(fs)
 	asJSON := fs.Bool("json", false, "print the full report as JSON")
-	if err := parse(fs, e, args[1:]); err != nil {
+	pos, err := parseMixed(fs, e, args[1:])
+	if err != nil {
 		return err
 	}
 	if err := st.validate(); err != nil {
 		return err
+	}
+	if len(pos) > 1 {
+		return fmt.Errorf("%w: give at most one region code, got %v", errUsage, pos)
 	}
 	svc, d, err := mapService(ctx, e, &st)
 	if err != nil {
 		return err
 	}
 	defer d.Close()
-	code := fs.Arg(0)
+	code := ""
+	if len(pos) == 1 {
+		code = pos[0]
+	}
 	if code == "" {
 		cities, err := region.NewStore(d, time.Now).Children(ctx, region.All(), "")
 		if err != nil {

@@ -27,20 +27,22 @@ func runImportRegistry(ctx context.Context, e *env, kind registry.Kind, args []s
 	encoding := fs.String("encoding", "auto", "CSV encoding: auto, utf-8 or gbk")
 	allOrNothing := fs.Bool("all-or-nothing", false, "store nothing when any row is rejected")
 	errorsOut := fs.String("errors", "", "write rejected rows to this .csv or .xlsx file")
-	if err := parse(fs, e, args); err != nil {
+	pos, err := parseMixed(fs, e, args)
+	if err != nil {
 		return err
 	}
 	if err := st.validate(); err != nil {
 		return err
 	}
-	if fs.NArg() != 1 {
+	if len(pos) != 1 {
 		return fmt.Errorf("%w: give exactly one .csv or .xlsx file", errUsage)
 	}
+	file := pos[0]
 	enc := tabular.Encoding(strings.ToLower(*encoding))
 	if enc != tabular.Auto && enc != tabular.UTF8 && enc != tabular.GBK {
 		return fmt.Errorf("%w: --encoding must be auto, utf-8 or gbk", errUsage)
 	}
-	f, err := os.Open(fs.Arg(0))
+	f, err := os.Open(file)
 	if err != nil {
 		return err
 	}
@@ -49,9 +51,9 @@ func runImportRegistry(ctx context.Context, e *env, kind registry.Kind, args []s
 	if err != nil {
 		return err
 	}
-	r, err := tabular.Open(f, info.Size(), filepath.Base(fs.Arg(0)), tabular.Options{Encoding: enc, TempDir: filepath.Join(st.dataDir, "tmp")})
+	r, err := tabular.Open(f, info.Size(), filepath.Base(file), tabular.Options{Encoding: enc, TempDir: filepath.Join(st.dataDir, "tmp")})
 	if err != nil {
-		return fmt.Errorf("%s: %w", fs.Arg(0), err)
+		return fmt.Errorf("%s: %w", file, err)
 	}
 	defer r.Close()
 
@@ -71,7 +73,7 @@ func runImportRegistry(ctx context.Context, e *env, kind registry.Kind, args []s
 	svc := registry.NewService(d, keys, loc, time.Now)
 	progress := newRowCounter(e.stderr, "导入 importing")
 	rep, err := svc.Import(ctx, auth.System("cli"), kind, r, registry.ImportOptions{
-		AllOrNothing: *allOrNothing, Source: fs.Arg(0), Progress: progress.set,
+		AllOrNothing: *allOrNothing, Source: file, Progress: progress.set,
 	})
 	progress.done()
 	if err != nil {

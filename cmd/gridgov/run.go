@@ -120,6 +120,59 @@ func parse(fs *flag.FlagSet, e *env, args []string) error {
 	return nil
 }
 
+// parseMixed parses flags that may come before, between or after the
+// positional arguments ("import persons p.csv --all-or-nothing"), where the
+// flag package alone stops at the first positional one, and returns the
+// positional arguments in order. "--" still ends the flags: everything after
+// it is positional, even when it looks like a flag.
+func parseMixed(fs *flag.FlagSet, e *env, args []string) ([]string, error) {
+	if err := parse(fs, e, args); err != nil {
+		return nil, err
+	}
+	var pos []string
+	for {
+		rest := fs.Args()
+		if len(rest) == 0 || endedByDashes(fs, args) {
+			return append(pos, rest...), nil
+		}
+		pos = append(pos, rest[0])
+		args = rest[1:]
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				return nil, err
+			}
+			return nil, fmt.Errorf("%w: %w", errUsage, err)
+		}
+	}
+}
+
+// endedByDashes reports whether the flag package, having parsed args, stopped
+// at a "--" rather than at a positional argument. It walks args by the
+// package's rules, so a "--" given as a flag's value ("--name --") ends
+// nothing.
+func endedByDashes(fs *flag.FlagSet, args []string) bool {
+	for i := 0; i < len(args); i++ {
+		s := args[i]
+		switch {
+		case s == "--":
+			return true
+		case len(s) < 2 || s[0] != '-':
+			return false
+		}
+		name := strings.TrimPrefix(s[1:], "-")
+		if strings.Contains(name, "=") {
+			continue
+		}
+		if f := fs.Lookup(name); f != nil {
+			if b, ok := f.Value.(interface{ IsBoolFlag() bool }); ok && b.IsBoolFlag() {
+				continue
+			}
+		}
+		i++ // the flag's value
+	}
+	return false
+}
+
 // storage holds the flags every command shares.
 type storage struct {
 	dataDir     string

@@ -348,19 +348,51 @@ func TestImportPersonsAndHouses(t *testing.T) {
 	}
 	first := "11010519491231002"
 	persons := filepath.Join(dir, "persons.csv")
-	os.WriteFile(persons, []byte("姓名,身份证号,房屋编码\n张三,"+first+"X,H-1\n李四,"+first+"0,H-1\n"), 0o600)
-	report := filepath.Join(dir, "errors.xlsx")
+	// The third row's birth date (30 February) is hidden by the mask, and
+	// no reason printed gives it back.
+	os.WriteFile(persons, []byte("姓名,身份证号,房屋编码\n张三,"+first+"X,H-1\n李四,"+first+"0,H-1\n王五,230602198502300011,H-1\n"), 0o600)
+	report := filepath.Join(dir, "errors.csv")
 	code, out, errOut := c.run("", "import", "persons", "--errors", report, persons)
-	if code != 0 || !strings.Contains(out, "1 created") || !strings.Contains(out, "row 3, column 身份证号") {
+	if code != 0 || !strings.Contains(out, "1 created") || !strings.Contains(out, "row 3, column 身份证号") || !strings.Contains(out, "row 4, column 身份证号") {
 		t.Fatalf("import persons: %d %q %q", code, out, errOut)
 	}
-	if info, err := os.Stat(report); err != nil || info.Size() == 0 {
+	written, err := os.ReadFile(report)
+	if err != nil || len(written) == 0 {
 		t.Fatalf("error report not written: %v", err)
 	}
+	if !strings.Contains(out, "230602********0011") || !strings.Contains(string(written), "230602********0011") {
+		t.Fatalf("the rejected number is not shown masked:\n%s\n%s", out, written)
+	}
+	for _, shown := range []string{out, errOut, string(written)} {
+		if strings.Contains(shown, "19850230") {
+			t.Fatalf("the output gives back a masked birth date:\n%s", shown)
+		}
+	}
+	// The flags as README.md gives them, after the file.
+	if code, _, errOut := c.run("", "import", "persons", persons, "--all-or-nothing"); code != 1 || !strings.Contains(errOut, "nothing stored") {
+		t.Fatalf("all-or-nothing after the file: %d %q", code, errOut)
+	}
 	if code, _, errOut := c.run("", "import", "persons", "--all-or-nothing", persons); code != 1 || !strings.Contains(errOut, "nothing stored") {
-		t.Fatalf("all-or-nothing: %d %q", code, errOut)
+		t.Fatalf("all-or-nothing before the file: %d %q", code, errOut)
+	}
+	other := filepath.Join(dir, "errors2.xlsx")
+	if code, out, errOut := c.run("", "import", "persons", persons, "--errors", other, "--encoding", "utf-8"); code != 0 || !strings.Contains(out, other) {
+		t.Fatalf("--errors after the file: %d %q %q", code, out, errOut)
+	}
+	if info, err := os.Stat(other); err != nil || info.Size() == 0 {
+		t.Fatalf("error report not written: %v", err)
 	}
 	if code, _, errOut := c.run("", "import", "persons", "--encoding", "big5", persons); code != 2 || !strings.Contains(errOut, "--encoding") {
 		t.Fatalf("bad encoding flag: %d %q", code, errOut)
+	}
+	if code, _, errOut := c.run("", "import", "persons", persons, "--encoding", "big5"); code != 2 || !strings.Contains(errOut, "--encoding") {
+		t.Fatalf("bad encoding flag after the file: %d %q", code, errOut)
+	}
+	if code, _, errOut := c.run("", "import", "persons", persons, persons); code != 2 || !strings.Contains(errOut, "exactly one") {
+		t.Fatalf("two files: %d %q", code, errOut)
+	}
+	// After "--" a name that looks like a flag is the file.
+	if code, _, errOut := c.run("", "import", "persons", "--", "--all-or-nothing"); code != 1 || !strings.Contains(errOut, "--all-or-nothing") {
+		t.Fatalf("a file named after \"--\": %d %q", code, errOut)
 	}
 }
