@@ -2,5 +2,5 @@
 
 package geo
 
-// raceEnabled loosens timing assertions: the race detector slows code 5–20×.
+// raceEnabled shrinks the largest test inputs: the race detector slows code 5–20×.
 const raceEnabled = true
