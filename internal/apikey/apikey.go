@@ -72,7 +72,7 @@ type Client struct {
 // account (no user id, the resident role, no scope), so it can file reports
 // but take no action on any event. Its name marks its lines in histories.
 func (c Client) Principal(ip string) auth.Principal {
-	return auth.Principal{User: auth.User{Username: "apikey:" + c.Name, Role: auth.RoleResident}, IP: ip}
+	return auth.Principal{User: auth.User{Username: "apikey:" + c.Name, Role: auth.RoleResident}, IP: ip, APIClient: true}
 }
 
 // Service keeps the keys.

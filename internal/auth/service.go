@@ -156,6 +156,9 @@ type Principal struct {
 	// dashboards of the display's region only (User is its creator, scoped
 	// to that region).
 	Display *DisplayRef
+	// APIClient is set for an API client's key (an Open311 app), which
+	// reports without an account.
+	APIClient bool
 }
 
 // Actor is how the principal appears in the audit log.

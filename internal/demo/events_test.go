@@ -837,6 +837,10 @@ func TestEventScriptsReplay(t *testing.T) {
 				by = user(1_000_000+int64(a.i), auth.RoleResident, "", "")
 			case event.FromWorker:
 				by = user(2, auth.RoleWorker, paths[s.Report.GridCode], "")
+			case event.FromDepartment:
+				by = user(3, auth.RoleDepartment, "", demo.Departments(c, p)[0].Code)
+			case event.FromAPI:
+				by = auth.Principal{User: auth.User{Username: "apikey:demo", Role: auth.RoleResident}, APIClient: true}
 			default:
 				by = cityCenter
 			}

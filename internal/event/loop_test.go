@@ -180,7 +180,7 @@ func TestOnlyTheReporterRates(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx := context.Background()
-		apiClient := auth.Principal{User: auth.User{Username: "apikey:12345", Role: auth.RoleResident}}
+		apiClient := auth.Principal{User: auth.User{Username: "apikey:12345", Role: auth.RoleResident}, APIClient: true}
 		for _, tc := range []struct {
 			name       string
 			reporter   auth.Principal

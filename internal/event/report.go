@@ -115,14 +115,17 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	now := audit.Canonical(s.now())
 	in.Title, in.Description, in.Address = strings.TrimSpace(in.Title), strings.TrimSpace(in.Description), strings.TrimSpace(in.Address)
 	var fs apperr.Fields
-	if in.Source == "" {
-		in.Source = sourceOf(p)
+	allowed, who := sourcesOf(p)
+	if len(allowed) == 0 {
+		return Filed{}, apperr.New(apperr.Forbidden, "a %s account does not file reports; the center files them", p.User.Role)
 	}
-	if !slices.Contains(sources, in.Source) {
+	switch {
+	case in.Source == "":
+		in.Source = allowed[0]
+	case !slices.Contains(sources, in.Source):
 		fs.Add("source", "must be one of resident, worker, hotline, department, api, sensor")
-	} else if p.User.Role == auth.RoleResident && p.User.ID != 0 && in.Source != FromResident {
-		// A resident's report is theirs to rate (centerRates).
-		fs.Add("source", "a resident reports as a resident")
+	case !slices.Contains(allowed, in.Source):
+		fs.Add("source", fmt.Sprintf("must be %s for a report from %s; it follows from who reports", joinSources(allowed), who))
 	}
 	checkText(&fs, "title", in.Title, 100, true)
 	checkText(&fs, "description", in.Description, 2000, false)
@@ -272,16 +275,33 @@ func (s *Service) file(ctx context.Context, tx *sql.Tx, p auth.Principal, e *Eve
 	return nil
 }
 
-func sourceOf(p auth.Principal) Source {
-	switch p.User.Role {
-	case auth.RoleResident:
-		return FromResident
-	case auth.RoleWorker:
-		return FromWorker
-	case auth.RoleDepartment:
-		return FromDepartment
+// sourcesOf is the channel a principal's report comes through, the default
+// first, and who the principal is, for refusals: a report's source follows
+// from who files it, so that figures by source can be trusted. Only the
+// center (and administrators) file for others, from the hotline or a sensor
+// feed. Leaders file nothing.
+func sourcesOf(p auth.Principal) ([]Source, string) {
+	switch {
+	case p.APIClient:
+		return []Source{FromAPI}, "an API client"
+	case p.User.Role == auth.RoleResident:
+		return []Source{FromResident}, "a resident"
+	case p.User.Role == auth.RoleWorker:
+		return []Source{FromWorker}, "a grid worker"
+	case p.User.Role == auth.RoleDepartment:
+		return []Source{FromDepartment}, "a department"
+	case p.User.Role == auth.RoleCenter, p.User.Role == auth.RoleAdmin:
+		return []Source{FromHotline, FromSensor}, "a center"
 	}
-	return FromHotline
+	return nil, ""
+}
+
+func joinSources(list []Source) string {
+	out := make([]string, len(list))
+	for i, s := range list {
+		out[i] = string(s)
+	}
+	return strings.Join(out, " or ")
 }
 
 func toWGS84(lng, lat *float64, crsName string) (orb.Point, error) {

@@ -2,9 +2,18 @@ import { describe, expect, it } from 'vitest'
 import { makeDetail, makeEvent } from '../pages/events/fixtures'
 import { jsonResponse, problemResponse, routeFetch, sentRequest, stubFetch } from '../test/http'
 import { ApiError, setCsrfToken } from './client'
-import { EVENT_ACTIONS, NOTE_REQUIRED, actOnEvent, eventStats, findEvent, getEvent, listEvents, reportEvent } from './events'
+import { EVENT_ACTIONS, NOTE_REQUIRED, actOnEvent, eventStats, findEvent, getEvent, listEvents, reportEvent, reportSources } from './events'
 
 describe('events API', () => {
+  it('offers the sources the server accepts from each role, the default first', () => {
+    expect(reportSources('center')).toEqual(['hotline', 'sensor'])
+    expect(reportSources('admin')).toEqual(['hotline', 'sensor'])
+    expect(reportSources('worker')).toEqual(['worker'])
+    expect(reportSources('department')).toEqual(['department'])
+    expect(reportSources('resident')).toEqual(['resident'])
+    expect(reportSources('leader')).toEqual([])
+  })
+
   it('reports an event with the phone in the body only, and reads the similar ones', async () => {
     setCsrfToken('tok')
     const mock = stubFetch(jsonResponse(201, { event: makeEvent(), similar: null }, { Location: '/api/v1/events/11' }))

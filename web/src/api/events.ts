@@ -75,6 +75,27 @@ export const EVENT_SOURCES = ['resident', 'worker', 'hotline', 'department', 'ap
 
 export type EventSource = (typeof EVENT_SOURCES)[number]
 
+/**
+ * The sources a report filed in the console may have, the default first: the
+ * server takes the source from who reports, and only the center (and
+ * administrators) choose, between the hotline and a sensor feed.
+ */
+export function reportSources(role: Role | undefined): EventSource[] {
+  switch (role) {
+    case 'worker':
+      return ['worker']
+    case 'department':
+      return ['department']
+    case 'resident':
+      return ['resident']
+    case 'admin':
+    case 'center':
+      return ['hotline', 'sensor']
+    default:
+      return []
+  }
+}
+
 /** The work queues of GET /api/v1/events. */
 export const EVENT_QUEUES = [
   'to_register',
