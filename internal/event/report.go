@@ -48,6 +48,10 @@ type ReportInput struct {
 	// callers that checked it (the worker app's device report), never
 	// read from a request body here.
 	OccurredAt *time.Time `json:"-"`
+	// Within is the path of a region the event must lie in (an Open311
+	// client's jurisdiction); refusals name the field "within". Set by
+	// callers, never read from a request body here.
+	Within string `json:"-"`
 }
 
 // Filed is what Report answers: the event and open events that look
@@ -180,6 +184,9 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	grid, path, err := s.place(ctx, p, point, in.GridCode)
 	if err != nil {
 		return Filed{}, err
+	}
+	if in.Within != "" && !strings.HasPrefix(path, in.Within) {
+		return Filed{}, apperr.Field("within", fmt.Sprintf("the place is in grid %s, outside region %s", grid, lastCode(in.Within)))
 	}
 	e := Event{Source: in.Source, CategoryCode: in.CategoryCode, Title: in.Title, Description: in.Description, Urgency: in.Urgency,
 		State: Reported, GridCode: grid, Location: point, Address: in.Address, ReporterName: in.ReporterName,

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -146,6 +147,8 @@ func open311Field(f string) string {
 		return "service_code"
 	case "grid_code", "title", "urgency":
 		return "attribute[" + f + "]"
+	case "within":
+		return "jurisdiction_id"
 	case "address":
 		return "address_string"
 	case "reporter_name":
@@ -397,11 +400,16 @@ func splitComma(v string) []string {
 // jurisdiction reads jurisdiction_id: optional, as one deployment serves one
 // city; when given it is a region code and limits lists to its subtree.
 func (s *Server) jurisdiction(r *http.Request) (string, error) {
-	code := r.URL.Query().Get("jurisdiction_id")
+	return s.jurisdictionPath(r.Context(), r.URL.Query().Get("jurisdiction_id"))
+}
+
+// jurisdictionPath is the path of the region a jurisdiction_id names, ""
+// when none is named.
+func (s *Server) jurisdictionPath(ctx context.Context, code string) (string, error) {
 	if code == "" {
 		return "", nil
 	}
-	reg, err := region.Lookup(r.Context(), s.opts.DB.Read(), code)
+	reg, err := region.Lookup(ctx, s.opts.DB.Read(), code)
 	if apperr.Is(err, apperr.NotFound) {
 		return "", apperr.New(apperr.NotFound, "jurisdiction_id %q not found; it is a region code, and may be left out", code)
 	}
@@ -609,11 +617,18 @@ func (s *Server) open311Post(w http.ResponseWriter, r *http.Request, asXML bool)
 		s.open311Error(w, r, asXML, err)
 		return
 	}
+	// A named jurisdiction must be known, and the request must lie in it.
+	within, err := s.jurisdictionPath(r.Context(), f.Get("jurisdiction_id"))
+	if err != nil {
+		s.open311Error(w, r, asXML, err)
+		return
+	}
 	in, err := s.open311Input(r, f)
 	if err != nil {
 		s.open311Error(w, r, asXML, err)
 		return
 	}
+	in.Within = within
 	filed, err := s.opts.Events.Report(r.Context(), client.Principal(s.clientIP(r)), in)
 	if err != nil {
 		s.open311Error(w, r, asXML, err)
