@@ -291,7 +291,7 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 		if card == "red" {
 			days = 1
 		}
-		due := s.cal().AddWorkingDays(now, days)
+		due := s.addLimit(now, float64(days), category.Days)
 		e.Supervised, e.SuperviseDue = true, &due
 		e.Warning = card
 		detail["card"], detail["due"] = card, due
@@ -380,12 +380,14 @@ func checkAmount(a category.Amount) error {
 	return nil
 }
 
-// addLimit counts a limit from a moment in working time.
+// addLimit counts a limit from a moment in working time. Every deadline
+// of an event is counted here; the calendar answers in its own zone, the
+// event keeps (and stores, and shows) UTC.
 func (s *Service) addLimit(from time.Time, amount float64, unit category.Unit) time.Time {
 	if unit == category.Days {
-		return s.cal().AddWorkingDays(from, int(amount))
+		return audit.Canonical(s.cal().AddWorkingDays(from, int(amount)))
 	}
-	return s.cal().AddWorkingDuration(from, time.Duration(amount*float64(time.Hour)))
+	return audit.Canonical(s.cal().AddWorkingDuration(from, time.Duration(amount*float64(time.Hour))))
 }
 
 // startStep starts the timed step of the event's state, with the category's
