@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/paulmach/orb"
@@ -96,9 +97,25 @@ const (
 	similarLimit  = 20 // suggestions at most
 )
 
-// markup catches HTML tags, which reports never need and which would only
-// ever be there to be rendered somewhere.
-var markup = regexp.MustCompile(`<\s*/?\s*[A-Za-z!][^>]*>`)
+// markup catches what an HTML parser would take for the start of a tag, an
+// end tag, a comment or a declaration: "<" right before a letter, "/", "!"
+// or "?". Reports never need one, and it would only ever be there to be
+// rendered somewhere; "a < b > c" or "<5 m" is text to any parser.
+var markup = regexp.MustCompile(`<[A-Za-z/!?]`)
+
+// control finds a control character other than tab and line breaks, or a
+// noncharacter XML cannot carry: invisible, and junk or U+FFFD in exports.
+func control(v string) (rune, bool) {
+	for _, r := range v {
+		if r == '\t' || r == '\n' || r == '\r' {
+			continue
+		}
+		if unicode.IsControl(r) || r == 0xFFFE || r == 0xFFFF {
+			return r, true
+		}
+	}
+	return 0, false
+}
 
 func checkText(fs *apperr.Fields, field, v string, max int, required bool) {
 	switch n := utf8.RuneCountInString(v); {
@@ -110,6 +127,10 @@ func checkText(fs *apperr.Fields, field, v string, max int, required bool) {
 		fs.Add(field, "must be UTF-8 text")
 	case markup.MatchString(v):
 		fs.Add(field, "must be plain text; HTML tags are not accepted")
+	default:
+		if r, ok := control(v); ok {
+			fs.Add(field, fmt.Sprintf("must be plain text; control character U+%04X is not accepted", r))
+		}
 	}
 }
 
