@@ -59,6 +59,10 @@ func (s *Server) getRegionDetail(w http.ResponseWriter, r *http.Request, p auth.
 	if !s.requireRead(w, r, p) {
 		return
 	}
+	if p.User.ScopeKind() == auth.ScopeDepartment {
+		s.getRegionName(w, r)
+		return
+	}
 	ctx := r.Context()
 	reg, err := s.opts.Regions.Get(ctx, p.User.Scope(), r.PathValue("code"))
 	if err != nil {

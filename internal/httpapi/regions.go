@@ -28,6 +28,10 @@ func (s *Server) getRegion(w http.ResponseWriter, r *http.Request, p auth.Princi
 		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not read the region tree"))
 		return
 	}
+	if p.User.ScopeKind() == auth.ScopeDepartment {
+		s.getRegionName(w, r)
+		return
+	}
 	reg, err := s.opts.Regions.Get(r.Context(), p.User.Scope(), r.PathValue("code"))
 	if err != nil {
 		s.writeError(w, r, err)
@@ -97,4 +101,32 @@ func (s *Server) listAudit(w http.ResponseWriter, r *http.Request, p auth.Princi
 		entries = []audit.Entry{}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": entries})
+}
+
+// regionNames is what a department's staff read of a region: its name and
+// place in the tree, as public as the administrative names are. Their
+// account has no region scope, and the events they handle lie anywhere, so
+// this is all they read of any region: no outline, area, overlays,
+// stations or registry counts.
+type regionNames struct {
+	Code       string        `json:"code"`
+	Name       string        `json:"name"`
+	Level      region.Level  `json:"level"`
+	ParentCode string        `json:"parent_code,omitempty"`
+	Path       string        `json:"path"`
+	Chain      []region.Link `json:"chain"`
+}
+
+func (s *Server) getRegionName(w http.ResponseWriter, r *http.Request) {
+	reg, err := s.opts.Regions.Get(r.Context(), region.All(), r.PathValue("code"))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	chain, err := s.opts.Regions.Chain(r.Context(), region.All(), reg.Code)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, regionNames{Code: reg.Code, Name: reg.Name, Level: reg.Level, ParentCode: reg.ParentCode, Path: reg.Path, Chain: chain})
 }

@@ -41,6 +41,24 @@ describe('region endpoints', () => {
     ])
   })
 
+  it("read a department user's answer, names only, as a region without overlays or stations", async () => {
+    stubFetch(
+      jsonResponse(200, {
+        code: '990101001',
+        name: '东风街道',
+        level: 'township',
+        parent_code: '990101',
+        path: '/990100/990101/990101001/',
+        chain: [{ code: '990100', name: '示范市', level: 'city' }],
+      }),
+    )
+    const r = await regions.getRegion('990101001')
+    expect(r.name).toBe('东风街道')
+    expect(r.overlays).toEqual([])
+    expect(r.stations).toEqual([])
+    expect(r.bbox).toBeUndefined()
+  })
+
   it('read the map settings', async () => {
     const fetch = stubFetch(jsonResponse(200, { base_map_url: '', bbox: [124.7, 46, 125.1, 46.4], version: 3 }))
     const config = await regions.fetchMapConfig()

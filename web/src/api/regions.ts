@@ -28,8 +28,13 @@ export async function searchRegions(q: string): Promise<Region[]> {
   return items
 }
 
-export function getRegion(code: string): Promise<RegionDetail> {
-  return request<RegionDetail>('GET', `${base}/regions/${seg(code)}`)
+/**
+ * A region with its chain, overlays and stations. A department user is told
+ * the names only (code, name, level, path, chain): the rest reads as none.
+ */
+export async function getRegion(code: string): Promise<RegionDetail> {
+  const r = await request<RegionDetail>('GET', `${base}/regions/${seg(code)}`)
+  return { ...r, chain: r.chain ?? [], overlays: r.overlays ?? [], stations: r.stations ?? [] }
 }
 
 /** The region's outline as a GeoJSON Feature in WGS-84. */
