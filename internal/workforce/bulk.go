@@ -765,18 +765,19 @@ func (s *Service) preparePatrol(ctx context.Context, bp *BulkPatrol, ws []bulkWo
 			}
 			fs[m] = f
 		}
-		dist, err := checkTrack(p, k, fs)
+		kept, dist, err := checkTrack(p, k, fs)
 		if err != nil {
 			return preparedPatrol{}, prefixFields(field, err)
 		}
-		enc := encodeFixes(fs)
-		sum := sha256.Sum256(enc)
-		out = append(out, preparedBatch{key: bb.Key, content: hex.EncodeToString(sum[:]), n: len(fs), enc: enc, at: up})
-		last := fs[len(fs)-1]
-		p.Batches, p.Points, p.DistanceM = p.Batches+1, p.Points+len(fs), p.DistanceM+dist
-		p.last, p.lastAt = &last.pt, &last.at
+		sum := sha256.Sum256(encodeFixes(fs))
+		out = append(out, preparedBatch{key: bb.Key, content: hex.EncodeToString(sum[:]), n: len(kept), enc: encodeFixes(kept), at: up})
+		p.Batches, p.Points, p.DistanceM = p.Batches+1, p.Points+len(kept), p.DistanceM+dist
+		if len(kept) > 0 {
+			last := kept[len(kept)-1]
+			p.last, p.lastAt = &last.pt, &last.at
+		}
 		total += dist
-		fixes = append(fixes, fs...)
+		fixes = append(fixes, kept...)
 	}
 	var finished, coverage, lastLng, lastLat, lastAt any
 	var cv Coverage

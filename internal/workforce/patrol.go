@@ -38,6 +38,12 @@ const (
 	// maxCoverCells bounds the raster of a very large (rural) grid: the
 	// cells grow instead.
 	maxCoverCells = 400000
+	// EarlyFixLimit is how long before a patrol's start the first points of
+	// its track may be and be dropped rather than refused: a phone hands
+	// back the last fix it had, taken a few seconds before the worker
+	// tapped start, and its clock and the GPS's may differ by as much.
+	// Points earlier than that are not from this patrol.
+	EarlyFixLimit = time.Minute
 )
 
 // Patrol is a worker's tracked walk of a grid (巡查), as a summary; the
@@ -84,11 +90,14 @@ type PointBatch struct {
 }
 
 // BatchAck is the answer to a batch: Duplicate when the batch had already
-// been stored, in which case nothing was added.
+// been stored, in which case nothing was added. Dropped counts the leading
+// points taken before the patrol started (within EarlyFixLimit), which are
+// not part of its track.
 type BatchAck struct {
 	PatrolID  int64   `json:"patrol_id"`
 	Seq       int     `json:"seq"`
 	Accepted  int     `json:"accepted"`
+	Dropped   int     `json:"dropped"`
 	Duplicate bool    `json:"duplicate"`
 	Points    int     `json:"points"`
 	DistanceM float64 `json:"distance_m"`
@@ -342,25 +351,31 @@ func (s *Service) parseBatch(in PointBatch, now time.Time) ([]fix, error) {
 
 // checkTrack checks that the points follow on from the stored track (prev,
 // nil for the first batch) in time and at a possible speed, and returns
-// the distance they add.
-func checkTrack(p Patrol, prevBatch int, fixes []fix) (float64, error) {
+// the points kept and the distance they add. Points before the start are
+// dropped while no point of the track is kept yet and they are at most
+// EarlyFixLimit early; any other point before the start refuses the batch.
+func checkTrack(p Patrol, prevBatch int, fixes []fix) ([]fix, float64, error) {
 	var fs apperr.Fields
 	var prev *fix
 	if p.last != nil && p.lastAt != nil {
 		prev = &fix{pt: *p.last, at: *p.lastAt}
 	}
+	kept := fixes[:0:0]
 	dist := 0.0
 	for i := range fixes {
 		f := &fixes[i]
 		field := fmt.Sprintf("points[%d]", i)
 		if f.at.Before(p.StartedAt) {
+			if prev == nil && p.StartedAt.Sub(f.at) <= EarlyFixLimit {
+				continue
+			}
 			fs.Add(field+".at", fmt.Sprintf("is before the patrol started at %s", p.StartedAt.Format(time.RFC3339)))
 			break
 		}
 		if prev != nil {
 			if !f.at.After(prev.at) {
 				what := fmt.Sprintf("the previous point (points[%d], %s)", i-1, prev.at.Format(time.RFC3339Nano))
-				if i == 0 {
+				if len(kept) == 0 {
 					what = fmt.Sprintf("the last point of batch %d (%s)", prevBatch, prev.at.Format(time.RFC3339Nano))
 				}
 				fs.Add(field+".at", "is not after "+what+"; points go in time order")
@@ -375,9 +390,10 @@ func checkTrack(p Patrol, prevBatch int, fixes []fix) (float64, error) {
 			}
 			dist += d
 		}
+		kept = append(kept, *f)
 		prev = f
 	}
-	return dist, fs.Err()
+	return kept, dist, fs.Err()
 }
 
 // AddPoints stores a batch of a patrol's track from the worker's device.
@@ -455,29 +471,37 @@ func (s *Service) AddPoints(ctx context.Context, c DeviceCaller, patrolID int64,
 		if total := p.Points + len(fixes); total > MaxPatrolPoints {
 			return apperr.Field("points", fmt.Sprintf("would bring the patrol to %d points; a patrol holds at most %d, so finish it and start another", total, MaxPatrolPoints))
 		}
-		dist, err := checkTrack(p, p.Batches, fixes)
+		kept, dist, err := checkTrack(p, p.Batches, fixes)
 		if err != nil {
 			return err
 		}
-		last := fixes[len(fixes)-1]
+		// The batch is stored even when all its points were dropped, so
+		// that its seq is taken and a resend is known as one.
 		_, err = tx.ExecContext(ctx, `INSERT INTO patrol_batches (patrol_id, seq, idempotency_key, content, n, points, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, p.ID, in.Seq, c.IdempotencyKey, content, len(fixes), s.cfg.Keys.Seal(enc, batchContext(p.ID, in.Seq)), now)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, p.ID, in.Seq, c.IdempotencyKey, content, len(kept), s.cfg.Keys.Seal(encodeFixes(kept), batchContext(p.ID, in.Seq)), now)
 		if db.IsUniqueViolation(err) {
 			return apperr.New(apperr.Conflict, "batch %d was stored by a concurrent request; this one was not counted", in.Seq)
 		}
 		if err != nil {
 			return fmt.Errorf("store batch %d of patrol %d: %w", in.Seq, p.ID, err)
 		}
-		res, err := tx.ExecContext(ctx, `UPDATE patrols SET batches = batches + 1, points = points + $1, distance_m = distance_m + $2,
+		var res sql.Result
+		if len(kept) == 0 {
+			res, err = tx.ExecContext(ctx, `UPDATE patrols SET batches = batches + 1 WHERE id = $1 AND batches = $2 AND finished_at IS NULL`, p.ID, p.Batches)
+		} else {
+			last := kept[len(kept)-1]
+			res, err = tx.ExecContext(ctx, `UPDATE patrols SET batches = batches + 1, points = points + $1, distance_m = distance_m + $2,
 			last_lng = $3, last_lat = $4, last_at = $5 WHERE id = $6 AND batches = $7 AND finished_at IS NULL`,
-			len(fixes), dist, last.pt[0], last.pt[1], last.at, p.ID, p.Batches)
+				len(kept), dist, last.pt[0], last.pt[1], last.at, p.ID, p.Batches)
+		}
 		if err != nil {
 			return fmt.Errorf("patrol %d totals: %w", p.ID, err)
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
 			return apperr.New(apperr.Conflict, "patrol %d changed during the upload; send the batch again", p.ID)
 		}
-		ack.Accepted, ack.Points, ack.DistanceM = len(fixes), p.Points+len(fixes), math.Round((p.DistanceM+dist)*10)/10
+		ack.Accepted, ack.Dropped = len(kept), len(fixes)-len(kept)
+		ack.Points, ack.DistanceM = p.Points+len(kept), math.Round((p.DistanceM+dist)*10)/10
 		return nil
 	})
 	s.published(ctx, err, path)

@@ -278,3 +278,65 @@ func TestPatrolCover(t *testing.T) {
 		t.Fatalf("no boundary: %+v", none)
 	}
 }
+
+// A phone's first fixes may be from a few seconds before the worker tapped
+// start (the last fix it had): they are dropped, the rest of the track is
+// kept. Points well before the start, or before it after the track has
+// begun, still refuse the batch.
+func TestPatrolEarlyFixes(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		acct := f.account("li.worker", auth.RoleWorker, "990101001001")
+		w := f.worker(f.east, workforce.WorkerInput{Name: "李四", UserID: &acct, Grids: grids(gridA)})
+		phone := newDevice("android-5f3a9c01", 1)
+		f.enrol(f.east, w.ID, phone)
+
+		lng, lat := 125.05, 46.1
+		start := workforce.CheckInput{Lng: &lng, Lat: &lat}
+		const startURL = "/api/v1/workforce/device/patrols"
+		p, err := f.svc.StartPatrol(ctx, f.caller(phone, startURL, "start-1", start), start)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t0 := p.StartedAt
+		f.clock.Add(time.Hour)
+		url := fmt.Sprintf("/api/v1/workforce/device/patrols/%d/points", p.ID)
+		send := func(key string, b workforce.PointBatch) (workforce.BatchAck, error) {
+			return f.svc.AddPoints(ctx, f.caller(phone, url, key, b), p.ID, b)
+		}
+
+		far := workforce.PointBatch{Seq: 1, Points: walk(lng, lat, t0.Add(-2*workforce.EarlyFixLimit), 10*time.Second, 10, 20)}
+		_, err = send("b-far", far)
+		wantField(t, err, apperr.Invalid, "points[0].at")
+
+		// All points of the first batch early: kept as an empty batch, so that seq 2 follows.
+		ack, err := send("b-1", workforce.PointBatch{Seq: 1, Points: walk(lng, lat, t0.Add(-30*time.Second), 10*time.Second, 10, 3)})
+		if err != nil || ack.Accepted != 0 || ack.Dropped != 3 || ack.Points != 0 {
+			t.Fatalf("early batch = %+v, %v", ack, err)
+		}
+		// Two early points, then the walk: the walk is kept.
+		b2 := workforce.PointBatch{Seq: 2, Points: walk(lng, lat, t0.Add(-6*time.Second), 5*time.Second, 5, 10)}
+		ack, err = send("b-2", b2)
+		if err != nil || ack.Accepted != 8 || ack.Dropped != 2 || ack.Points != 8 || math.Abs(ack.DistanceM-35) > 1 {
+			t.Fatalf("batch 2 = %+v, %v", ack, err)
+		}
+		if ack, err = send("b-2", b2); err != nil || !ack.Duplicate || ack.Points != 8 {
+			t.Fatalf("resent batch 2 = %+v, %v", ack, err)
+		}
+		// Once the track has begun, an early point is out of order, not dropped.
+		late := workforce.PointBatch{Seq: 3, Points: walk(lng, lat, t0.Add(-time.Second), 5*time.Second, 5, 3)}
+		_, err = send("b-3", late)
+		wantField(t, err, apperr.Invalid, "points[0].at")
+
+		own := principal(acct, "li.worker", auth.RoleWorker, pathEast)
+		tr, err := f.svc.TrackOf(ctx, own, p.ID)
+		if err != nil || len(tr.Points) != 8 || tr.Points[0].At.Before(t0) || tr.Patrol.Batches != 2 {
+			t.Fatalf("track: %+v, %v", tr, err)
+		}
+		fin := fmt.Sprintf("/api/v1/workforce/device/patrols/%d/finish", p.ID)
+		if done, err := f.svc.FinishPatrol(ctx, f.caller(phone, fin, "fin-1", nil), p.ID); err != nil || done.Points != 8 {
+			t.Fatalf("finish = %+v, %v", done, err)
+		}
+	})
+}
