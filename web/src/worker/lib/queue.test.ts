@@ -1,7 +1,7 @@
 import 'fake-indexeddb/auto'
 import { describe, expect, test } from 'vitest'
 import type { DeviceRequest, DeviceResponse } from './device'
-import { backoff, classify, SyncQueue } from './queue'
+import { backoff, classify, retryable, SyncQueue } from './queue'
 import { openStore } from './store'
 
 let dbSeq = 0
@@ -241,5 +241,24 @@ describe('the sync queue', () => {
     await q.sync()
     expect(srv.seen).toHaveLength(1)
     expect((await q.all()).map((d) => d.status)).toEqual(['pending', 'pending'])
+  })
+
+  test('a draft refused as invalid is not sent again unchanged; one refused for the account may be', async () => {
+    const db = await fresh()
+    const srv = server([problem(400, 'points[0].at'), problem(403, ''), ok()])
+    const q = new SyncQueue({ db, send: srv.send })
+    await q.add({ kind: 'visit', key: 'v-1', body: {}, label: 'v' })
+    await q.add({ kind: 'visit', key: 'v-2', body: {}, label: 'v' })
+    await q.sync()
+    const [invalid, forbidden] = await q.all()
+    expect([invalid.status, invalid.refusedStatus, retryable(invalid)]).toEqual(['failed', 400, false])
+    expect([forbidden.status, forbidden.refusedStatus, retryable(forbidden)]).toEqual(['failed', 403, true])
+    await q.retry(invalid.id!)
+    await q.retry(forbidden.id!)
+    await q.sync()
+    expect(srv.seen.map((r) => r.key)).toEqual(['v-1', 'v-2', 'v-2'])
+    expect((await q.all()).map((d) => d.status)).toEqual(['failed', 'synced'])
+    await q.discard(invalid.id!)
+    expect(await q.state()).toMatchObject({ pending: 0, failed: 0 })
   })
 })

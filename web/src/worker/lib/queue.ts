@@ -30,6 +30,17 @@ export function classify(kind: DraftKind | 'photo', res: DeviceResponse): Outcom
   return 'failed'
 }
 
+/**
+ * Statuses that refuse the draft itself: sent again unchanged, it would be
+ * refused again, so it is offered only to be discarded.
+ */
+const FINAL = new Set([400, 404, 409, 410, 413, 415, 422])
+
+/** Whether a failed draft may succeed if sent again as it is (a 403 after the account is fixed may). */
+export function retryable(d: Pick<Draft, 'status' | 'refusedStatus'>): boolean {
+  return d.status === 'failed' && !(d.refusedStatus !== undefined && FINAL.has(d.refusedStatus))
+}
+
 /** Seconds to wait after the n-th failed try: 5 s doubling, at most 5 minutes. */
 export function backoff(attempts: number): number {
   return Math.min(300, 5 * 2 ** Math.max(0, attempts - 1))
@@ -131,10 +142,10 @@ export class SyncQueue {
     this.changed()
   }
 
-  /** Sends a failed draft again, with the same key. */
+  /** Sends a failed draft again, with the same key, unless the server refused it for good. */
   async retry(id: number): Promise<void> {
     const d = await this.db.get('drafts', id)
-    if (!d) return
+    if (!d || !retryable(d)) return
     d.status = 'pending'
     d.nextAttemptAt = 0
     await this.db.put('drafts', d)
@@ -178,6 +189,7 @@ export class SyncQueue {
   }
 
   private fail(d: Draft, res: DeviceResponse): void {
+    if (res.status >= 400) d.refusedStatus = res.status
     d.lastError = res.status === 0 ? 'offline' : problemText(res.body) || `HTTP ${res.status}`
     this.lastError = d.lastError
   }

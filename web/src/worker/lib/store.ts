@@ -41,6 +41,8 @@ export interface Draft {
   actionId?: number
   /** Visit: the body names the uploaded photos (set once, then resent as is). */
   bodyFinal?: boolean
+  /** The status the server refused the draft with (failed drafts). */
+  refusedStatus?: number
   /** Action: refused because the event changed since it was read. */
   stale?: boolean
   /** Patrol drafts: the local id of the patrol they belong to. */
