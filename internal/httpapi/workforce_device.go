@@ -12,8 +12,8 @@ import (
 )
 
 // workforceDeviceRoutes serves the rest of the worker app: reports and
-// their photos from the bound device, today's tasks, and the houses and
-// people of the worker's grids. Like check-ins they are signed by the
+// their photos from the bound device, today's tasks, the houses and
+// people of the worker's grids, and the category tree to report under. Like check-ins they are signed by the
 // device; what they read and write is read and written under the worker's
 // own account, so its role and scope apply.
 func (s *Server) workforceDeviceRoutes(mux *http.ServeMux) {
@@ -28,6 +28,9 @@ func (s *Server) workforceDeviceRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+p+"/tasks", s.deviceSigned(s.deviceTasks))
 	mux.HandleFunc("GET "+p+"/grid/houses", s.deviceSigned(s.deviceHouses))
 	mux.HandleFunc("GET "+p+"/grid/persons", s.deviceSigned(s.devicePersons))
+	if s.opts.Categories != nil {
+		mux.HandleFunc("GET "+p+"/categories", s.deviceSigned(s.deviceCategories))
+	}
 }
 
 // reportSink hands the device endpoints the services they reach, leaving
@@ -224,6 +227,23 @@ func (s *Server) deviceTasks(w http.ResponseWriter, r *http.Request, c workforce
 		return
 	}
 	writeJSON(w, http.StatusOK, t)
+}
+
+// deviceCategories is the category tree as the worker's account sees it:
+// a bound phone reports without a browser session, so it reads the
+// tree it reports under the same way.
+func (s *Server) deviceCategories(w http.ResponseWriter, r *http.Request, c workforce.DeviceCaller) {
+	p, err := s.opts.Workforce.Account(r.Context(), c, s.reportSink().Users)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	tree, err := s.opts.Categories.Visible(r.Context(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"items": tree})
 }
 
 func gridQuery(r *http.Request) (workforce.GridQuery, error) {

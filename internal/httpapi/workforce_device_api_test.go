@@ -306,3 +306,34 @@ func TestWorkforceDeviceAPI(t *testing.T) {
 		}
 	})
 }
+
+// A bound phone reads the category tree it reports under by its signature:
+// it has no browser session once the worker's sign-in has ended.
+func TestWorkforceDeviceCategories(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newFieldEnv(t, d)
+		e.user("center1", auth.RoleCenter, "230602001")
+		e.user("wk1", auth.RoleWorker, "230602001001")
+		c1 := e.loggedIn("center1")
+		hire := e.clock.Now().AddDate(-1, 0, 0).Format(time.DateOnly)
+		r := c1.do("POST", "/api/v1/workforce/workers", fmt.Sprintf(`{"name":"李四","user_id":%d,"employment":"full_time","hire_date":%q,
+			"grids":[{"grid_code":"230602001001001","primary":true}]}`, wfUserID(t, e.env, "wk1"), hire))
+		if r.status != 201 {
+			t.Fatalf("create worker: %d %s", r.status, r.body)
+		}
+		code := c1.do("POST", "/api/v1/workforce/workers/"+wfNum(r.json(t), "id")+"/enrolments", "").json(t)["code"].(string)
+		phone := e.phone("android-5f3a9c01", 1)
+		if r := phone.bind(code); r.status != 201 {
+			t.Fatalf("bind: %d %s", r.status, r.body)
+		}
+		const path = "/api/v1/workforce/device/categories"
+		r = phone.send("GET", path, "", "", 0)
+		if r.status != 200 || !strings.Contains(string(r.body), `"code":"city_appearance"`) || !strings.Contains(string(r.body), `"code":"city_appearance.exposed_garbage"`) {
+			t.Fatalf("categories: %d %s", r.status, r.body)
+		}
+		if r := phone.c.do("GET", "/api/v1/categories", ""); r.status != 401 {
+			t.Fatalf("session route without a session: %d %s", r.status, r.body)
+		}
+		wantProblem(t, e.phone("android-unbound1", 7).send("GET", path, "", "", 0), 401, "unauthorized", "Gridgov-Signature.device")
+	})
+}

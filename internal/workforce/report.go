@@ -116,6 +116,12 @@ func account(ctx context.Context, users UserLoader, c DeviceCaller) (auth.Princi
 	return auth.Principal{User: u}, nil
 }
 
+// Account is the worker's own account as a principal, for what a device
+// reads outside this service (the category tree it reports under).
+func (s *Service) Account(ctx context.Context, c DeviceCaller, users UserLoader) (auth.Principal, error) {
+	return account(ctx, users, c)
+}
+
 // ReportEvent files an event from the worker's device under the worker's
 // account, with the source "worker". body is the request body as signed:
 // a retry with the same Idempotency-Key and body answers with the event
