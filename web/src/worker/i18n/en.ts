@@ -46,7 +46,7 @@ const en: WorkerMessages = {
     title: 'Report an event',
     category: 'Category',
     pickCategory: 'Choose',
-    noCategories: 'No categories downloaded: sign in while online',
+    noCategories: 'No categories downloaded: try again online',
     subject: 'Title',
     description: 'Description',
     photo: 'Take photo',

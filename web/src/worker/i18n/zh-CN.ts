@@ -44,7 +44,7 @@ const zhCN = {
     title: '上报事件',
     category: '事件类型',
     pickCategory: '请选择',
-    noCategories: '类型目录未下载：请联网登录后再试',
+    noCategories: '类型目录未下载：请联网后再试',
     subject: '标题',
     description: '描述',
     photo: '拍照',
