@@ -121,6 +121,10 @@ const en: WorkerMessages = {
     },
     status: { pending: 'Pending', synced: 'Synced', failed: 'Refused' },
   },
+  states: {
+    reported: 'Reported', registered: 'Registered', dispatched: 'Dispatched', handling: 'Being handled', handled: 'Handled',
+    closed: 'Closed', rejected: 'Rejected', duplicate: 'Merged', parked: 'Parked', voided: 'Voided',
+  },
   common: { language: '中文', logout: 'Sign out', back: 'Back', cancel: 'Cancel', geoDenied: 'No position: {reason}' },
 }
 

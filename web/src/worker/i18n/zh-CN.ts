@@ -119,6 +119,10 @@ const zhCN = {
     },
     status: { pending: '待同步', synced: '已同步', failed: '未通过' },
   },
+  states: {
+    reported: '已上报', registered: '已受理', dispatched: '已派遣', handling: '处置中', handled: '已处置',
+    closed: '已办结', rejected: '不予受理', duplicate: '已合并', parked: '暂缓处理', voided: '已作废',
+  },
   common: { language: 'English', logout: '退出', back: '返回', cancel: '取消', geoDenied: '无法获取位置：{reason}' },
 }
 

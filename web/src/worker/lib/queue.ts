@@ -5,6 +5,7 @@
 // server says it holds the write (2xx, or a 409 naming the
 // Idempotency-Key for the endpoints that answer a used key that way).
 import { names, problemText, type DeviceResponse, type Transport } from './device'
+import type { LabelKey } from './labels'
 import { kvGet, kvSet, type Draft, type DraftKind, type Store } from './store'
 
 export type Outcome = 'done' | 'retry' | 'blocked' | 'failed'
@@ -51,6 +52,7 @@ export interface NewDraft {
   key: string
   body: unknown
   label: string
+  labelKey?: LabelKey
   photos?: Draft['photos']
   patrolRef?: string
   /** Action: the event acted on. */
@@ -107,6 +109,7 @@ export class SyncQueue {
       key: nd.key,
       body: JSON.stringify(nd.body),
       label: nd.label,
+      labelKey: nd.labelKey,
       createdAt: new Date(this.now()).toISOString(),
       status: 'pending',
       attempts: 0,

@@ -49,8 +49,10 @@ export interface Draft {
   patrolRef?: string
   /** What the server answered, for the screens. */
   result?: unknown
-  /** A short label for the list. */
+  /** What the draft is about, in words that need no translation (a title, a house code); may be empty. */
   label: string
+  /** A message key said before the label (a legacy draft has none and its words in label). */
+  labelKey?: string
 }
 
 interface WorkerDB extends DBSchema {
