@@ -29,6 +29,7 @@ const en: WorkerMessages = {
     locating: 'Locating…',
     refused: 'Check-in refused: {reason}',
     queued: 'Saved; it is sent when online',
+    waiting: '{what} saved; waiting to be sent',
     events: 'Events to act on',
     selfHandle: 'Handle in grid',
     feedback: 'Feedback due',

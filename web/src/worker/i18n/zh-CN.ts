@@ -27,6 +27,7 @@ const zhCN = {
     locating: '正在定位…',
     refused: '打卡未通过：{reason}',
     queued: '已保存，联网后自动提交',
+    waiting: '{what}已保存，等待联网提交',
     events: '待办事件',
     selfHandle: '可自办',
     feedback: '待反馈',

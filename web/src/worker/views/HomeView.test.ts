@@ -55,4 +55,26 @@ describe('the home screen', () => {
     i18n.global.locale.value = 'zh-CN'
     w.unmount()
   })
+
+  test('offline, a check-out waiting to be sent cannot be tapped again', async () => {
+    online = false
+    today.attendance.check_in = { at: '2026-06-01T00:30:00Z', grid_code: 'G1' }
+    const w = mountHome()
+    await flushPromises()
+    const out = w.get('[data-testid="home-check-out"]')
+    expect(out.attributes('disabled')).toBeUndefined()
+    await out.trigger('click')
+    await vi.waitFor(() => expect(w.find('[data-testid="home-waiting-check-out"]').exists()).toBe(true))
+    expect(w.get('[data-testid="home-waiting-check-out"]').text()).toBe('签退已保存，等待联网提交')
+    expect(w.get('[data-testid="home-check-out"]').attributes('disabled')).toBeDefined()
+    await w.get('[data-testid="home-check-out"]').trigger('click')
+    await flushPromises()
+    expect((await q.all()).map((d) => d.kind)).toEqual(['check_out'])
+    w.unmount()
+    // Opened again later, the screen still knows.
+    const again = mountHome()
+    await vi.waitFor(() => expect(again.get('[data-testid="home-check-out"]').attributes('disabled')).toBeDefined())
+    again.unmount()
+    today.attendance.check_in = null
+  })
 })
