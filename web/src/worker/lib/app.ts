@@ -2,6 +2,7 @@
 // what the screens show of them.
 import { reactive } from 'vue'
 import { identity, saveIdentity, signedTransport, type Identity, type Transport } from './device'
+import type { Problem } from './problem'
 import { SyncQueue } from './queue'
 import { kvGet, kvSet, openStore, type Store } from './store'
 
@@ -21,6 +22,7 @@ export const state = reactive({
   failed: 0,
   syncing: false,
   lastError: '',
+  lastProblem: undefined as Problem | undefined,
   /** Bumped whenever the drafts change, for lists to reload. */
   revision: 0,
 })
@@ -44,6 +46,7 @@ async function refreshCounts(): Promise<void> {
   state.failed = st.failed
   state.syncing = st.running
   state.lastError = st.lastError
+  state.lastProblem = st.lastProblem
   state.revision++
 }
 

@@ -100,6 +100,9 @@ describe('the sync queue', () => {
     const drafts = await q.all()
     expect(drafts.map((d) => d.status)).toEqual(['synced', 'failed', 'synced'])
     expect(drafts[1].lastError).toBe('lng: no')
+    // Kept whole, for the screens to say in the worker's language.
+    expect(drafts[1].problem).toEqual({ status: 400, code: '', errors: [{ field: 'lng', reason: 'no' }], detail: '' })
+    expect((await q.state()).lastProblem).toBeUndefined() // the check-out after it went through
   })
 
   test('a report is filed once, then its photos go to its event with their own keys, across a reload', async () => {

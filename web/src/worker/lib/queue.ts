@@ -6,6 +6,7 @@
 // Idempotency-Key for the endpoints that answer a used key that way).
 import { names, problemText, type DeviceResponse, type Transport } from './device'
 import type { LabelKey } from './labels'
+import { localProblem, problemOf, type Problem } from './problem'
 import { kvGet, kvSet, type Draft, type DraftKind, type Store } from './store'
 
 export type Outcome = 'done' | 'retry' | 'blocked' | 'failed'
@@ -72,6 +73,8 @@ export interface QueueState {
   pending: number
   failed: number
   lastError: string
+  /** The last failure, to be described in the worker's language. */
+  lastProblem?: Problem
   running: boolean
 }
 
@@ -85,6 +88,7 @@ export class SyncQueue {
   private run: Promise<void> | null = null
   private listeners = new Set<() => void>()
   lastError = ''
+  lastProblem: Problem | undefined
 
   constructor(opts: QueueOptions) {
     this.db = opts.db
@@ -136,7 +140,7 @@ export class SyncQueue {
   async state(): Promise<QueueState> {
     const pending = await this.db.countFromIndex('drafts', 'status', 'pending')
     const failed = await this.db.countFromIndex('drafts', 'status', 'failed')
-    return { pending, failed, lastError: this.lastError, running: this.run !== null }
+    return { pending, failed, lastError: this.lastError, lastProblem: this.lastProblem, running: this.run !== null }
   }
 
   /** Forgets a draft the server refused (or one the worker gives up). */
@@ -184,7 +188,9 @@ export class SyncQueue {
       d.status = outcome === 'done' ? 'synced' : 'failed'
       if (outcome === 'done') {
         d.lastError = ''
+        d.problem = undefined
         this.lastError = ''
+        this.lastProblem = undefined
       }
       await this.db.put('drafts', d)
       this.changed()
@@ -194,7 +200,16 @@ export class SyncQueue {
   private fail(d: Draft, res: DeviceResponse): void {
     if (res.status >= 400) d.refusedStatus = res.status
     d.lastError = res.status === 0 ? 'offline' : problemText(res.body) || `HTTP ${res.status}`
+    d.problem = problemOf(res)
     this.lastError = d.lastError
+    this.lastProblem = d.problem
+  }
+
+  private failLocally(d: Draft, code: string, text: string): void {
+    d.lastError = text
+    d.problem = localProblem(code)
+    this.lastError = text
+    this.lastProblem = d.problem
   }
 
   private async process(d: Draft): Promise<Outcome> {
@@ -214,8 +229,7 @@ export class SyncQueue {
       case 'patrol_finish': {
         const id = await kvGet<number>(this.db, `patrol:${d.patrolRef}`)
         if (id === undefined) {
-          d.lastError = 'patrol: the patrol was not started on the server'
-          this.lastError = d.lastError
+          this.failLocally(d, 'patrol_not_started', 'the patrol was not started on the server')
           return 'failed'
         }
         const path = `/api/v1/workforce/device/patrols/${id}/${d.kind === 'patrol_points' ? 'points' : 'finish'}`
@@ -243,8 +257,7 @@ export class SyncQueue {
     let id = typeof res.body.id === 'number' ? res.body.id : undefined
     if (id === undefined && this.openPatrol) id = await this.openPatrol() // a replay: the first answer was lost
     if (id === undefined) {
-      d.lastError = 'patrol: started, but its id is unknown'
-      this.lastError = d.lastError
+      this.failLocally(d, 'patrol_id_unknown', 'started, but its id is unknown')
       return 'retry'
     }
     d.result = res.body

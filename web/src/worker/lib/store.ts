@@ -1,6 +1,7 @@
 // The app's IndexedDB: the device key and settings (kv), and the drafts
 // waiting to be sent (drafts, in creation order by their auto-increment id).
 import { openDB, type DBSchema, type IDBPDatabase } from 'idb'
+import type { Problem } from './problem'
 
 export type DraftKind = 'report' | 'visit' | 'action' | 'check_in' | 'check_out' | 'patrol_start' | 'patrol_points' | 'patrol_finish'
 
@@ -41,6 +42,8 @@ export interface Draft {
   actionId?: number
   /** Visit: the body names the uploaded photos (set once, then resent as is). */
   bodyFinal?: boolean
+  /** Why the last try failed, kept whole to be described in the worker's language. */
+  problem?: Problem
   /** The status the server refused the draft with (failed drafts). */
   refusedStatus?: number
   /** Action: refused because the event changed since it was read. */
