@@ -220,18 +220,19 @@ func (s *Service) Get(ctx context.Context, code string) (Category, error) {
 	return c.Clone(), nil
 }
 
-// Name returns a category's name, active or not, without copying the
-// rest of it (dashboards name their top categories on every panel).
-func (s *Service) Name(ctx context.Context, code string) (string, error) {
+// Names returns a category's Chinese and English names, active or not,
+// without copying the rest of it (dashboards name their top categories on
+// every panel).
+func (s *Service) Names(ctx context.Context, code string) (name, nameEn string, err error) {
 	snap, err := s.current(ctx)
 	if err != nil {
-		return "", err
+		return "", "", err
 	}
 	c, ok := snap.byCode[code]
 	if !ok {
-		return "", apperr.New(apperr.NotFound, "category %s not found", code)
+		return "", "", apperr.New(apperr.NotFound, "category %s not found", code)
 	}
-	return c.Name, nil
+	return c.Name, c.NameEn, nil
 }
 
 // Withheld reports whether the public sees this category's events without

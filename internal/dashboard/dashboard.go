@@ -28,9 +28,9 @@ import (
 	"github.com/gridgov/gridgov/internal/workforce"
 )
 
-// Catalog names event categories.
+// Catalog names event categories, in Chinese and in English.
 type Catalog interface {
-	Name(ctx context.Context, code string) (string, error)
+	Names(ctx context.Context, code string) (name, nameEn string, err error)
 }
 
 // Workforce gives the attendance and staffing measures.

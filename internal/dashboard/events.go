@@ -81,6 +81,7 @@ type DayFigures struct {
 type CategoryFigures struct {
 	Code     string `json:"code"`
 	Name     string `json:"name"`
+	NameEn   string `json:"name_en"`
 	Reported int64  `json:"reported"`
 }
 
@@ -368,7 +369,7 @@ func (s *Service) topCategories(ctx context.Context, counts map[string]int64, sc
 	out := sc.panel.TopCategories
 	for c, n := range counts {
 		if !groups[c] && n != 0 {
-			out = append(out, CategoryFigures{Code: c, Name: c, Reported: n})
+			out = append(out, CategoryFigures{Code: c, Name: c, NameEn: c, Reported: n})
 		}
 	}
 	slices.SortFunc(out, func(a, b CategoryFigures) int {
@@ -379,8 +380,8 @@ func (s *Service) topCategories(ctx context.Context, counts map[string]int64, sc
 	}
 	if s.cfg.Categories != nil {
 		for i := range out {
-			if name, err := s.cfg.Categories.Name(ctx, out[i].Code); err == nil {
-				out[i].Name = name
+			if name, en, err := s.cfg.Categories.Names(ctx, out[i].Code); err == nil {
+				out[i].Name, out[i].NameEn = name, en
 			}
 		}
 	}

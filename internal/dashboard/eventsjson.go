@@ -78,6 +78,8 @@ func (p *EventsPanel) appendJSON(b []byte) ([]byte, error) {
 		b = appendString(b, c.Code)
 		b = append(b, `,"name":`...)
 		b = appendString(b, c.Name)
+		b = append(b, `,"name_en":`...)
+		b = appendString(b, c.NameEn)
 		b = append(b, `,"reported":`...)
 		b = strconv.AppendInt(b, c.Reported, 10)
 		return append(b, '}')

@@ -548,6 +548,8 @@ func checkEvents(t *testing.T, d *db.DB, r resp, path string) {
 	}
 	if tc := p["top_categories"].([]any); num(t, tot["reported"], "reported") > 0 && len(tc) != 1 {
 		t.Errorf("%s top categories = %v", path, tc)
+	} else if len(tc) == 1 && (obj(tc[0])["name"] != "暴露垃圾" || obj(tc[0])["name_en"] != "Exposed garbage") {
+		t.Errorf("%s top category named %v, want 暴露垃圾 and Exposed garbage", path, tc[0])
 	}
 	if n := len(p["overdue"].([]any)); n != 0 {
 		t.Errorf("%s overdue = %d, none are", path, n)

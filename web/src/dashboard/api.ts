@@ -116,7 +116,8 @@ export interface EventsPanel extends PanelBase, PeriodFigures {
   year_ago: PeriodFigures
   by_source: Counts
   by_day: { date: string; reported: number; closed: number }[]
-  top_categories: { code: string; name: string; reported: number }[]
+  /** name is Chinese, name_en English, as in the category tree. */
+  top_categories: { code: string; name: string; name_en: string; reported: number }[]
   open_by_state: Counts
   open_by_colour: Counts
   slowest_departments: {

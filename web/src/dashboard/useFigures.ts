@@ -36,5 +36,7 @@ export function useFigureWords() {
     level: labels.level,
     state: events.state,
     source: events.source,
+    /** A category's name in the user's language. */
+    category: (c: { name: string; name_en?: string }) => (locale.value === 'en' && c.name_en ? c.name_en : c.name),
   }
 }

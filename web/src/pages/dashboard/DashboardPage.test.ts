@@ -144,6 +144,14 @@ describe('DashboardPage', () => {
     )
   })
 
+  it('names the top categories in the language of the console', async () => {
+    await open('/dashboard/events?region=990101')
+    expect($('events-category-city_appearance')?.textContent?.trim()).toBe('市容环境 9')
+    i18n.global.locale.value = 'en'
+    await settle()
+    expect($('events-category-city_appearance')?.textContent?.trim()).toBe('City appearance 9')
+  })
+
   it('leaves figures unlinked where the viewer may not open the list', async () => {
     await open('/dashboard/people', 'leader')
     expect($('people-persons-value')?.tagName).toBe('DIV')

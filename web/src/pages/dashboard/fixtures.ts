@@ -44,7 +44,7 @@ export function makeEvents(code = '990100', closed = 7): EventsPanel {
     year_ago: { from: '2025-11-01', to: '2025-11-29', totals, rates },
     by_source: { resident: 5, worker: 10, hotline: 5 },
     by_day: [{ date: '2026-11-28', reported: 3, closed: 1 }],
-    top_categories: [{ code: 'city_appearance', name: '市容环境', reported: 9 }],
+    top_categories: [{ code: 'city_appearance', name: '市容环境', name_en: 'City appearance', reported: 9 }],
     open_by_state: { registered: 3, handling: 4 },
     open_by_colour: { green: 5, yellow: 1, red: 1 },
     slowest_departments: [],

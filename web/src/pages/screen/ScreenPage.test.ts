@@ -19,7 +19,11 @@ vi.mock('../../dashboard/DashboardMap.vue', () => ({
 }))
 vi.mock('../../dashboard/EChart.vue', () => ({
   __esModule: true,
-  default: defineComponent({ name: 'EChart', props: ['option', 'label'], render: () => h('div') }),
+  default: defineComponent({
+    name: 'EChart',
+    props: ['option', 'label'],
+    setup: (props) => () => h('div', { 'data-option': JSON.stringify(props.option) }),
+  }),
 }))
 
 class FakeSource {
@@ -100,6 +104,16 @@ describe('ScreenPage', () => {
     expect($('screen-operations-workers-value')?.textContent?.trim()).toBe('13')
     expect($('screen-region')?.textContent?.trim()).toBe('红旗区')
     expect(FakeSource.all.map((s) => s.url)).toEqual(['/api/v1/dashboard/stream?region=990101'])
+  })
+
+  it('names the top categories in the language of the screen', async () => {
+    const chart = () => $('screen-chart-categories')?.querySelector<HTMLElement>('[data-option]')?.dataset.option ?? ''
+    await open('/screen')
+    expect(chart()).toContain('市容环境')
+    i18n.global.locale.value = 'en'
+    await settle()
+    expect(chart()).toContain('City appearance')
+    expect(chart()).not.toContain('市容环境')
   })
 
   it('fetches exactly the panels a change names, and all of them on a reset', async () => {
