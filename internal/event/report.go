@@ -156,6 +156,17 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	checkText(&fs, "description", in.Description, 2000, false)
 	checkText(&fs, "address", in.Address, 200, false)
 	checkText(&fs, "reporter_name", in.ReporterName, 50, false)
+	if p.User.Role == auth.RoleResident && p.User.ID != 0 {
+		// A signed-in resident is the reporter: staff see their account,
+		// never a name or phone they typed in. (An API client, also a
+		// resident but without an account, passes its caller's on.)
+		if in.ReporterName != "" {
+			fs.Add("reporter_name", "is taken from your account; leave it out")
+		}
+		if in.ReporterPhone != "" {
+			fs.Add("reporter_phone", "is your verified phone; leave it out")
+		}
+	}
 	cat, err := s.cats.Get(ctx, in.CategoryCode)
 	switch {
 	case in.CategoryCode == "":

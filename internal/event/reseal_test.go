@@ -13,7 +13,7 @@ import (
 func TestResealReporterPhonesAfterRotation(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d) // seals with k1, all-zero bytes
-		f.report(t, f.resident, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "路边垃圾堆积",
+		f.report(t, f.city, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "路边垃圾堆积",
 			Lng: ptr(125.05), Lat: ptr(46.0), ReporterPhone: "13812345678"})
 		f.report(t, f.worker, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "垃圾"})
 		f.report(t, f.city, event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "热线：垃圾", GridCode: grid1,

@@ -143,6 +143,37 @@ func mustAtoi(t *testing.T, s string) int {
 // TestResidentLoopAPI: a resident reports by address with a photo, a
 // neighbour finds it nearby and follows it, the center handles and closes
 // it, the reporter sees the public timeline and rates it.
+// A resident reports as the account they signed in with: a name or phone
+// of someone else is refused, naming the field; staff see the account's
+// name. Staff taking a call still give the caller's.
+func TestResidentReportsAsThemselvesAPI(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e, sms := residentEnv(t, d)
+		e.user("admin1", auth.RoleAdmin, "")
+		admin := e.loggedIn("admin1")
+		if r := admin.upload("/api/v1/regions/import", nil, mapFile()); r.status != 200 {
+			t.Fatalf("map: %d %s", r.status, r.body)
+		}
+		a := residentIn(t, e, sms, "13900001111")
+		const place = `"category_code":"city_appearance.exposed_garbage","title":"路口垃圾","lng":124.9,"lat":46.5`
+		wantProblem(t, a.do("POST", "/api/v1/events", `{`+place+`,"reporter_name":"张三"}`), 400, "invalid", "reporter_name")
+		wantProblem(t, a.do("POST", "/api/v1/events", `{`+place+`,"reporter_phone":"13812345678"}`), 400, "invalid", "reporter_phone")
+		r := a.do("POST", "/api/v1/events", `{`+place+`}`)
+		if r.status != 201 {
+			t.Fatalf("report: %d %s", r.status, r.body)
+		}
+		id := int(r.json(t)["event"].(map[string]any)["id"].(float64))
+		seen := admin.do("GET", fmt.Sprintf("/api/v1/events/%d", id), "").json(t)
+		if seen["reporter_name"] != "居民1111" || seen["reporter_phone"] != nil {
+			t.Fatalf("staff see the reporter as %v / %v", seen["reporter_name"], seen["reporter_phone"])
+		}
+		r = admin.do("POST", "/api/v1/events", `{`+place+`,"source":"hotline","reporter_name":"张三","reporter_phone":"13812345678"}`)
+		if ev := r.json(t)["event"].(map[string]any); r.status != 201 || ev["reporter_name"] != "张三" || ev["reporter_phone"] != "138****5678" {
+			t.Fatalf("hotline report: %d %s", r.status, r.body)
+		}
+	})
+}
+
 func TestResidentLoopAPI(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		e, sms := residentEnv(t, d)
