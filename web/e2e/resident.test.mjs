@@ -202,6 +202,10 @@ describe('resident app', { timeout: 2 * TEST_TIMEOUT_MS }, () => {
       await noSideways(a.page)
       await pickCategory(a.page)
       await a.page.getByTestId('report-description').locator('textarea').fill(`${TITLE}\n三天无人清运，气味很大。`)
+      // A file the browser cannot open (as most cannot open HEIC) is refused when chosen, with the reason.
+      await a.page.getByTestId('report-photo-input').setInputFiles({ name: 'fake.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('not a photo') })
+      await a.page.getByTestId('report-photo').getByText(/无法读取这张照片/).waitFor()
+      assert.equal(await a.page.getByTestId('report-photo-preview').count(), 0)
       await a.page.getByTestId('report-photo-input').setInputFiles({ name: 'IMG_0001.png', mimeType: 'image/png', buffer: photoPNG() })
       await a.page.getByTestId('report-photo-preview').waitFor()
       await a.page.getByTestId('report-locate').click()

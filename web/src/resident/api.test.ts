@@ -1,7 +1,7 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { jsonResponse, problemResponse, sentRequest, stubFetch } from '../test/http'
 import { ApiError, setCsrfToken } from '../api/client'
-import { follow, myEvents, myNotices, nearby, rate, report, sendCode, setGrid, signIn, unfollow, uploadPhoto } from './api'
+import { fetchProfile, follow, myEvents, myNotices, nearby, onUnauthorized, rate, report, sendCode, setGrid, signIn, unfollow, uploadPhoto } from './api'
 import { errorText, i18n } from './i18n'
 
 describe('resident API', () => {
@@ -87,5 +87,17 @@ describe('resident API', () => {
     expect(sentRequest(mock, 2)).toMatchObject({ method: 'PUT', body: { grid_code: '230602001001001' } })
     expect((await myEvents()).items).toEqual([])
     expect(await myNotices()).toEqual({ grid_chosen: false, items: [] })
+  })
+
+  it('tells the app when the session has ended, and still fails the call', async () => {
+    const ended = vi.fn()
+    onUnauthorized(ended)
+    stubFetch(problemResponse(401, { code: 'unauthorized', detail: 'session expired or logged out' }), problemResponse(403, { code: 'forbidden' }))
+    const err = await fetchProfile().catch((e: unknown) => e)
+    expect((err as ApiError).status).toBe(401)
+    expect(ended).toHaveBeenCalledTimes(1)
+    await fetchProfile().catch(() => undefined)
+    expect(ended).toHaveBeenCalledTimes(1)
+    onUnauthorized(null)
   })
 })

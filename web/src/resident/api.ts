@@ -1,10 +1,26 @@
 // The API calls of the residents' app: sign-in by phone code, reporting
 // with a photo, nearby reports and following, my events with their public
 // timelines, rating, the chosen grid and the notices for it.
-import { request, setCsrfToken } from '../api/client'
+import { ApiError, request as send, setCsrfToken, type Method } from '../api/client'
 import type { LoginResponse, Me } from '../api/types'
 
 const base = '/api/v1'
+
+let unauthorized: (() => void) | null = null
+
+/** Sets what happens when the server answers 401: the session has ended. */
+export function onUnauthorized(fn: (() => void) | null): void {
+  unauthorized = fn
+}
+
+async function request<T>(method: Method, path: string, body?: unknown): Promise<T> {
+  try {
+    return await send<T>(method, path, body)
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) unauthorized?.()
+    throw err
+  }
+}
 
 export interface CodeSent {
   expires_at: string

@@ -22,6 +22,8 @@ const zh = {
     resend: '{n} 秒后重发',
     sent: '验证码已发送',
     submit: '登录',
+    ended: '登录已失效，请重新登录',
+    draftKept: '您正在填写的内容已保留，登录后可继续提交',
   },
   codeErrors: {
     expired: '验证码已过期，请重新获取',
@@ -55,9 +57,17 @@ const zh = {
     nearbyNone: '附近 500 米内没有同类未办结问题',
     submit: '提交',
     submitted: '已提交，事件编号 {code}',
-    photoFailed: '事件已提交，但照片上传失败',
+    photoUnreadable: '无法读取这张照片（可能是 HEIC 等格式），请换一张照片，或在相机设置中改用“兼容性最佳”格式',
+    photoNotSentTitle: '照片未能随事件提交',
+    photoNotSent: '事件 {code} 已提交，但照片没有上传成功：{reason}。可以重试上传，或不带照片继续。',
+    retryPhoto: '重试上传',
+    skipPhoto: '不带照片',
+    photoAdded: '照片已补充到事件',
+    draftRestored: '已恢复您未提交的内容',
+    draftPhotoLost: '已恢复您未提交的内容，但照片未能保留，请重新添加',
     categoryRequired: '请选择问题类型',
     descriptionRequired: '请填写问题描述',
+    checkFields: '请按提示修改后再提交',
   },
   event: {
     follow: '关注',
@@ -104,11 +114,21 @@ const zh = {
     invalid: '输入有误',
     not_found: '未找到',
     conflict: '状态已变化，请刷新',
-    unauthorized: '请重新登录',
+    unauthorized: '登录已失效，请重新登录',
     forbidden: '无权操作',
     rate_limited: '操作太频繁',
     otp_required: '需要验证码',
     internal: '服务器出错',
+    unavailable: '服务暂不可用，请稍后重试',
+  },
+  reasons: {
+    required: '此项必填',
+    tooLong: '内容过长，最多 {n} 字',
+    plainText: '请只填写文字，不能包含 HTML 标签',
+    notText: '包含无法识别的字符，请重新输入',
+    unknownCategory: '该问题类型已停用，请重新选择',
+    outsideGrids: '该位置不在本市任何网格内，请填写地址并选择网格',
+    other: '填写有误，请检查（{detail}）',
   },
 }
 
@@ -130,6 +150,8 @@ const en: Schema = {
     resend: 'Again in {n}s',
     sent: 'Code sent',
     submit: 'Sign in',
+    ended: 'Your session has ended; sign in again',
+    draftKept: 'What you were writing is kept; submit it once signed in',
   },
   codeErrors: {
     expired: 'The code has expired; get a new one',
@@ -163,9 +185,17 @@ const en: Schema = {
     nearbyNone: 'No open report of this kind within 500 m',
     submit: 'Submit',
     submitted: 'Reported as {code}',
-    photoFailed: 'Reported, but the photo could not be uploaded',
+    photoUnreadable: 'This photo cannot be read (HEIC or another format the browser does not open); choose another photo, or set the camera to "Most compatible"',
+    photoNotSentTitle: 'The photo did not go with the report',
+    photoNotSent: 'Report {code} is filed, but the photo could not be uploaded: {reason}. Try the upload again, or go on without the photo.',
+    retryPhoto: 'Try again',
+    skipPhoto: 'Without photo',
+    photoAdded: 'The photo was added to the report',
+    draftRestored: 'Your unsent report was restored',
+    draftPhotoLost: 'Your unsent report was restored, but not its photo; add it again',
     categoryRequired: 'Choose the kind of problem',
     descriptionRequired: 'Describe the problem',
+    checkFields: 'Correct what is marked and submit again',
   },
   event: {
     follow: 'Follow',
@@ -212,11 +242,21 @@ const en: Schema = {
     invalid: 'Invalid input',
     not_found: 'Not found',
     conflict: 'It changed meanwhile; reload',
-    unauthorized: 'Sign in again',
+    unauthorized: 'Your session has ended; sign in again',
     forbidden: 'Not allowed',
     rate_limited: 'Too many requests',
     otp_required: 'Code required',
     internal: 'Server error',
+    unavailable: 'Service unavailable; try again later',
+  },
+  reasons: {
+    required: 'Required',
+    tooLong: 'Too long: at most {n} characters',
+    plainText: 'Plain text only: no HTML tags',
+    notText: 'Contains characters that cannot be read; type it again',
+    unknownCategory: 'This kind is no longer used; choose another',
+    outsideGrids: 'This place is outside every grid of the city; enter the address and choose your grid',
+    other: 'Not accepted; check it ({detail})',
   },
 }
 
@@ -253,11 +293,57 @@ export function setLocale(locale: Locale): void {
   applyLocale()
 }
 
-/** A message for a failed call: the code's reasons in the user's words where known, else the server's words. */
+/** How reasons are joined, and a title put before them. */
+function punctuation(): { sep: string; colon: string } {
+  return i18n.global.locale.value === 'en' ? { sep: '; ', colon: ': ' } : { sep: '；', colon: '：' }
+}
+
+/** The server's reasons the app can say in the user's words. */
+const REASONS: { match: RegExp; key: string }[] = [
+  { match: /^is required/, key: 'reasons.required' },
+  { match: /^must be at most (\d+) characters/, key: 'reasons.tooLong' },
+  { match: /HTML tags are not accepted/, key: 'reasons.plainText' },
+  { match: /^must be UTF-8/, key: 'reasons.notText' },
+  { match: /^unknown category/, key: 'reasons.unknownCategory' },
+  { match: /not inside any grid/, key: 'reasons.outsideGrids' },
+]
+
+/** One reason of the server in the user's words; one not known here is a generic sentence with the server's words after it. */
+export function reasonText(reason: string): string {
+  const { t } = i18n.global
+  for (const r of REASONS) {
+    const m = r.match.exec(reason)
+    if (m) return t(r.key, { n: m[1] ?? '' })
+  }
+  return t('reasons.other', { detail: reason })
+}
+
+/**
+ * The errors of a refused form, each under the form's own field: fields
+ * maps the API's field names to the form's (several may share one, as the
+ * title and the description both come from the description box). Reasons
+ * for API fields the form does not have are left out: errorText says them.
+ */
+export function fieldErrors(err: unknown, fields: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {}
+  if (!(err instanceof ApiError)) return out
+  for (const e of err.errors) {
+    const field = fields[e.field]
+    if (!field) continue
+    const text = reasonText(e.reason)
+    const { sep } = punctuation()
+    if (!out[field]) out[field] = text
+    else if (!out[field].split(sep).includes(text)) out[field] = `${out[field]}${sep}${text}`
+  }
+  return out
+}
+
+/** A message for a failed call: the code's reasons in the user's words where known, else the server's words; never an API field name. */
 export function errorText(err: unknown): string {
   const { t } = i18n.global
   if (!(err instanceof ApiError)) return t('errors.unknown')
   if (err.status === 0) return t('errors.network')
+  if (err.status === 401) return t('errors.unauthorized')
   if (err.is('rate_limited') && err.retryAfterSeconds) return t('codeErrors.limited', { n: err.retryAfterSeconds })
   const code = err.fieldReason('code')
   if (code) {
@@ -268,6 +354,7 @@ export function errorText(err: unknown): string {
     if (code.includes('wrong')) return t('codeErrors.wrong')
   }
   const title = err.knownCode ? t(`errors.${err.knownCode}`) : t('errors.unknown')
-  const reasons = err.errors.map((e) => `${e.field}: ${e.reason}`).join('; ')
-  return reasons ? `${title}（${reasons}）` : err.detail && err.detail !== title ? `${title}（${err.detail}）` : title
+  const { sep, colon } = punctuation()
+  const reasons = [...new Set(err.errors.map((e) => reasonText(e.reason)))].join(sep)
+  return reasons ? `${title}${colon}${reasons}` : err.detail && err.detail !== title ? `${title}（${err.detail}）` : title
 }

@@ -5,10 +5,12 @@
 import { createApp } from 'vue'
 import App from './App.vue'
 import { applyLocale, i18n } from './i18n'
-import { router } from './router'
+import { onUnauthorized } from './api'
+import { router, sessionEnded } from './router'
 import { installIconFont } from './vant-styles'
 import './resident.css'
 
 installIconFont()
 applyLocale()
+onUnauthorized(() => void sessionEnded())
 createApp(App).use(i18n).use(router).mount('#app')

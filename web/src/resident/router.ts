@@ -1,5 +1,5 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
-import { ensureSession } from './session'
+import { ensureSession, session, signedOut } from './session'
 
 export const routes: RouteRecordRaw[] = [
   { path: '/login', name: 'login', component: () => import('./pages/SignInPage.vue'), meta: { public: true } },
@@ -16,5 +16,23 @@ export const router = createRouter({ history: createWebHistory('/resident/'), ro
 router.beforeEach(async (to) => {
   if (to.meta.public) return true
   if (await ensureSession()) return true
-  return { name: 'login', query: to.fullPath !== '/' ? { next: to.fullPath } : {} }
+  return { name: 'login', query: nextQuery(to.fullPath) }
 })
+
+/** Where a page goes back to after signing in: kept unless it is the start page. */
+function nextQuery(fullPath: string): Record<string, string> {
+  return fullPath !== '/' ? { next: fullPath } : {}
+}
+
+/**
+ * The server said the session has ended (signed out elsewhere, or idle too
+ * long): the resident signs in again and comes back to the page they were
+ * on; what they were writing is kept as a draft.
+ */
+export async function sessionEnded(): Promise<void> {
+  if (!session.me) return
+  signedOut()
+  const here = router.currentRoute.value
+  if (here.meta.public) return
+  await router.replace({ name: 'login', query: { ...nextQuery(here.fullPath), ended: '1' } })
+}
