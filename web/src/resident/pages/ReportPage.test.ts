@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
+import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mount, type VueWrapper } from '@vue/test-utils'
 import { defineComponent, h } from 'vue'
 import { RouterView } from 'vue-router'
@@ -89,6 +89,10 @@ afterEach(async () => {
   clearDraft()
   vi.mocked(downscale).mockClear()
 })
+
+// Vant's fixed bars measure their height again up to 300 ms after they
+// mount; the last test's timers must fire while the page still exists.
+afterAll(() => new Promise((done) => setTimeout(done, 400)))
 
 describe('resident ReportPage', () => {
   it('refuses a photo the browser cannot read when it is chosen, and says why', async () => {
