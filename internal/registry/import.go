@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"hash/maphash"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,6 +80,55 @@ var chineseValues = map[string]string{
 	"低保户": "low_income", "留守儿童": "left_behind_child", "严重精神障碍患者": "key_mental_disorder",
 	"社区戒毒人员": "key_drug_rehab", "社区矫正对象": "key_community_correction", "刑满释放人员": "key_released_prisoner",
 	"重点信访人员": "key_petitioner",
+}
+
+// Choice is a column of coded values as a refusal lists them: Codes in
+// the order the refusal gives them and, for each, the Chinese names the
+// import accepts, so that a refusal can be worded in the names clerks type.
+type Choice struct {
+	Column string     // the field, e.g. "usage"
+	Label  string     // its Chinese column name, e.g. "用途"
+	Codes  []string   // e.g. "self_occupied"
+	Names  [][]string // Names[i] are the Chinese names of Codes[i], sorted
+}
+
+// Choices returns the coded columns of the import files.
+func Choices() []Choice {
+	label := func(fields []tabular.Field, name string) string {
+		for _, f := range fields {
+			if f.Name == name {
+				return f.Aliases[0]
+			}
+		}
+		return name
+	}
+	choice := func(fields []tabular.Field, column string, codes []string) Choice {
+		c := Choice{Column: column, Label: label(fields, column), Codes: codes, Names: make([][]string, len(codes))}
+		for i, cd := range codes {
+			for zh, v := range chineseValues {
+				if v == cd {
+					c.Names[i] = append(c.Names[i], zh)
+				}
+			}
+			slices.Sort(c.Names[i])
+		}
+		return c
+	}
+	return []Choice{
+		choice(houseFields, "usage", asStrings(usages)),
+		choice(personFields, "residence_type", asStrings(residenceTypes)),
+		choice(personFields, "relation", slices.Clone(relations)),
+		choice(personFields, "house_relation", slices.Clone(houseLinks)),
+		choice(personFields, "tags", slices.Clone(knownTags)),
+	}
+}
+
+func asStrings[T ~string](v []T) []string {
+	out := make([]string, len(v))
+	for i, x := range v {
+		out[i] = string(x)
+	}
+	return out
 }
 
 func code(v string) string {
