@@ -13,6 +13,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/text/language"
+
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/registry"
@@ -64,6 +66,37 @@ func (e *errorReports) get(userID int64, token string) ([]registry.RowError, boo
 type importResponse struct {
 	registry.ImportReport
 	ErrorReport string `json:"error_report,omitempty"`
+}
+
+// The languages of an import's rejected rows: Simplified Chinese first, the
+// answer to a request that names neither (or no language at all).
+var reportLanguages = language.NewMatcher([]language.Tag{language.SimplifiedChinese, language.English})
+
+// wantsChinese reports whether the rejected rows of an import go to r in
+// Chinese: the lang query parameter when given, else Accept-Language,
+// matched among zh-Hans and en; Chinese when neither says.
+func wantsChinese(r *http.Request) bool {
+	prefs := r.URL.Query().Get("lang")
+	if prefs == "" {
+		prefs = r.Header.Get("Accept-Language")
+	}
+	tags, _, err := language.ParseAcceptLanguage(prefs)
+	if err != nil || len(tags) == 0 {
+		return true
+	}
+	// A language that is neither (fr) is no reason to leave Chinese, though
+	// the matcher offers English for it with low confidence.
+	_, i, conf := reportLanguages.Match(tags...)
+	return i == 0 || conf <= language.Low
+}
+
+// inLanguageOf words the rejected rows of resp in the language r asks for;
+// the rows are kept in English, as the checks give them.
+func (s *Server) inLanguageOf(r *http.Request, resp importResponse) importResponse {
+	if wantsChinese(r) && len(resp.Rejected) > 0 {
+		resp.Rejected = s.reasons.RowErrors(resp.Rejected)
+	}
+	return resp
 }
 
 func (s *Server) importRegistry(w http.ResponseWriter, r *http.Request, p auth.Principal) {
@@ -136,7 +169,8 @@ func (s *Server) importRegistry(w http.ResponseWriter, r *http.Request, p auth.P
 			s.writeError(w, r, err)
 			return
 		}
-		writeJSON(w, status, resp)
+		w.Header().Add("Vary", "Accept-Language")
+		writeJSON(w, status, s.inLanguageOf(r, resp))
 		return
 	}
 	// A large file goes on after the answer; the uploader follows the job.
@@ -187,7 +221,13 @@ func (s *Server) importStatus(w http.ResponseWriter, r *http.Request, p auth.Pri
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such import (finished imports are kept for an hour)"))
 		return
 	}
-	writeJSON(w, http.StatusOK, job.status())
+	st := job.status()
+	if st.Result != nil {
+		res := s.inLanguageOf(r, *st.Result)
+		st.Result = &res
+	}
+	w.Header().Add("Vary", "Accept-Language")
+	writeJSON(w, http.StatusOK, st)
 }
 
 func spreadsheetFormat(raw string) (tabular.Format, error) {
@@ -211,8 +251,12 @@ func (s *Server) importErrors(w http.ResponseWriter, r *http.Request, p auth.Pri
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such error report (they are kept for an hour)"))
 		return
 	}
+	if wantsChinese(r) {
+		rows = s.reasons.RowErrors(rows)
+	}
 	w.Header().Set("Content-Type", format.ContentType())
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="import-errors.%s"`, format))
+	w.Header().Add("Vary", "Accept-Language")
 	tw, err := tabular.NewWriter(w, format)
 	if err != nil {
 		s.writeError(w, r, err)

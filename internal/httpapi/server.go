@@ -30,6 +30,7 @@ import (
 	"github.com/gridgov/gridgov/internal/registry"
 	"github.com/gridgov/gridgov/internal/resident"
 	"github.com/gridgov/gridgov/internal/workforce"
+	"github.com/gridgov/gridgov/internal/zhreason"
 )
 
 // SessionCookie is the name of the browser session cookie.
@@ -102,6 +103,8 @@ type Server struct {
 	// errorReports holds recent import error reports for download.
 	errorReports errorReports
 	importJobs   importJobs
+	// reasons words the reasons of rejected import rows in Chinese.
+	reasons *zhreason.Catalog
 	// displayStreams are the open dashboard streams of display sessions.
 	displayStreams displayStreams
 	handler        http.Handler
@@ -120,7 +123,8 @@ func New(opts Options) *Server {
 	for name, pool := range opts.DB.Pools() {
 		reg.MustRegister(collectors.NewDBStatsCollector(pool, name))
 	}
-	s := &Server{opts: opts, log: opts.Log, registry: reg, metrics: newMetrics(reg), csp: contentSecurityPolicy(opts.BaseMapURL)}
+	s := &Server{opts: opts, log: opts.Log, registry: reg, metrics: newMetrics(reg), csp: contentSecurityPolicy(opts.BaseMapURL),
+		reasons: zhreason.New()}
 	registerLiveMetrics(reg, opts.Dashboard, opts.Live)
 	if opts.Map != nil {
 		s.tiler = gridmap.NewTiler(opts.Map.Locator)
