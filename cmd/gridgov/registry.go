@@ -17,6 +17,7 @@ import (
 	"github.com/gridgov/gridgov/internal/registry"
 	"github.com/gridgov/gridgov/internal/secret"
 	"github.com/gridgov/gridgov/internal/tabular"
+	"github.com/gridgov/gridgov/internal/zhreason"
 )
 
 // runImportRegistry imports a persons or houses spreadsheet.
@@ -80,6 +81,9 @@ func runImportRegistry(ctx context.Context, e *env, kind registry.Kind, args []s
 		return err
 	}
 	announce(ctx, d, live.Registry)
+	if chineseLocale(e.getenv) {
+		rep.Rejected = zhreason.New().RowErrors(rep.Rejected)
+	}
 	for _, rej := range rep.Rejected {
 		fmt.Fprintf(e.stdout, "row %d, column %s (%q): %s\n", rej.Row, rej.Column, rej.Value, rej.Reason)
 	}
@@ -95,6 +99,17 @@ func runImportRegistry(ctx context.Context, e *env, kind registry.Kind, args []s
 	fmt.Fprintf(e.stdout, "%d rows: %d created, %d updated, %d unchanged, %d rejected\n",
 		rep.Rows, rep.Created, rep.Updated, rep.Unchanged, len(rep.Rejected))
 	return nil
+}
+
+// chineseLocale reports whether the locale of the environment, as POSIX
+// reads it (LC_ALL, then LC_MESSAGES, then LANG), is Chinese.
+func chineseLocale(getenv func(string) string) bool {
+	for _, name := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := getenv(name); v != "" {
+			return strings.HasPrefix(strings.ToLower(v), "zh")
+		}
+	}
+	return false
 }
 
 func writeRowErrors(path string, rows []registry.RowError) error {

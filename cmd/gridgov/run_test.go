@@ -368,6 +368,22 @@ func TestImportPersonsAndHouses(t *testing.T) {
 			t.Fatalf("the output gives back a masked birth date:\n%s", shown)
 		}
 	}
+	// Rejected rows speak the locale's language; LC_ALL wins over LANG.
+	for _, tc := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"LANG": "zh_CN.UTF-8"}, "校验码"},
+		{map[string]string{"LANG": "zh_CN.UTF-8", "LC_MESSAGES": "en_US.UTF-8"}, "check digit"},
+		{map[string]string{"LANG": "zh_CN.UTF-8", "LC_ALL": "C"}, "check digit"},
+		{map[string]string{"LC_ALL": "zh_CN.UTF-8", "LANG": "C"}, "号码中的出生日期"},
+	} {
+		var out, errOut bytes.Buffer
+		code := run(context.Background(), []string{"import", "persons", persons}, c.env(tc.env), strings.NewReader(""), &out, &errOut)
+		if code != 0 || !strings.Contains(out.String(), tc.want) {
+			t.Fatalf("import with %v: %d %q %q, want %q", tc.env, code, out.String(), errOut.String(), tc.want)
+		}
+	}
 	// The flags as README.md gives them, after the file.
 	if code, _, errOut := c.run("", "import", "persons", persons, "--all-or-nothing"); code != 1 || !strings.Contains(errOut, "nothing stored") {
 		t.Fatalf("all-or-nothing after the file: %d %q", code, errOut)
