@@ -82,9 +82,13 @@ export function importTemplateUrl(kind: RegistryImportKind, format: 'xlsx' | 'cs
   return `${base}/registry/templates/${seg(kind)}?format=${format}`
 }
 
-/** Where to download the report of the rows an import rejected. */
-export function importErrorsUrl(report: string, format: 'xlsx' | 'csv'): string {
-  return `${base}/registry/import-errors/${seg(report)}?format=${format}`
+/**
+ * Where to download the report of the rows an import rejected. A link sends
+ * no Accept-Language of the console's, so the language of the reasons
+ * (the console's locale, e.g. zh-CN or en) goes in the query.
+ */
+export function importErrorsUrl(report: string, format: 'xlsx' | 'csv', lang: string): string {
+  return `${base}/registry/import-errors/${seg(report)}?format=${format}&lang=${encodeURIComponent(lang)}`
 }
 
 export interface RegistryImportOptions {

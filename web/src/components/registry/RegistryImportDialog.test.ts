@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount, type VueWrapper } from '@vue/test-utils'
-import { setCsrfToken } from '../../api/client'
+import { setAcceptLanguage, setCsrfToken } from '../../api/client'
 import type { RegistryImportKind } from '../../api/types'
 import { i18n } from '../../i18n'
 import RegistryImportDialog from './RegistryImportDialog.vue'
@@ -111,6 +111,7 @@ const REJECTED = {
 
 beforeEach(() => {
   i18n.global.locale.value = 'zh-CN'
+  setAcceptLanguage('zh-CN')
   setCsrfToken('csrf-import')
   FakeXhr.last = null
   vi.stubGlobal('XMLHttpRequest', FakeXhr)
@@ -119,6 +120,7 @@ beforeEach(() => {
 afterEach(() => {
   wrapper.unmount()
   setCsrfToken('')
+  setAcceptLanguage('')
   vi.unstubAllGlobals()
   document.body.innerHTML = ''
 })
@@ -148,6 +150,8 @@ describe('RegistryImportDialog', () => {
     expect(req.method).toBe('POST')
     expect(req.url).toBe('/api/v1/registry/import/persons')
     expect(req.headers['X-CSRF-Token']).toBe('csrf-import')
+    // The reasons of rejected rows come back in the console's language.
+    expect(req.headers['Accept-Language']).toBe('zh-CN')
     expect(Object.keys(req.headers).map((h) => h.toLowerCase())).not.toContain('content-type')
     const fields = [...req.body!.entries()]
     expect(fields.map(([k]) => k)).toEqual(['encoding', 'all_or_nothing', 'file'])
@@ -195,12 +199,24 @@ describe('RegistryImportDialog', () => {
       ['5', 'house_code', 'H-999', 'house H-999 not found'],
     ])
     expect($('registry-import-error-report-xlsx')?.getAttribute('href')).toBe(
-      '/api/v1/registry/import-errors/rep-01?format=xlsx',
+      '/api/v1/registry/import-errors/rep-01?format=xlsx&lang=zh-CN',
     )
     expect($('registry-import-error-report-csv')?.getAttribute('href')).toBe(
-      '/api/v1/registry/import-errors/rep-01?format=csv',
+      '/api/v1/registry/import-errors/rep-01?format=csv&lang=zh-CN',
     )
     expect(wrapper.emitted('imported')).toHaveLength(1)
+  })
+
+  it('asks for the error report in the language of the console', async () => {
+    i18n.global.locale.value = 'en'
+    await mountDialog('houses')
+    await chooseFile('houses.csv')
+    await submit()
+    xhr().respond(200, REJECTED)
+    await settle()
+    expect($('registry-import-error-report-csv')?.getAttribute('href')).toBe(
+      '/api/v1/registry/import-errors/rep-01?format=csv&lang=en',
+    )
   })
 
   it('shows a 422 as a result that stored nothing, and does not ask for a refresh', async () => {
