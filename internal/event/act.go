@@ -16,6 +16,7 @@ import (
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/category"
+	"github.com/gridgov/gridgov/internal/plaintext"
 	"github.com/gridgov/gridgov/internal/region"
 )
 
@@ -66,7 +67,7 @@ func (s *Service) Act(ctx context.Context, p auth.Principal, id int64, in ActInp
 func checkInput(in *ActInput) error {
 	in.Note = strings.TrimSpace(in.Note)
 	var fs apperr.Fields
-	checkText(&fs, "note", in.Note, 2000, false)
+	plaintext.Check(&fs, "note", in.Note, 2000, false)
 	if t, ok := machine[in.Action]; !ok {
 		fs.Add("action", fmt.Sprintf("unknown action %q", in.Action))
 	} else if t.note && in.Note == "" {

@@ -7,13 +7,10 @@ import (
 	"encoding/hex"
 	"fmt"
 	"math"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/paulmach/orb"
 
@@ -24,6 +21,7 @@ import (
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/geo"
 	"github.com/gridgov/gridgov/internal/pii"
+	"github.com/gridgov/gridgov/internal/plaintext"
 	"github.com/gridgov/gridgov/internal/region"
 )
 
@@ -97,43 +95,6 @@ const (
 	similarLimit  = 20 // suggestions at most
 )
 
-// markup catches what an HTML parser would take for the start of a tag, an
-// end tag, a comment or a declaration: "<" right before a letter, "/", "!"
-// or "?". Reports never need one, and it would only ever be there to be
-// rendered somewhere; "a < b > c" or "<5 m" is text to any parser.
-var markup = regexp.MustCompile(`<[A-Za-z/!?]`)
-
-// control finds a control character other than tab and line breaks, or a
-// noncharacter XML cannot carry: invisible, and junk or U+FFFD in exports.
-func control(v string) (rune, bool) {
-	for _, r := range v {
-		if r == '\t' || r == '\n' || r == '\r' {
-			continue
-		}
-		if unicode.IsControl(r) || r == 0xFFFE || r == 0xFFFF {
-			return r, true
-		}
-	}
-	return 0, false
-}
-
-func checkText(fs *apperr.Fields, field, v string, max int, required bool) {
-	switch n := utf8.RuneCountInString(v); {
-	case required && n == 0:
-		fs.Add(field, "is required")
-	case n > max:
-		fs.Add(field, fmt.Sprintf("must be at most %d characters", max))
-	case !utf8.ValidString(v):
-		fs.Add(field, "must be UTF-8 text")
-	case markup.MatchString(v):
-		fs.Add(field, "must be plain text; HTML tags are not accepted")
-	default:
-		if r, ok := control(v); ok {
-			fs.Add(field, fmt.Sprintf("must be plain text; control character U+%04X is not accepted", r))
-		}
-	}
-}
-
 // Report files a new event. An emergency takes the fast path: it is
 // registered and dispatched at once by the routing rules.
 func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) (Filed, error) {
@@ -152,10 +113,10 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	case !slices.Contains(allowed, in.Source):
 		fs.Add("source", fmt.Sprintf("must be %s for a report from %s; it follows from who reports", joinSources(allowed), who))
 	}
-	checkText(&fs, "title", in.Title, 100, true)
-	checkText(&fs, "description", in.Description, 2000, false)
-	checkText(&fs, "address", in.Address, 200, false)
-	checkText(&fs, "reporter_name", in.ReporterName, 50, false)
+	plaintext.Check(&fs, "title", in.Title, 100, true)
+	plaintext.Check(&fs, "description", in.Description, 2000, false)
+	plaintext.Check(&fs, "address", in.Address, 200, false)
+	plaintext.Check(&fs, "reporter_name", in.ReporterName, 50, false)
 	if p.User.Role == auth.RoleResident && p.User.ID != 0 {
 		// A signed-in resident is the reporter: staff see their account,
 		// never a name or phone they typed in. (An API client, also a

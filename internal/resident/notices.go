@@ -5,15 +5,14 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/plaintext"
 	"github.com/gridgov/gridgov/internal/region"
 )
 
@@ -46,21 +45,6 @@ type NoticeInput struct {
 	RegionCode string     `json:"region_code"`
 	PublishAt  *time.Time `json:"publish_at"`
 	ExpiresAt  *time.Time `json:"expires_at"`
-}
-
-var markup = regexp.MustCompile(`<\s*/?\s*[A-Za-z!][^>]*>`)
-
-func checkText(fs *apperr.Fields, field, v string, max int) {
-	switch n := utf8.RuneCountInString(v); {
-	case n == 0:
-		fs.Add(field, "is required")
-	case n > max:
-		fs.Add(field, fmt.Sprintf("must be at most %d characters", max))
-	case !utf8.ValidString(v):
-		fs.Add(field, "must be UTF-8 text")
-	case markup.MatchString(v):
-		fs.Add(field, "must be plain text; HTML tags are not accepted")
-	}
 }
 
 func mayManageNotices(p auth.Principal) error {
@@ -112,8 +96,8 @@ func (s *Service) PostNotice(ctx context.Context, p auth.Principal, in NoticeInp
 	now := s.clock()
 	in.Title, in.Body, in.RegionCode = strings.TrimSpace(in.Title), strings.TrimSpace(in.Body), strings.TrimSpace(in.RegionCode)
 	var fs apperr.Fields
-	checkText(&fs, "title", in.Title, 100)
-	checkText(&fs, "body", in.Body, 5000)
+	plaintext.Check(&fs, "title", in.Title, 100, true)
+	plaintext.Check(&fs, "body", in.Body, 5000, true)
 	publish := now
 	if in.PublishAt != nil {
 		publish = audit.Canonical(*in.PublishAt)

@@ -61,6 +61,7 @@ func TestNoticeScoping(t *testing.T) {
 			{f.township, resident.NoticeInput{Title: "t", Body: "b", RegionCode: "990100"}, apperr.Invalid, "region_code", "not found"},
 			{f.township, resident.NoticeInput{Title: "", Body: "b", RegionCode: "990101001"}, apperr.Invalid, "title", "required"},
 			{f.township, resident.NoticeInput{Title: "t", Body: "<script>x</script>", RegionCode: "990101001"}, apperr.Invalid, "body", "plain text"},
+			{f.township, resident.NoticeInput{Title: "t", Body: "停水\u0007通知", RegionCode: "990101001"}, apperr.Invalid, "body", "control character"},
 			{f.township, resident.NoticeInput{Title: strings.Repeat("长", 101), Body: "b", RegionCode: "990101001"}, apperr.Invalid, "title", "at most 100"},
 			{f.township, resident.NoticeInput{Title: "t", Body: "b", RegionCode: "990101001", PublishAt: &later, ExpiresAt: &soon}, apperr.Invalid, "expires_at", "after publish_at"},
 			{f.township, resident.NoticeInput{Title: "t", Body: "b"}, apperr.Invalid, "region_code", "required"},
@@ -129,6 +130,10 @@ func TestNoticeScoping(t *testing.T) {
 		}
 		if _, err := f.svc.ListNotices(ctx, a, resident.NoticeQuery{}); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("resident listing the desk: %v", err)
+		}
+		// Text with "<" or ">" that starts no tag is text.
+		if n, err := f.svc.PostNotice(ctx, f.township, resident.NoticeInput{Title: "水压 < 0.1 MPa 时停泵", Body: "当温度 < T 且压力 > P 时停泵", RegionCode: "990101001"}); err != nil || n.Title != "水压 < 0.1 MPa 时停泵" {
+			t.Fatalf("a notice with < and >: %+v, %v", n, err)
 		}
 	})
 }

@@ -1,4 +1,4 @@
-package event
+package plaintext
 
 import (
 	"strings"
@@ -10,11 +10,11 @@ import (
 	"github.com/gridgov/gridgov/internal/apperr"
 )
 
-// reasonOf is the reason checkText gives for v as a title, "" when it
+// reasonOf is the reason Check gives for v as a title, "" when it
 // accepts it.
 func reasonOf(v string) string {
 	var fs apperr.Fields
-	checkText(&fs, "title", v, 100, true)
+	Check(&fs, "title", v, 100, true)
 	e, ok := apperr.As(fs.Err())
 	if !ok {
 		return ""
@@ -24,7 +24,7 @@ func reasonOf(v string) string {
 
 // Plain text is accepted even with "<" and ">" in it; tags, comments and
 // control characters are refused, naming the field.
-func TestCheckText(t *testing.T) {
+func TestCheck(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name, text, want string // want: a fragment of the refusal, "" to accept
@@ -63,22 +63,22 @@ func TestCheckText(t *testing.T) {
 			t.Parallel()
 			got := reasonOf(tc.text)
 			if tc.want == "" && got != "" || !strings.Contains(got, tc.want) {
-				t.Fatalf("checkText(%q) = %q, want %q", tc.text, got, tc.want)
+				t.Fatalf("Check(%q) = %q, want %q", tc.text, got, tc.want)
 			}
 		})
 	}
 }
 
-// FuzzCheckText checks that any text checkText accepts is plain text: no
+// FuzzCheck checks that any text Check accepts is plain text: no
 // control character but tab and line breaks, nothing an HTML tokenizer
 // reads as anything but text; and that a refusal names the field.
-func FuzzCheckText(f *testing.F) {
+func FuzzCheck(f *testing.F) {
 	for _, s := range []string{"a < b > c", "<script>", "</ x", "<!x", "<?x", "<5", "a\x01", "\t\n\r", "&lt;b&gt;", "<\x00a>", "<\u0130>", "\ufffe"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, v string) {
 		var fs apperr.Fields
-		checkText(&fs, "description", v, 2000, false)
+		Check(&fs, "description", v, 2000, false)
 		if err := fs.Err(); err != nil {
 			e, ok := apperr.As(err)
 			if !ok || e.Code != apperr.Invalid || len(e.Fields) != 1 || e.Fields[0].Field != "description" || e.Fields[0].Reason == "" {
