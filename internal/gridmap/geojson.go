@@ -68,7 +68,7 @@ func ParseRegions(r io.Reader, opts ParseOptions) ([]Item, error) {
 
 func parseFeature(i int, raw json.RawMessage, opts ParseOptions) Item {
 	it := Item{Index: i}
-	f, err := geojson.UnmarshalFeature(raw)
+	f, badCoord, err := decodeFeature(raw)
 	if err != nil {
 		it.Err = "not a GeoJSON feature: " + err.Error()
 		return it
@@ -101,6 +101,10 @@ func parseFeature(i int, raw json.RawMessage, opts ParseOptions) Item {
 	}
 	if r.Level == region.Grid && r.Kind == "" {
 		r.Kind = region.Comprehensive
+	}
+	if badCoord != "" {
+		it.Err = badCoord
+		return it
 	}
 	mp, reason := parseBoundary(f, opts)
 	if reason != "" {

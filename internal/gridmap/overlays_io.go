@@ -13,8 +13,9 @@ import (
 )
 
 // readFeatures decodes a FeatureCollection and hands each feature (or the
-// reason it cannot be read) to fn.
-func readFeatures(r io.Reader, fn func(i int, f *geojson.Feature, err error)) (int, error) {
+// error that it cannot be read) to fn, with the reason its coordinates are
+// refused, if they are.
+func readFeatures(r io.Reader, fn func(i int, f *geojson.Feature, badCoord string, err error)) (int, error) {
 	var fc struct {
 		Type     string            `json:"type"`
 		Features []json.RawMessage `json:"features"`
@@ -26,8 +27,8 @@ func readFeatures(r io.Reader, fn func(i int, f *geojson.Feature, err error)) (i
 		return 0, fmt.Errorf("want a GeoJSON FeatureCollection, got type %q", fc.Type)
 	}
 	for i, raw := range fc.Features {
-		f, err := geojson.UnmarshalFeature(raw)
-		fn(i, f, err)
+		f, badCoord, err := decodeFeature(raw)
+		fn(i, f, badCoord, err)
 	}
 	return len(fc.Features), nil
 }
@@ -41,7 +42,7 @@ func ParseOverlays(r io.Reader, layer string, crs geo.CRS) ([]region.Overlay, []
 	opts := ParseOptions{CRS: crs, MaxVertices: DefaultMaxVertices}
 	var out []region.Overlay
 	rejected := []Rejection{}
-	_, err := readFeatures(r, func(i int, f *geojson.Feature, err error) {
+	_, err := readFeatures(r, func(i int, f *geojson.Feature, badCoord string, err error) {
 		if err != nil {
 			rejected = append(rejected, Rejection{Index: i, Reason: "not a GeoJSON feature: " + err.Error()})
 			return
@@ -49,6 +50,10 @@ func ParseOverlays(r io.Reader, layer string, crs geo.CRS) ([]region.Overlay, []
 		o := region.Overlay{Layer: layer, Code: propString(f.Properties, codeProps), Name: propString(f.Properties, nameProps)}
 		if o.Code == "" {
 			rejected = append(rejected, Rejection{Index: i, Reason: "no code property"})
+			return
+		}
+		if badCoord != "" {
+			rejected = append(rejected, Rejection{Index: i, Code: o.Code, Reason: badCoord})
 			return
 		}
 		mp, reason := parseBoundary(f, opts)
@@ -67,7 +72,7 @@ func ParseOverlays(r io.Reader, layer string, crs geo.CRS) ([]region.Overlay, []
 func ParseStations(r io.Reader, crs geo.CRS) ([]region.Station, []Rejection, error) {
 	var out []region.Station
 	rejected := []Rejection{}
-	_, err := readFeatures(r, func(i int, f *geojson.Feature, err error) {
+	_, err := readFeatures(r, func(i int, f *geojson.Feature, badCoord string, err error) {
 		if err != nil {
 			rejected = append(rejected, Rejection{Index: i, Reason: "not a GeoJSON feature: " + err.Error()})
 			return
@@ -76,6 +81,10 @@ func ParseStations(r io.Reader, crs geo.CRS) ([]region.Station, []Rejection, err
 			Code: propString(f.Properties, codeProps), Name: propString(f.Properties, nameProps),
 			Address: propString(f.Properties, []string{"address", "地址"}), OpeningHours: propString(f.Properties, []string{"opening_hours", "开放时间"}),
 			GridCode: propString(f.Properties, []string{"grid_code", "网格编码"}),
+		}
+		if badCoord != "" {
+			rejected = append(rejected, Rejection{Index: i, Code: st.Code, Reason: badCoord})
+			return
 		}
 		p, ok := f.Geometry.(orb.Point)
 		if !ok {
