@@ -3,6 +3,7 @@ package gridmap
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"runtime"
 	"strings"
@@ -55,6 +56,7 @@ func (s *Service) ImportOverlays(ctx context.Context, actor audit.Actor, scope r
 		links []region.OverlayLink
 	}
 	var ready []prepared
+	seen := map[string]codesSeen{} // by layer
 	for i, o := range overlays {
 		reject := func(reason string) {
 			res.Rejected = append(res.Rejected, Rejection{Index: i, Code: o.Code, Reason: reason})
@@ -71,6 +73,13 @@ func (s *Service) ImportOverlays(ctx context.Context, actor audit.Actor, scope r
 			continue
 		case len(o.Boundary) == 0:
 			reject("boundary must not be empty")
+			continue
+		}
+		if seen[o.Layer] == nil {
+			seen[o.Layer] = codesSeen{}
+		}
+		if reason := seen[o.Layer].repeat(o.Code, i); reason != "" {
+			reject(reason)
 			continue
 		}
 		blob, err := wkb.Marshal(o.Boundary)
@@ -173,17 +182,23 @@ func (s *Service) ImportStations(ctx context.Context, actor audit.Actor, scope r
 		return res, err
 	}
 	type placed struct {
-		st   region.Station
-		path string
+		st    region.Station
+		path  string
+		index int
 	}
 	var ready []placed
 	snap := s.Locator.current()
+	seen := codesSeen{}
 	for i, st := range stations {
 		reject := func(reason string) {
 			res.Rejected = append(res.Rejected, Rejection{Index: i, Code: st.Code, Reason: reason})
 		}
 		if strings.TrimSpace(st.Code) == "" || strings.TrimSpace(st.Name) == "" {
 			reject("code and name are required")
+			continue
+		}
+		if reason := seen.repeat(st.Code, i); reason != "" {
+			reject(reason)
 			continue
 		}
 		if err := geo.ValidatePoint(st.Location[0], st.Location[1], geo.WGS84); err != nil {
@@ -203,44 +218,77 @@ func (s *Service) ImportStations(ctx context.Context, actor audit.Actor, scope r
 			reject(fmt.Sprintf("grid %s does not exist", st.GridCode))
 			continue
 		}
-		ready = append(ready, placed{st: st, path: g.Path})
+		ready = append(ready, placed{st: st, path: g.Path, index: i})
 	}
 	if len(res.Rejected) > 0 {
 		return res, nil
 	}
 	now := audit.Canonical(s.now())
+	var createdCodes, updatedCodes []string
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		for _, p := range ready {
 			st := p.st
-			r, err := tx.ExecContext(ctx, `UPDATE stations SET name = $1, address = $2, opening_hours = $3, lng = $4, lat = $5,
-				grid_code = $6, grid_path = $7, updated_at = $8, version = version + 1 WHERE code = $9`,
-				st.Name, st.Address, st.OpeningHours, st.Location[0], st.Location[1], st.GridCode, p.path, now, st.Code)
-			if err != nil {
-				return fmt.Errorf("update station %s: %w", st.Code, err)
-			}
-			if n, _ := r.RowsAffected(); n > 0 {
-				res.Updated++
+			// A code is the station's identity: one stored outside the
+			// caller's area is not theirs to rename or move, and the refusal
+			// does not say where it is.
+			var storedPath string
+			err := tx.QueryRowContext(ctx, `SELECT grid_path FROM stations WHERE code = $1`, st.Code).Scan(&storedPath)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				if _, err := tx.ExecContext(ctx, `INSERT INTO stations (code, name, address, opening_hours, lng, lat, grid_code, grid_path, created_at, updated_at)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
+					st.Code, st.Name, st.Address, st.OpeningHours, st.Location[0], st.Location[1], st.GridCode, p.path, now); err != nil {
+					return fmt.Errorf("insert station %s: %w", st.Code, err)
+				}
+				res.Created++
+				createdCodes = append(createdCodes, st.Code)
+				continue
+			case err != nil:
+				return fmt.Errorf("load station %s: %w", st.Code, err)
+			case !scope.Contains(storedPath):
+				res.Rejected = append(res.Rejected, Rejection{Index: p.index, Code: st.Code,
+					Reason: fmt.Sprintf("station %s exists outside your area", st.Code), Conflict: true})
 				continue
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO stations (code, name, address, opening_hours, lng, lat, grid_code, grid_path, created_at, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9)`,
-				st.Code, st.Name, st.Address, st.OpeningHours, st.Location[0], st.Location[1], st.GridCode, p.path, now); err != nil {
-				return fmt.Errorf("insert station %s: %w", st.Code, err)
+			if _, err := tx.ExecContext(ctx, `UPDATE stations SET name = $1, address = $2, opening_hours = $3, lng = $4, lat = $5,
+				grid_code = $6, grid_path = $7, updated_at = $8, version = version + 1 WHERE code = $9`,
+				st.Name, st.Address, st.OpeningHours, st.Location[0], st.Location[1], st.GridCode, p.path, now, st.Code); err != nil {
+				return fmt.Errorf("update station %s: %w", st.Code, err)
 			}
-			res.Created++
+			res.Updated++
+			updatedCodes = append(updatedCodes, st.Code)
+		}
+		if len(res.Rejected) > 0 {
+			return errRefused
 		}
 		if err := bumpMapVersion(ctx, tx); err != nil {
 			return err
 		}
 		_, err := audit.Append(ctx, tx, now, audit.Record{Actor: actor, Action: "station.import", TargetType: "station",
-			Detail: map[string]any{"created": res.Created, "updated": res.Updated}})
+			Detail: map[string]any{"created": res.Created, "updated": res.Updated,
+				"created_codes": firstCodes(createdCodes), "updated_codes": firstCodes(updatedCodes)}})
 		return err
 	})
+	if errors.Is(err, errRefused) {
+		res.Created, res.Updated = 0, 0
+		return res, nil
+	}
 	if err != nil {
 		return ImportResult{}, err
 	}
 	res.Stored = true
 	return res, s.Locator.Refresh(ctx)
+}
+
+// auditCodes bounds the codes an import's audit entry lists; the counts say
+// how many more there were.
+const auditCodes = 100
+
+func firstCodes(codes []string) []string {
+	if codes == nil {
+		return []string{}
+	}
+	return codes[:min(len(codes), auditCodes)]
 }
 
 // ExportRegions streams the subtree under code (inside scope) as GeoJSON.

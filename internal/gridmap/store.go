@@ -44,6 +44,9 @@ type Rejection struct {
 	Index  int    `json:"index"`
 	Code   string `json:"code"`
 	Reason string `json:"reason"`
+	// Conflict marks a feature refused because of what is stored under its
+	// code rather than for what it says.
+	Conflict bool `json:"-"`
 }
 
 // ImportResult counts what an import did. Stored is false when an
@@ -80,7 +83,7 @@ func (s *Store) ImportRegions(ctx context.Context, actor audit.Actor, scope regi
 	geometryChanged := false
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		batch := map[string]region.Region{} // codes handled in this file
-		seenAt := map[string]int{}
+		seen := codesSeen{}
 		for n, it := range sorted {
 			if opts.Progress != nil {
 				opts.Progress(n+1, len(sorted))
@@ -93,11 +96,10 @@ func (s *Store) ImportRegions(ctx context.Context, actor audit.Actor, scope regi
 				reject(it.Err)
 				continue
 			}
-			if first, dup := seenAt[r.Code]; dup {
-				reject(fmt.Sprintf("code %s appears twice in the file (also feature %d)", r.Code, first))
+			if reason := seen.repeat(r.Code, it.Index); reason != "" {
+				reject(reason)
 				continue
 			}
-			seenAt[r.Code] = it.Index
 			outcome, err := s.upsertRegion(ctx, tx, scope, batch, r, now)
 			var e *apperr.Error
 			if errors.As(err, &e) {
@@ -149,6 +151,20 @@ func (s *Store) ImportRegions(ctx context.Context, actor audit.Actor, scope regi
 	}
 	res.Stored = true
 	return res, nil
+}
+
+// codesSeen remembers where each code of one file was first given: a code
+// given twice would have its second feature silently replace the first.
+type codesSeen map[string]int
+
+// repeat notes code at feature index and, when the file gave it before,
+// returns the reason to refuse this feature.
+func (s codesSeen) repeat(code string, index int) string {
+	if first, dup := s[code]; dup {
+		return fmt.Sprintf("code %s appears twice in the file (also feature %d)", code, first)
+	}
+	s[code] = index
+	return ""
 }
 
 type outcome int

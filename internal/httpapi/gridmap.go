@@ -366,6 +366,11 @@ func (s *Server) createStation(w http.ResponseWriter, r *http.Request, p auth.Pr
 		s.writeError(w, r, err)
 		return
 	}
+	if !res.Stored && res.Rejected[0].Conflict {
+		s.writeError(w, r, &apperr.Error{Code: apperr.Conflict, Message: res.Rejected[0].Reason,
+			Fields: []apperr.FieldError{{Field: "code", Reason: res.Rejected[0].Reason}}})
+		return
+	}
 	if !res.Stored {
 		field := "code"
 		if strings.Contains(res.Rejected[0].Reason, "grid") || strings.Contains(res.Rejected[0].Reason, "location") {
@@ -379,7 +384,11 @@ func (s *Server) createStation(w http.ResponseWriter, r *http.Request, p auth.Pr
 		s.writeError(w, r, fmt.Errorf("read back station %s: %v", st.Code, err))
 		return
 	}
-	writeJSON(w, http.StatusCreated, list[0])
+	status := http.StatusCreated
+	if res.Created == 0 {
+		status = http.StatusOK // an existing station was updated
+	}
+	writeJSON(w, status, list[0])
 }
 
 func (s *Server) listStations(w http.ResponseWriter, r *http.Request, p auth.Principal) {
