@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/planar"
 	"github.com/tidwall/rtree"
 
 	"github.com/gridgov/gridgov/internal/db"
@@ -270,6 +271,9 @@ func (l *Locator) Locate(p orb.Point, scope region.Scope) Location {
 			continue
 		}
 		f := li.features[id]
+		if !s.withinAncestors(f, p) {
+			continue
+		}
 		loc.Chain = s.chain(f.Code)
 		loc.InScope = scope.Contains(f.Path)
 		if lv == region.Grid {
@@ -310,7 +314,34 @@ func (l *Locator) GridAt(p orb.Point) (code, path string, ok bool) {
 		return "", "", false
 	}
 	f := li.features[id]
+	if !s.withinAncestors(f, p) {
+		return "", "", false
+	}
 	return f.Code, f.Path, true
+}
+
+// withinAncestors reports whether every ancestor of f that has a boundary
+// holds p too. Import refuses a region drawn outside its parent, but one
+// stored before that check must not answer for a point its chain does not
+// cover.
+func (s *snapshot) withinAncestors(f feature, p orb.Point) bool {
+	for c := f.Parent; c != ""; {
+		a, ok := s.byCode[c]
+		if !ok {
+			return true
+		}
+		if a.Geom != nil && a.Level.Valid() {
+			// The index answers fast; the exact test only runs when it gives
+			// the point to another region of the level (overlapping parents).
+			li := s.levels[a.Level]
+			id, hit := li.points.Locate(p)
+			if (!hit || li.features[id].Code != a.Code) && !planar.MultiPolygonContains(a.Geom, p) {
+				return false
+			}
+		}
+		c = a.Parent
+	}
+	return true
 }
 
 func (s *snapshot) chain(code string) []region.Link {

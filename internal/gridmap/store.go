@@ -203,6 +203,11 @@ func (s *Store) upsertRegion(ctx context.Context, tx *sql.Tx, scope region.Scope
 	if err := r.Validate(parent); err != nil {
 		return 0, err
 	}
+	if parent != nil && r.Boundary != nil {
+		if err := s.checkWithinParent(ctx, tx, *parent, r); err != nil {
+			return 0, err
+		}
+	}
 	parentPath := ""
 	var parentCode any
 	if parent != nil {
@@ -274,6 +279,42 @@ func (s *Store) upsertRegion(ctx context.Context, tx *sql.Tx, scope region.Scope
 		return 0, fmt.Errorf("update region %s: %w", r.Code, err)
 	}
 	return updated, nil
+}
+
+// minInsideParent is the share of a region's area that must lie inside its
+// parent's boundary. Boundaries drawn by different hands (a county from the
+// civil affairs office, its townships from a survey) disagree along shared
+// edges, so a child may stick out in slivers; a percent of its area allows
+// for that, while a region drawn in the wrong place, which would capture
+// point lookups far from its parent, lies mostly or wholly outside.
+const minInsideParent = 0.99
+
+// checkWithinParent refuses a region whose boundary does not lie within its
+// parent's; a parent without a boundary constrains nothing.
+func (s *Store) checkWithinParent(ctx context.Context, tx *sql.Tx, parent, r region.Region) error {
+	bound := parent.Boundary
+	if bound == nil {
+		var blob []byte
+		err := tx.QueryRowContext(ctx, `SELECT boundary FROM regions WHERE code = $1`, parent.Code).Scan(&blob)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("load boundary of %s: %w", parent.Code, err)
+		}
+		if bound, err = decodeBoundary(blob); err != nil {
+			return fmt.Errorf("boundary of %s: %w", parent.Code, err)
+		}
+	}
+	if bound == nil {
+		return nil
+	}
+	share, err := geo.OverlapShare(r.Boundary, bound)
+	if err != nil {
+		return fmt.Errorf("compare %s with its parent %s: %w", r.Code, parent.Code, err)
+	}
+	if share < minInsideParent {
+		return apperr.Field("boundary", fmt.Sprintf("%s lies outside its parent %s: %.1f%% of its area is inside it, at least %.0f%% must be",
+			r.Code, parent.Code, math.Floor(share*1000)/10, minInsideParent*100))
+	}
+	return nil
 }
 
 // shapeTolerance is about a centimetre: a boundary that moved less than this
