@@ -49,6 +49,43 @@ describe('CategoriesPage', () => {
     expect($('limits-column-base')?.textContent).toContain('默认')
   })
 
+  it('names the categories in English in English, and shows both names to edit', async () => {
+    i18n.global.locale.value = 'en'
+    await open('center')
+    expect($('category-node-city_appearance')?.textContent).toContain('City appearance')
+    expect($('category-node-city_appearance')?.textContent).not.toContain('市容环境')
+    expect($('category-node-safety.gas')?.textContent).toContain('Gas hazard')
+    await pick('city_appearance.exposed_garbage')
+    expect($('category-editor-title')?.textContent).toContain('Exposed garbage')
+    expect(value('category-name')).toBe('暴露垃圾')
+    expect(value('category-name-en')).toBe('Exposed garbage')
+    await pick('city_appearance')
+    $('category-new-child')!.click()
+    await settle()
+    expect($('category-editor-title')?.textContent).toContain('City appearance')
+  })
+
+  it('names the categories in Chinese in Chinese', async () => {
+    await open('center')
+    expect($('category-node-city_appearance')?.textContent).toContain('市容环境')
+    expect($('category-node-city_appearance')?.textContent).not.toContain('City appearance')
+    await pick('city_appearance')
+    $('category-new-child')!.click()
+    await settle()
+    expect($('category-editor-title')?.textContent).toContain('市容环境')
+  })
+
+  it('changes the English name by patch', async () => {
+    await open('center', {
+      'PATCH /api/v1/categories/city_appearance.exposed_garbage': makeCategory({ name_en: 'Exposed rubbish', version: 2 }),
+    })
+    await pick('city_appearance.exposed_garbage')
+    type('category-name-en', 'Exposed rubbish')
+    $('category-save')!.click()
+    await settle()
+    expect(sent('PATCH')[0]!.body).toEqual({ version: 1, name_en: 'Exposed rubbish' })
+  })
+
   it('checks the limits before saving and sends only what changed', async () => {
     await open('center', {
       'PATCH /api/v1/categories/city_appearance.exposed_garbage': makeCategory({ version: 2 }),

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { mount, type VueWrapper } from '@vue/test-utils'
+import { ElTreeSelect } from 'element-plus'
 import type { Role } from '../../api/types'
 import { i18n } from '../../i18n'
 import { refreshSession } from '../../session'
@@ -33,6 +34,15 @@ async function choose(component: typeof CategoryPicker | typeof DepartmentPicker
   await settle()
 }
 
+/** The labels a category picker offers, depth first. */
+function pickerLabels(testid: string): string[] {
+  const picker = wrapper.findAllComponents(CategoryPicker).find((c) => c.attributes('data-testid') === testid)
+  if (!picker) throw new Error(`no picker ${testid}`)
+  type Option = { label: string; children?: Option[] }
+  const walk = (options: Option[]): string[] => options.flatMap((o) => [o.label, ...walk(o.children ?? [])])
+  return walk(picker.findComponent(ElTreeSelect).props('data') as Option[])
+}
+
 const sent = (method: string) => calls.filter((c) => c.method === method)
 
 beforeEach(() => {
@@ -58,6 +68,41 @@ describe('RoutingRulesPage', () => {
       '/api/v1/routing-rules?page=1&page_size=20',
       '/api/v1/routing-rules?category=safety&region=230602&page=1&page_size=20',
     ])
+  })
+
+  it('names the categories in English in English: in the table, the pickers and the tester', async () => {
+    i18n.global.locale.value = 'en'
+    await open('center', {
+      'GET /api/v1/routing-rules/resolve': {
+        matched: true,
+        category: 'city_appearance',
+        region_code: '230602001',
+        region_path: '/230600/230602/230602001/',
+        rule: makeRule(),
+        lead: makeDepartment(),
+        assisting: [],
+      },
+    })
+    expect($('rule-category-7')?.textContent).toBe('City appearance')
+    expect(pickerLabels('rule-filter-category')).toEqual([
+      'City appearance (city_appearance)',
+      'Exposed garbage (city_appearance.exposed_garbage)',
+      'Road damage (city_appearance.road_damage)',
+      'Safety hazards (safety)',
+      'Gas hazard (safety.gas)',
+    ])
+    await choose(CategoryPicker, 'route-tester-category', 'city_appearance.exposed_garbage')
+    type('route-tester-region', '230602001')
+    $('route-tester-submit')!.click()
+    await settle()
+    expect($('route-tester-rule')?.textContent).toContain('City appearance')
+  })
+
+  it('names the categories in Chinese in Chinese', async () => {
+    await open('center')
+    expect($('rule-category-7')?.textContent).toBe('市容环境')
+    expect(pickerLabels('rule-filter-category')[0]).toBe('市容环境 (city_appearance)')
+    expect(pickerLabels('route-tester-category')[1]).toBe('暴露垃圾 (city_appearance.exposed_garbage)')
   })
 
   it('adds a rule with a lead and assisting departments found by name', async () => {

@@ -54,21 +54,23 @@ export function makeCategory(overrides: Partial<Category> = {}): Category {
   }
 }
 
-/** Two groups: city appearance with two leaves, and an empty one. */
+/** Two groups, each name in Chinese and English: city appearance with two leaves, and safety with one. */
 export function makeTree(): CategoryNode[] {
-  const group = (code: string, name: string, children: CategoryNode[]): CategoryNode => ({
-    ...makeCategory({ code, parent_code: undefined, name, name_en: name, leaf: false, keywords: [], limits: undefined }),
+  const group = (code: string, name: string, nameEn: string, children: CategoryNode[]): CategoryNode => ({
+    ...makeCategory({ code, parent_code: undefined, name, name_en: nameEn, leaf: false, keywords: [], limits: undefined }),
     registration_standard: undefined,
     closing_standard: undefined,
     default_urgency: undefined,
     children,
   })
   return [
-    group('city_appearance', '市容环境', [
+    group('city_appearance', '市容环境', 'City appearance', [
       makeCategory(),
       makeCategory({ code: 'city_appearance.road_damage', name: '道路破损', name_en: 'Road damage', sort: 20 }),
     ]),
-    group('safety', '安全隐患', [makeCategory({ code: 'safety.gas', parent_code: 'safety', name: '燃气安全隐患', default_urgency: 'emergency' })]),
+    group('safety', '安全隐患', 'Safety hazards', [
+      makeCategory({ code: 'safety.gas', parent_code: 'safety', name: '燃气安全隐患', name_en: 'Gas hazard', default_urgency: 'emergency' }),
+    ]),
   ]
 }
 
