@@ -4,6 +4,7 @@ import { useRouter, type RouteLocationRaw } from 'vue-router'
 import { useI18n } from 'vue-i18n'
 import { formatTime } from '../pages/events/format'
 import { useEventLabels } from '../pages/events/labels'
+import { categoryName, type CategoryNamed } from '../i18n/categoryName'
 import { useLabels } from '../i18n/labels'
 import { currentUser } from '../session'
 import { figureLink, type FigureTarget } from './links'
@@ -37,6 +38,6 @@ export function useFigureWords() {
     state: events.state,
     source: events.source,
     /** A category's name in the user's language. */
-    category: (c: { name: string; name_en?: string }) => (locale.value === 'en' && c.name_en ? c.name_en : c.name),
+    category: (c: CategoryNamed) => categoryName(c, locale.value),
   }
 }

@@ -1,5 +1,6 @@
 // Words for states, actions and ratings, and the category tree as Vant's
 // cascader wants it.
+import { categoryName as nameIn } from '../i18n/categoryName'
 import type { Category } from './api'
 
 export interface CascaderOption {
@@ -9,25 +10,25 @@ export interface CascaderOption {
 }
 
 /** The active category tree as cascader options, in the user's language; groups without leaves are left out. */
-export function categoryOptions(tree: Category[], english: boolean): CascaderOption[] {
+export function categoryOptions(tree: Category[], locale: string): CascaderOption[] {
   const out: CascaderOption[] = []
   for (const c of tree) {
-    const text = english && c.name_en ? c.name_en : c.name
+    const text = nameIn(c, locale)
     if (c.leaf) {
       out.push({ text, value: c.code })
       continue
     }
-    const children = categoryOptions(c.children ?? [], english)
+    const children = categoryOptions(c.children ?? [], locale)
     if (children.length > 0) out.push({ text, value: c.code, children })
   }
   return out
 }
 
 /** The name of a category code in the tree, or the code itself. */
-export function categoryName(tree: Category[], code: string, english: boolean): string {
+export function categoryName(tree: Category[], code: string, locale: string): string {
   for (const c of tree) {
-    if (c.code === code) return english && c.name_en ? c.name_en : c.name
-    const found = categoryName(c.children ?? [], code, english)
+    if (c.code === code) return nameIn(c, locale)
+    const found = categoryName(c.children ?? [], code, locale)
     if (found !== code) return found
   }
   return code

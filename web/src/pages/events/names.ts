@@ -3,6 +3,7 @@
 import { ref, shallowRef, type Ref, type ShallowRef } from 'vue'
 import { fetchCategoryTree, flattenTree, getDepartment, type CategoryNode } from '../../api/catalog'
 import { fetchMapConfig } from '../../api/regions'
+import { categoryName } from '../../i18n/categoryName'
 import type { MapConfig } from '../../api/types'
 
 let tree: Promise<CategoryNode[]> | null = null
@@ -77,8 +78,7 @@ export function useCategoryNames(): CategoryNames {
     loaded,
     name: (code, locale) => {
       const n = byCode.value.get(code)
-      if (!n) return code
-      return locale.startsWith('zh') ? n.name : n.name_en || n.name
+      return n ? categoryName(n, locale) : code
     },
   }
 }
