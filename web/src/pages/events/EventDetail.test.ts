@@ -140,6 +140,12 @@ describe('EventDetail', () => {
     expect(timeline).toContain('按规则派遣')
   })
 
+  it('names the category in English in English', async () => {
+    i18n.global.locale.value = 'en'
+    await open([makeDetail()])
+    expect($('event-category')?.textContent).toBe('Exposed garbage')
+  })
+
   it('shows when it happened (发生时间) only when the reporter gave it', async () => {
     await open([makeDetail({ occurred_at: '2026-06-01T00:30:00Z' })])
     expect($('event-occurred-at')?.textContent).toMatch(/2026.*0?6.*0?1/)
