@@ -71,7 +71,12 @@ func (s *Service) codeHash(code string) string {
 }
 
 // IssueEnrolment gives a one-time code for binding a worker's first device.
-// A worker who already has a device needs an approved re-binding request.
+// Only a worker who has never bound a device gets one this way: once a
+// phone has been bound, every later phone needs a re-binding request
+// approved by a supervisor other than its requester, whether the earlier
+// phone is still bound or its binding ended (by an approved request, or by
+// deactivating the worker). Otherwise one supervisor could deactivate and
+// reactivate a worker and bind their identity to a phone of their choosing.
 // Issuing a code withdraws any earlier unused one.
 func (s *Service) IssueEnrolment(ctx context.Context, p auth.Principal, workerID int64) (Enrolment, error) {
 	if err := requireManage(p); err != nil {
@@ -90,18 +95,31 @@ func (s *Service) IssueEnrolment(ctx context.Context, p auth.Principal, workerID
 		if !w.Active {
 			return apperr.New(apperr.Conflict, "worker %d is not active", workerID)
 		}
-		var device string
-		err = tx.QueryRowContext(ctx, `SELECT device_id FROM worker_devices WHERE worker_id = $1 AND status = 'active'`, workerID).Scan(&device)
+		device, active, err := lastDevice(ctx, tx, workerID)
 		switch {
-		case err == nil:
-			return apperr.New(apperr.Conflict, "worker %d already has a bound device (%s); binding a new one needs a re-binding request approved by a supervisor", workerID, device)
-		case !errors.Is(err, sql.ErrNoRows):
+		case err != nil:
 			return fmt.Errorf("enrol worker %d: %w", workerID, err)
+		case active:
+			return apperr.New(apperr.Conflict, "worker %d already has a bound device (%s); binding a new one needs a re-binding request approved by a supervisor", workerID, device)
+		case device != "":
+			return apperr.New(apperr.Conflict, "worker %d had device %s bound before; binding a new one needs a re-binding request approved by a supervisor", workerID, device)
 		}
 		out, err = s.issueCode(ctx, tx, p.Actor(), workerID, purposeBind, 0, now)
 		return err
 	})
 	return out, err
+}
+
+// lastDevice is the worker's bound device if any (active), else the device
+// bound last, else "": whether the worker ever bound one.
+func lastDevice(ctx context.Context, q db.Querier, workerID int64) (device string, active bool, err error) {
+	var status string
+	err = q.QueryRowContext(ctx, `SELECT device_id, status FROM worker_devices WHERE worker_id = $1
+		ORDER BY CASE WHEN status = 'active' THEN 0 ELSE 1 END, bound_at DESC, id DESC LIMIT 1`, workerID).Scan(&device, &status)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", false, nil
+	}
+	return device, status == "active", err
 }
 
 // issueCode withdraws a worker's unused codes and stores a new one.
@@ -271,7 +289,9 @@ type RebindRequest struct {
 }
 
 // RequestRebind files a re-binding request. The worker may file it for
-// themself (from their account), a supervisor on the worker's behalf.
+// themself (from their account), a supervisor on the worker's behalf. It
+// serves a worker who has a device bound and one whose device was unbound
+// (by deactivation, say): both need the request to bind another.
 func (s *Service) RequestRebind(ctx context.Context, p auth.Principal, workerID int64, reason string) (RebindRequest, error) {
 	reason = strings.TrimSpace(reason)
 	switch n := utf8.RuneCountInString(reason); {
@@ -294,13 +314,12 @@ func (s *Service) RequestRebind(ctx context.Context, p auth.Principal, workerID 
 		if !w.Active {
 			return apperr.New(apperr.Conflict, "worker %d is not active", workerID)
 		}
-		var device string
-		err = tx.QueryRowContext(ctx, `SELECT device_id FROM worker_devices WHERE worker_id = $1 AND status = 'active'`, workerID).Scan(&device)
-		if errors.Is(err, sql.ErrNoRows) {
-			return apperr.New(apperr.Conflict, "worker %d has no bound device; a supervisor issues an enrolment code instead", workerID)
-		}
+		device, _, err := lastDevice(ctx, tx, workerID)
 		if err != nil {
 			return fmt.Errorf("rebind request: %w", err)
+		}
+		if device == "" {
+			return apperr.New(apperr.Conflict, "worker %d has never bound a device; a supervisor issues an enrolment code instead", workerID)
 		}
 		err = tx.QueryRowContext(ctx, `INSERT INTO rebind_requests (worker_id, region_path, reason, requested_by, requested_at)
 			VALUES ($1, $2, $3, $4, $5) RETURNING id`, workerID, w.regionPath, reason, p.User.ID, now).Scan(&id)

@@ -322,3 +322,79 @@ func TestCheckInRulesAndRefusals(t *testing.T) {
 }
 
 func ptr(v float64) *float64 { return &v }
+
+// A worker who has ever bound a phone gets a new one only through a
+// re-binding request decided by a second supervisor, even when their
+// binding was ended by deactivating them: deactivating and reactivating is
+// no way around the second supervisor.
+func TestEnrolmentAfterDeactivation(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		w := f.worker(f.east, workforce.WorkerInput{Name: "李四", Grids: grids(gridA)})
+		f.enrol(f.east, w.ID, newDevice("android-5f3a9c01", 1))
+		if _, err := f.svc.IssueEnrolment(ctx, f.east, w.ID); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("enrolment of a bound worker: %v", err)
+		}
+
+		on, off := true, false
+		cur, err := f.svc.UpdateWorker(ctx, f.east, w.ID, workforce.WorkerPatch{Version: w.Version, Active: &off})
+		if err != nil || cur.Device != nil {
+			t.Fatalf("deactivate = %+v, %v", cur, err)
+		}
+		if _, err := f.svc.IssueEnrolment(ctx, f.east, w.ID); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("enrolment of an inactive worker: %v", err)
+		}
+		cur, err = f.svc.UpdateWorker(ctx, f.east, w.ID, workforce.WorkerPatch{Version: cur.Version, Active: &on})
+		if err != nil || !cur.Active || cur.Device != nil {
+			t.Fatalf("reactivate = %+v, %v", cur, err)
+		}
+		// The bypass: the same supervisor, or any other, gets no code directly.
+		for _, p := range []auth.Principal{f.east, f.county} {
+			_, err := f.svc.IssueEnrolment(ctx, p, w.ID)
+			if e, _ := apperr.As(err); !apperr.Is(err, apperr.Conflict) || !strings.Contains(e.Message, "re-binding request approved by a supervisor") {
+				t.Fatalf("enrolment by %s after reactivation: %v", p.User.Username, err)
+			}
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM enrolment_codes WHERE worker_id = $1 AND used_at IS NULL AND withdrawn_at IS NULL`, w.ID); n != 0 {
+			t.Fatalf("%d usable codes after the refusals", n)
+		}
+
+		// The legitimate way: a request, decided by a supervisor other than its requester.
+		rq, err := f.svc.RequestRebind(ctx, f.east, w.ID, "换新手机")
+		if err != nil {
+			t.Fatalf("rebind request for an unbound worker: %v", err)
+		}
+		if _, err := f.svc.DecideRebind(ctx, f.east, rq.ID, true, ""); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("the requester approved their own request: %v", err)
+		}
+		dec, err := f.svc.DecideRebind(ctx, f.county, rq.ID, true, "核实属实")
+		if err != nil || dec.Enrolment == nil || dec.Enrolment.Purpose != "rebind" {
+			t.Fatalf("approval = %+v, %v", dec, err)
+		}
+		phone := newDevice("ios-7E1C2D3F-0001", 4)
+		if b := f.bind(dec.Enrolment.Code, phone); b.Device.DeviceID != phone.id {
+			t.Fatalf("bind = %+v", b)
+		}
+		if _, err := f.check(phone, workforce.CheckIn, "k-1", 125.05, 46.1); err != nil {
+			t.Fatalf("check-in from the new phone: %v", err)
+		}
+
+		// A worker who never bound a phone still gets a code directly, also
+		// after being deactivated and reactivated; they have nothing to re-bind.
+		fresh := f.worker(f.east, workforce.WorkerInput{Name: "王五", Grids: grids(gridB)})
+		if _, err := f.svc.RequestRebind(ctx, f.east, fresh.ID, "换新手机"); !apperr.Is(err, apperr.Conflict) {
+			t.Fatalf("rebind request for a worker who never bound a phone: %v", err)
+		}
+		cur, err = f.svc.UpdateWorker(ctx, f.east, fresh.ID, workforce.WorkerPatch{Version: fresh.Version, Active: &off})
+		if err == nil {
+			_, err = f.svc.UpdateWorker(ctx, f.east, fresh.ID, workforce.WorkerPatch{Version: cur.Version, Active: &on})
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e, err := f.svc.IssueEnrolment(ctx, f.east, fresh.ID); err != nil || e.Purpose != "bind" {
+			t.Fatalf("first enrolment = %+v, %v", e, err)
+		}
+	})
+}
