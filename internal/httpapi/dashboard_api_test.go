@@ -949,3 +949,56 @@ func TestDashboardSamplingMonthPerRegion(t *testing.T) {
 		}
 	})
 }
+
+// Leave takes a worker out of today's scheduled count on the operations
+// panel at once, and cancelling it puts them back, without any other
+// change in the area in between.
+func TestDashboardOperationsFollowLeave(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newDashEnv(t, d)
+		admin := e.admin
+		grid1 := "230602001001001"
+		today := time.Now().In(time.FixedZone("CST", 8*3600)).Format(time.DateOnly)
+		// Scheduled every day of the week, so that today is a working day.
+		r := admin.do("POST", "/api/v1/workforce/workers", fmt.Sprintf(`{"name":"李四","employment":"full_time","hire_date":"2024-03-01",
+			"grids":[{"grid_code":%q,"primary":true}],"schedule":{"days":[0,1,2,3,4,5,6],"start":"08:30","end":"17:30"}}`, grid1))
+		if r.status != 201 {
+			t.Fatalf("worker: %d %s", r.status, r.body)
+		}
+		wid := wfNum(r.json(t), "id")
+		// scheduled reads today's scheduled count of the grid and of the
+		// county above it; the worker is the only one in either.
+		scheduled := func(when string) int64 {
+			t.Helper()
+			var got []int64
+			for _, code := range []string{grid1, "230602"} {
+				r := admin.do("GET", "/api/v1/dashboard/operations?region="+code, "")
+				if r.status != 200 {
+					t.Fatalf("operations %s %s: %d %s", code, when, r.status, r.body)
+				}
+				got = append(got, num(t, obj(r.json(t)["attendance_today"])["scheduled"], "scheduled"))
+			}
+			if got[0] != got[1] {
+				t.Fatalf("%s: scheduled in the grid %d, in the county %d", when, got[0], got[1])
+			}
+			return got[0]
+		}
+		if n := scheduled("before the leave"); n != 1 {
+			t.Fatalf("scheduled before the leave = %d, want 1", n)
+		}
+		r = admin.do("POST", "/api/v1/workforce/workers/"+wid+"/leave", fmt.Sprintf(`{"kind":"sick","from":%q}`, today))
+		if r.status != 201 {
+			t.Fatalf("leave: %d %s", r.status, r.body)
+		}
+		leave := wfNum(r.json(t), "id")
+		if n := scheduled("on leave"); n != 0 {
+			t.Fatalf("scheduled on leave = %d, want 0", n)
+		}
+		if r := admin.do("DELETE", "/api/v1/workforce/leave/"+leave, ""); r.status/100 != 2 {
+			t.Fatalf("cancel leave: %d %s", r.status, r.body)
+		}
+		if n := scheduled("leave cancelled"); n != 1 {
+			t.Fatalf("scheduled after the leave was cancelled = %d, want 1", n)
+		}
+	})
+}

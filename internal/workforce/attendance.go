@@ -424,6 +424,7 @@ func (s *Service) AddLeave(ctx context.Context, p auth.Principal, workerID int64
 	}
 	now := audit.Canonical(s.now())
 	var l Leave
+	var path string
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		w, err := loadWorker(ctx, tx, workerID)
 		if err == nil && !p.User.Scope().Contains(w.regionPath) {
@@ -432,6 +433,7 @@ func (s *Service) AddLeave(ctx context.Context, p auth.Principal, workerID int64
 		if err != nil {
 			return err
 		}
+		path = w.regionPath
 		var other int64
 		var oFrom, oTo string
 		err = tx.QueryRowContext(ctx, `SELECT id, from_date, to_date FROM worker_leave WHERE worker_id = $1 AND cancelled_at IS NULL
@@ -452,6 +454,9 @@ func (s *Service) AddLeave(ctx context.Context, p auth.Principal, workerID int64
 			TargetID: strconv.FormatInt(workerID, 10), Detail: map[string]any{"leave": l.ID, "from": in.From, "to": in.To, "kind": in.Kind}})
 		return err
 	})
+	// Leave takes the worker out of the day's scheduled count: the
+	// operations figures of the area are read again.
+	s.published(ctx, err, path)
 	return l, err
 }
 
@@ -481,6 +486,7 @@ func (s *Service) CancelLeave(ctx context.Context, p auth.Principal, id int64) (
 	}
 	now := audit.Canonical(s.now())
 	var l Leave
+	var changed string // the region path, once the leave is cancelled here
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		var path string
 		var cancelled sql.NullTime
@@ -500,10 +506,14 @@ func (s *Service) CancelLeave(ctx context.Context, p auth.Principal, id int64) (
 			return fmt.Errorf("cancel leave %d: %w", id, err)
 		}
 		l.Cancelled = true
+		changed = path
 		_, err = audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "leave.cancel", TargetType: "worker",
 			TargetID: strconv.FormatInt(l.WorkerID, 10), Detail: map[string]any{"leave": id}})
 		return err
 	})
+	if changed != "" {
+		s.published(ctx, err, changed)
+	}
 	return l, err
 }
 
