@@ -172,6 +172,7 @@ func TestWorkforceAPI(t *testing.T) {
 			{"worker reads rates", wk, "GET", "/api/v1/workforce/attendance", "", nil, 403, "forbidden", ""},
 			{"enrolment out of scope", tieren, "POST", "/api/v1/workforce/workers/" + id + "/enrolments", "", nil, 404, "not_found", ""},
 			{"team member role", c1, "POST", "/api/v1/workforce/teams/" + grid1 + "/members", `{"role":"worker","name":"张三"}`, nil, 400, "invalid", "role"},
+			{"team member department", c1, "POST", "/api/v1/workforce/teams/" + grid1 + "/members", `{"role":"department_staff","name":"某人","department_code":"nonexistent-dept"}`, nil, 400, "invalid", "department_code"},
 			{"team of another township", tieren, "GET", "/api/v1/workforce/teams/" + grid1, "", nil, 404, "not_found", ""},
 			{"leave kind", c1, "POST", "/api/v1/workforce/workers/" + id + "/leave", `{"kind":"nap","from":"2026-06-01"}`, nil, 400, "invalid", "kind"},
 		}

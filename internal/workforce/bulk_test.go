@@ -17,9 +17,11 @@ import (
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/dbtest"
 	"github.com/gridgov/gridgov/internal/demo"
+	"github.com/gridgov/gridgov/internal/department"
 	"github.com/gridgov/gridgov/internal/gridmap"
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/registry"
@@ -65,6 +67,11 @@ func newBulkCity(t *testing.T, d *db.DB, c demo.City, p demo.Preset) *bulkCity {
 		if err != nil || len(rep.Rejected) > 0 {
 			t.Fatalf("registry %s: %v %+v", part.kind, err, rep.Rejected)
 		}
+	}
+	// The teams' department staff name the city's departments.
+	if _, err := department.NewService(d, category.NewService(d, log, time.Now), log, time.Now).Import(ctx, auth.System("test"),
+		demo.Departments(c, p), nil); err != nil {
+		t.Fatalf("departments: %v", err)
 	}
 	clock := demo.NewClock(time.Now())
 	return &bulkCity{d: d, clock: clock, svc: workforce.NewService(workforce.Config{DB: d, Keys: keys, Locator: loc, Boundaries: store,

@@ -203,6 +203,30 @@ func loadMember(ctx context.Context, q db.Querier, p auth.Principal, id int64) (
 	return m, nil
 }
 
+// checkDepartment refuses a member's department that does not exist, is no
+// longer active, or does not serve the grid. A department serves the region
+// it belongs to and everything under it (the county's police bureau serves
+// every grid of the county), so the staff of a city's or county's
+// department may join a team even when the department's region is above
+// the caller's own area; a department of another county or township may
+// not.
+func checkDepartment(ctx context.Context, q db.Querier, code, gridCode, gridPath string) error {
+	var path string
+	var active bool
+	err := q.QueryRowContext(ctx, `SELECT region_path, active FROM departments WHERE code = $1`, code).Scan(&path, &active)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return apperr.Field("department_code", fmt.Sprintf("no department has code %s", code))
+	case err != nil:
+		return fmt.Errorf("look up department %s: %w", code, err)
+	case !active:
+		return apperr.Field("department_code", fmt.Sprintf("department %s is no longer active", code))
+	case !strings.HasPrefix(gridPath, path):
+		return apperr.Field("department_code", fmt.Sprintf("department %s does not serve grid %s; choose a department of the grid's township, county or city", code, gridCode))
+	}
+	return nil
+}
+
 // AddMember adds a member to a grid's team.
 func (s *Service) AddMember(ctx context.Context, p auth.Principal, gridCode string, in MemberInput) (TeamMember, error) {
 	if err := requireManage(p); err != nil {
@@ -227,6 +251,11 @@ func (s *Service) AddMember(ctx context.Context, p auth.Principal, gridCode stri
 		}
 		if n >= maxMembers {
 			return apperr.New(apperr.Conflict, "grid %s already has %d team members, the most a team may have", g.Code, maxMembers)
+		}
+		if in.DepartmentCode != "" {
+			if err := checkDepartment(ctx, tx, in.DepartmentCode, g.Code, g.Path); err != nil {
+				return err
+			}
 		}
 		if err := tx.QueryRowContext(ctx, `INSERT INTO team_members (grid_code, region_path, role, name, department_code, note, created_at, updated_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`, g.Code, g.Path, string(in.Role), in.Name, in.DepartmentCode, in.Note, now, now).Scan(&id); err != nil {
@@ -265,6 +294,13 @@ func (s *Service) UpdateMember(ctx context.Context, p auth.Principal, id int64, 
 		}
 		if old.Version != in.Version {
 			return stale("team member", in.Version, old.Version)
+		}
+		// A department is checked when it is named anew: a member whose
+		// department was since deactivated can still have their note changed.
+		if in.DepartmentCode != "" && in.DepartmentCode != old.DepartmentCode {
+			if err := checkDepartment(ctx, tx, in.DepartmentCode, old.GridCode, old.regionPath); err != nil {
+				return err
+			}
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE team_members SET role = $1, name = $2, department_code = $3, note = $4, updated_at = $5,
 			version = version + 1 WHERE id = $6`, string(in.Role), in.Name, in.DepartmentCode, in.Note, now, id); err != nil {

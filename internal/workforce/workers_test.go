@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/audit"
@@ -278,6 +279,70 @@ func TestTeams(t *testing.T) {
 		}
 		if n := auditCount(t, d, "team_member.create") + auditCount(t, d, "team_member.update") + auditCount(t, d, "team_member.delete"); n != 4 {
 			t.Fatalf("%d team changes audited, want 4", n)
+		}
+	})
+}
+
+// A member's department must exist, be active and serve the grid: its
+// region holds the grid, though it may lie above the caller's own area.
+func TestTeamMemberDepartment(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		now := time.Now().UTC()
+		for _, dp := range []struct {
+			code, region, path string
+			level              int
+			active             bool
+		}{
+			{"990101-police", "990101", pathCounty, 2, true},
+			{"990101001-office", "990101001", pathEast, 3, true},
+			{"990101002-office", "990101002", pathWest, 3, true},
+			{"990101-closed", "990101", pathCounty, 2, false},
+		} {
+			if _, err := d.Write().ExecContext(ctx, `INSERT INTO departments (code, name, level, region_code, region_path, active, created_at, updated_at)
+				VALUES ($1, $1, $2, $3, $4, $5, $6, $6)`, dp.code, dp.level, dp.region, dp.path, dp.active, now); err != nil {
+				t.Fatal(err)
+			}
+		}
+		staff := func(dept string) workforce.MemberInput {
+			return workforce.MemberInput{Role: workforce.RoleDepartmentStaff, Name: "某人", DepartmentCode: dept}
+		}
+		for _, tc := range []struct {
+			name, dept, reason string
+		}{
+			{"unknown", "nonexistent-dept", "no department has code nonexistent-dept"},
+			{"inactive", "990101-closed", "no longer active"},
+			{"another township", "990101002-office", "does not serve grid " + gridA},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				_, err := f.svc.AddMember(ctx, f.east, gridA, staff(tc.dept))
+				wantField(t, err, apperr.Invalid, "department_code")
+				if e, _ := apperr.As(err); !strings.Contains(e.Fields[0].Reason, tc.reason) {
+					t.Fatalf("reason = %q, want %q", e.Fields[0].Reason, tc.reason)
+				}
+			})
+		}
+		// The township's own office, and the county's bureau above the
+		// township center's area, both serve the grid.
+		own, err := f.svc.AddMember(ctx, f.east, gridA, staff("990101001-office"))
+		if err != nil {
+			t.Fatalf("the township's department: %v", err)
+		}
+		if _, err := f.svc.AddMember(ctx, f.east, gridA, staff("990101-police")); err != nil {
+			t.Fatalf("the county's department: %v", err)
+		}
+		// An update is checked when it names another department.
+		in := staff("nonexistent-dept")
+		in.Version = own.Version
+		_, err = f.svc.UpdateMember(ctx, f.east, own.ID, in)
+		wantField(t, err, apperr.Invalid, "department_code")
+		in.DepartmentCode = "990101-police"
+		if up, err := f.svc.UpdateMember(ctx, f.east, own.ID, in); err != nil || up.DepartmentCode != "990101-police" {
+			t.Fatalf("update = %+v, %v", up, err)
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM team_members WHERE department_code = 'nonexistent-dept'`); n != 0 {
+			t.Fatalf("%d members of an unknown department stored", n)
 		}
 	})
 }
