@@ -39,7 +39,7 @@ func (s *Server) workforceRoutes(mux *http.ServeMux) {
 	mux.Handle("POST "+p+"/rebind-requests/{id}/reject", s.authed(s.decideRebind(false), 0))
 	mux.Handle("GET "+p+"/teams/{grid}", s.authed(s.getTeam, 0))
 	mux.Handle("POST "+p+"/teams/{grid}/members", s.authed(s.addTeamMember, 0))
-	mux.Handle("PATCH "+p+"/team-members/{id}", s.authed(updateByID(s, func(in *workforce.MemberInput) *int { return &in.Version }, s.opts.Workforce.UpdateMember), 0))
+	mux.Handle("PATCH "+p+"/team-members/{id}", s.authed(updateByID(s, func(in *workforce.MemberPatch) *int { return &in.Version }, s.opts.Workforce.UpdateMember), 0))
 	mux.Handle("DELETE "+p+"/team-members/{id}", s.authed(deleteByID(s, s.opts.Workforce.RemoveMember), 0))
 	mux.Handle("GET "+p+"/attendance", s.authed(s.attendanceRates, 0))
 	mux.Handle("GET "+p+"/attendance/workers", s.authed(s.attendanceByWorker, 0))

@@ -280,8 +280,17 @@ func TestWorkforceAPI(t *testing.T) {
 			t.Fatalf("team = %v", team)
 		}
 		wantProblem(t, c1.do("PATCH", "/api/v1/workforce/team-members/"+member, `{"version":5,"role":"police","name":"王"}`), 409, "conflict", "version")
+		// A phone left out is kept; an empty one removes it.
+		if r := c1.do("PATCH", "/api/v1/workforce/team-members/"+member, `{"version":1,"note":"社区民警"}`); r.status != 200 ||
+			r.json(t)["phone"] != "139****1111" || r.json(t)["note"] != "社区民警" {
+			t.Fatalf("patch without a phone: %d %s", r.status, r.body)
+		}
+		if r := c1.do("PATCH", "/api/v1/workforce/team-members/"+member, `{"version":2,"role":"police","name":"王警官","phone":"","note":""}`); r.status != 200 ||
+			r.json(t)["phone"] != "" || r.json(t)["note"] != nil {
+			t.Fatalf("patch with an empty phone: %d %s", r.status, r.body)
+		}
 		wantProblem(t, c1.do("DELETE", "/api/v1/workforce/team-members/"+member, ""), 400, "invalid", "version")
-		if r := c1.do("DELETE", "/api/v1/workforce/team-members/"+member+"?version=1", ""); r.status != 204 {
+		if r := c1.do("DELETE", "/api/v1/workforce/team-members/"+member+"?version=3", ""); r.status != 204 {
 			t.Fatalf("remove member: %d %s", r.status, r.body)
 		}
 

@@ -274,17 +274,44 @@ func (s *Service) AddMember(ctx context.Context, p auth.Principal, gridCode stri
 	return loadMember(ctx, s.db.Write(), p, id)
 }
 
-// UpdateMember replaces a member's details; the phone is kept when none is
-// given (clients see it only masked).
-func (s *Service) UpdateMember(ctx context.Context, p auth.Principal, id int64, in MemberInput) (TeamMember, error) {
+// MemberPatch is a change to a member, with the version read: a field given
+// replaces the member's, a field left out keeps it, and an empty phone,
+// department_code or note removes it. Clients see the phone only masked, so
+// they leave it out to keep it.
+type MemberPatch struct {
+	Version        int       `json:"version"`
+	Role           *TeamRole `json:"role"`
+	Name           *string   `json:"name"`
+	Phone          *string   `json:"phone"`
+	DepartmentCode *string   `json:"department_code"`
+	Note           *string   `json:"note"`
+}
+
+// apply is the member's new state: old with the patch's fields.
+func (patch MemberPatch) apply(old TeamMember) MemberInput {
+	in := MemberInput{Version: patch.Version, Role: old.Role, Name: old.Name, DepartmentCode: old.DepartmentCode, Note: old.Note}
+	set := func(dst *string, v *string) {
+		if v != nil {
+			*dst = *v
+		}
+	}
+	if patch.Role != nil {
+		in.Role = *patch.Role
+	}
+	set(&in.Name, patch.Name)
+	set(&in.Phone, patch.Phone)
+	set(&in.DepartmentCode, patch.DepartmentCode)
+	set(&in.Note, patch.Note)
+	return in
+}
+
+// UpdateMember changes a member's details as MemberPatch says.
+func (s *Service) UpdateMember(ctx context.Context, p auth.Principal, id int64, patch MemberPatch) (TeamMember, error) {
 	if err := requireManage(p); err != nil {
 		return TeamMember{}, err
 	}
-	if in.Version <= 0 {
+	if patch.Version <= 0 {
 		return TeamMember{}, apperr.Field("version", "is required: the version you read")
-	}
-	if err := in.validate(); err != nil {
-		return TeamMember{}, err
 	}
 	now := audit.Canonical(s.now())
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
@@ -292,8 +319,12 @@ func (s *Service) UpdateMember(ctx context.Context, p auth.Principal, id int64, 
 		if err != nil {
 			return err
 		}
-		if old.Version != in.Version {
-			return stale("team member", in.Version, old.Version)
+		in := patch.apply(old)
+		if err := in.validate(); err != nil {
+			return err
+		}
+		if old.Version != patch.Version {
+			return stale("team member", patch.Version, old.Version)
 		}
 		// A department is checked when it is named anew: a member whose
 		// department was since deactivated can still have their note changed.
@@ -306,19 +337,36 @@ func (s *Service) UpdateMember(ctx context.Context, p auth.Principal, id int64, 
 			version = version + 1 WHERE id = $6`, string(in.Role), in.Name, in.DepartmentCode, in.Note, now, id); err != nil {
 			return fmt.Errorf("update team member %d: %w", id, err)
 		}
-		if in.Phone != "" {
+		if patch.Phone != nil {
 			if err := s.storePhone(ctx, tx, "team_members", id, in.Phone); err != nil {
 				return err
 			}
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "team_member.update", TargetType: "team_member",
-			TargetID: strconv.FormatInt(id, 10), Detail: map[string]any{"grid": old.GridCode, "role": string(in.Role)}})
+			TargetID: strconv.FormatInt(id, 10), Detail: map[string]any{"grid": old.GridCode, "role": string(in.Role),
+				"changed": memberChanges(old, in, patch.Phone != nil)}})
 		return err
 	})
 	if err != nil {
 		return TeamMember{}, err
 	}
 	return loadMember(ctx, s.db.Write(), p, id)
+}
+
+// memberChanges names the fields an update changed, never their values; a
+// phone given counts as changed (only its mask is at hand to compare).
+func memberChanges(old TeamMember, in MemberInput, phone bool) []string {
+	var out []string
+	for _, c := range []struct {
+		name   string
+		differ bool
+	}{{"role", old.Role != in.Role}, {"name", old.Name != in.Name}, {"phone", phone},
+		{"department_code", old.DepartmentCode != in.DepartmentCode}, {"note", old.Note != in.Note}} {
+		if c.differ {
+			out = append(out, c.name)
+		}
+	}
+	return out
 }
 
 // RemoveMember takes a member off a team.

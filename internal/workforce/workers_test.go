@@ -262,11 +262,12 @@ func TestTeams(t *testing.T) {
 		if _, err := f.svc.TeamOf(ctx, self, gridB); !apperr.Is(err, apperr.Forbidden) {
 			t.Fatalf("a worker read another grid's team: %v", err)
 		}
-		up, err := f.svc.UpdateMember(ctx, f.east, police.ID, workforce.MemberInput{Version: 1, Role: workforce.RolePolice, Name: "王警官", Note: "社区民警"})
+		note, short := "社区民警", "王"
+		up, err := f.svc.UpdateMember(ctx, f.east, police.ID, workforce.MemberPatch{Version: 1, Note: &note})
 		if err != nil || up.Version != 2 || up.Phone != "139****1111" || up.Note != "社区民警" {
 			t.Fatalf("update member = %+v, %v", up, err)
 		}
-		_, err = f.svc.UpdateMember(ctx, f.east, police.ID, workforce.MemberInput{Version: 1, Role: workforce.RolePolice, Name: "王"})
+		_, err = f.svc.UpdateMember(ctx, f.east, police.ID, workforce.MemberPatch{Version: 1, Name: &short})
 		wantField(t, err, apperr.Conflict, "version")
 		if err := f.svc.RemoveMember(ctx, f.east, police.ID, 1); !apperr.Is(err, apperr.Conflict) {
 			t.Fatalf("remove with a stale version: %v", err)
@@ -333,16 +334,62 @@ func TestTeamMemberDepartment(t *testing.T) {
 			t.Fatalf("the county's department: %v", err)
 		}
 		// An update is checked when it names another department.
-		in := staff("nonexistent-dept")
-		in.Version = own.Version
-		_, err = f.svc.UpdateMember(ctx, f.east, own.ID, in)
+		dept := "nonexistent-dept"
+		_, err = f.svc.UpdateMember(ctx, f.east, own.ID, workforce.MemberPatch{Version: own.Version, DepartmentCode: &dept})
 		wantField(t, err, apperr.Invalid, "department_code")
-		in.DepartmentCode = "990101-police"
-		if up, err := f.svc.UpdateMember(ctx, f.east, own.ID, in); err != nil || up.DepartmentCode != "990101-police" {
+		dept = "990101-police"
+		if up, err := f.svc.UpdateMember(ctx, f.east, own.ID, workforce.MemberPatch{Version: own.Version, DepartmentCode: &dept}); err != nil || up.DepartmentCode != "990101-police" {
 			t.Fatalf("update = %+v, %v", up, err)
 		}
 		if n := count(t, d, `SELECT COUNT(*) FROM team_members WHERE department_code = 'nonexistent-dept'`); n != 0 {
 			t.Fatalf("%d members of an unknown department stored", n)
+		}
+	})
+}
+
+// A member's PATCH: a field given replaces, a field left out keeps, and an
+// empty phone, department or note removes it (the sealed phone with it).
+func TestTeamMemberPatch(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		m, err := f.svc.AddMember(ctx, f.east, gridA, workforce.MemberInput{Role: workforce.RoleVolunteer, Name: "志愿者甲", Phone: "13900001111", Note: "楼长"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s := func(v string) *string { return &v }
+		mediator := workforce.RoleMediator
+		steps := []struct {
+			name  string
+			patch workforce.MemberPatch
+			phone string
+			note  string
+			role  workforce.TeamRole
+		}{
+			{"phone left out is kept", workforce.MemberPatch{Name: s("志愿者乙"), Note: s("平安志愿者")}, "139****1111", "平安志愿者", workforce.RoleVolunteer},
+			{"note left out is kept", workforce.MemberPatch{Role: &mediator}, "139****1111", "平安志愿者", workforce.RoleMediator},
+			{"new phone replaces", workforce.MemberPatch{Phone: s("13800002222")}, "138****2222", "平安志愿者", workforce.RoleMediator},
+			{"empty phone removes", workforce.MemberPatch{Phone: s(""), Note: s("")}, "", "", workforce.RoleMediator},
+			{"still none", workforce.MemberPatch{Name: s("志愿者丙")}, "", "", workforce.RoleMediator},
+		}
+		for _, st := range steps {
+			st.patch.Version = m.Version
+			m, err = f.svc.UpdateMember(ctx, f.east, m.ID, st.patch)
+			if err != nil || m.Phone != st.phone || m.Note != st.note || m.Role != st.role {
+				t.Fatalf("%s: member = %+v, %v", st.name, m, err)
+			}
+		}
+		if n := count(t, d, `SELECT COUNT(*) FROM team_members WHERE id = $1 AND phone_enc IS NULL AND phone_mask = ''`, m.ID); n != 1 {
+			t.Fatal("the removed phone is still stored")
+		}
+		_, err = f.svc.UpdateMember(ctx, f.east, m.ID, workforce.MemberPatch{Version: m.Version, Name: s("")})
+		wantField(t, err, apperr.Invalid, "name")
+		staff := workforce.RoleDepartmentStaff
+		_, err = f.svc.UpdateMember(ctx, f.east, m.ID, workforce.MemberPatch{Version: m.Version, Role: &staff})
+		wantField(t, err, apperr.Invalid, "department_code")
+		entries, _ := audit.List(ctx, d.Read(), audit.Filter{Action: "team_member.update"})
+		if len(entries) != len(steps) || fmt.Sprint(entries[0].Detail["changed"]) != "[name]" || fmt.Sprint(entries[1].Detail["changed"]) != "[phone note]" {
+			t.Fatalf("update audit = %+v", entries)
 		}
 	})
 }
