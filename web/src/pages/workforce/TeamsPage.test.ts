@@ -83,7 +83,7 @@ describe('TeamsPage', () => {
     type('member-form-note', '社区民警')
     await settle()
     await click('member-form-submit')
-    expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ role: 'police', name: '王警官', note: '社区民警', version: 1 })
+    expect(calls.find((c) => c.method === 'PATCH')?.body).toEqual({ role: 'police', name: '王警官', department_code: '', note: '社区民警', version: 1 })
     expect($('team-error')?.textContent).toContain('数据已被他人修改')
     expect(calls.filter((c) => c.url.startsWith('/api/v1/workforce/teams/'))).toHaveLength(2)
   })
