@@ -1002,3 +1002,44 @@ func TestDashboardOperationsFollowLeave(t *testing.T) {
 		}
 	})
 }
+
+// A team member added, given another role or removed changes the team and
+// police counts of the operations dashboard at once, as leave does.
+func TestDashboardOperationsFollowTeams(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newDashEnv(t, d)
+		admin := e.admin
+		grid1 := "230602001001001"
+		counts := func(when string) (police, team int64) {
+			t.Helper()
+			r := admin.do("GET", "/api/v1/dashboard/operations?region="+grid1, "")
+			if r.status != 200 {
+				t.Fatalf("operations %s: %d %s", when, r.status, r.body)
+			}
+			w := obj(r.json(t)["workers"])
+			return num(t, w["police"], "police"), num(t, w["team_members"], "team_members")
+		}
+		police0, team0 := counts("before")
+		r := admin.do("POST", "/api/v1/workforce/teams/"+grid1+"/members", `{"role":"volunteer","name":"志愿者甲"}`)
+		if r.status != 201 {
+			t.Fatalf("add member: %d %s", r.status, r.body)
+		}
+		id := wfNum(r.json(t), "id")
+		if police, team := counts("added"); police != police0 || team != team0+1 {
+			t.Fatalf("after adding a volunteer: police %d, team %d; want %d, %d", police, team, police0, team0+1)
+		}
+		r = admin.do("PATCH", "/api/v1/workforce/team-members/"+id, `{"version":1,"role":"police","name":"志愿者甲"}`)
+		if r.status != 200 {
+			t.Fatalf("patch member: %d %s", r.status, r.body)
+		}
+		if police, _ := counts("made police"); police != police0+1 {
+			t.Fatalf("after the role change: police %d, want %d", police, police0+1)
+		}
+		if r := admin.do("DELETE", "/api/v1/workforce/team-members/"+id+"?version=2", ""); r.status/100 != 2 {
+			t.Fatalf("remove member: %d %s", r.status, r.body)
+		}
+		if police, team := counts("removed"); police != police0 || team != team0 {
+			t.Fatalf("after removing: police %d, team %d; want %d, %d", police, team, police0, team0)
+		}
+	})
+}

@@ -237,6 +237,7 @@ func (s *Service) AddMember(ctx context.Context, p auth.Principal, gridCode stri
 	}
 	now := audit.Canonical(s.now())
 	var id int64
+	var path string
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		g, err := gridInScope(ctx, tx, p.User.Scope(), gridCode, "grid")
 		if err != nil {
@@ -266,8 +267,11 @@ func (s *Service) AddMember(ctx context.Context, p auth.Principal, gridCode stri
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "team_member.create", TargetType: "team_member",
 			TargetID: strconv.FormatInt(id, 10), Detail: map[string]any{"grid": g.Code, "role": string(in.Role)}})
+		path = g.Path
 		return err
 	})
+	// The team and police counts of the area are read again.
+	s.published(ctx, err, path)
 	if err != nil {
 		return TeamMember{}, err
 	}
@@ -314,6 +318,7 @@ func (s *Service) UpdateMember(ctx context.Context, p auth.Principal, id int64, 
 		return TeamMember{}, apperr.Field("version", "is required: the version you read")
 	}
 	now := audit.Canonical(s.now())
+	var path string
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		old, err := loadMember(ctx, tx, p, id)
 		if err != nil {
@@ -345,8 +350,10 @@ func (s *Service) UpdateMember(ctx context.Context, p auth.Principal, id int64, 
 		_, err = audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "team_member.update", TargetType: "team_member",
 			TargetID: strconv.FormatInt(id, 10), Detail: map[string]any{"grid": old.GridCode, "role": string(in.Role),
 				"changed": memberChanges(old, in, patch.Phone != nil)}})
+		path = old.regionPath
 		return err
 	})
+	s.published(ctx, err, path) // a new role moves the member between the counts
 	if err != nil {
 		return TeamMember{}, err
 	}
@@ -378,7 +385,8 @@ func (s *Service) RemoveMember(ctx context.Context, p auth.Principal, id int64, 
 		return apperr.Field("version", "is required: the version you read")
 	}
 	now := audit.Canonical(s.now())
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	var path string
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
 		old, err := loadMember(ctx, tx, p, id)
 		if err != nil {
 			return err
@@ -391,6 +399,9 @@ func (s *Service) RemoveMember(ctx context.Context, p auth.Principal, id int64, 
 		}
 		_, err = audit.Append(ctx, tx, now, audit.Record{Actor: p.Actor(), Action: "team_member.delete", TargetType: "team_member",
 			TargetID: strconv.FormatInt(id, 10), Detail: map[string]any{"grid": old.GridCode, "role": string(old.Role)}})
+		path = old.regionPath
 		return err
 	})
+	s.published(ctx, err, path)
+	return err
 }
