@@ -724,7 +724,7 @@ func (im *importer) keepStored(r *prepared, old *storedPerson, houseIDs []int64)
 	}
 	links, ids := slices.Clone(v.in.Houses), slices.Clone(houseIDs)
 	for _, l := range old.houses {
-		if moved && l.Relation == "lives" || slices.ContainsFunc(links, func(n HouseLink) bool { return n.HouseCode == l.HouseCode && n.Relation == l.Relation }) {
+		if moved && l.Relation == "lives" || slices.ContainsFunc(links, l.same) {
 			continue
 		}
 		links = append(links, l)

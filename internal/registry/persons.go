@@ -194,7 +194,7 @@ func (s *Service) savePersonTx(ctx context.Context, tx *sql.Tx, p auth.Principal
 			}
 		}
 		for _, l := range hidden.missing(v.in.Houses) {
-			v.in.Houses = append(slices.Clip(v.in.Houses), l.HouseLink)
+			v.in.Houses = append(slices.Clip(v.in.Houses), l)
 			houseIDs = append(houseIDs, l.houseID)
 		}
 		if v.in.GridCode == "" {
@@ -232,16 +232,10 @@ func (s *Service) savePersonTx(ctx context.Context, tx *sql.Tx, p auth.Principal
 	return id, result, err
 }
 
-// storedLink is a person's stored link to a house.
-type storedLink struct {
-	houseID int64
-	HouseLink
-}
-
 // hidden are a person's links to houses outside the caller's scope. The
 // caller cannot see those houses, so they can neither add such a link nor
 // change or drop one: a save keeps them as stored, unchecked.
-type hidden []storedLink
+type hidden []HouseLink
 
 // hiddenLinks loads the links of the person with the ID number index to
 // houses outside scope; none when the person is new or itself outside it
@@ -256,7 +250,7 @@ func hiddenLinks(ctx context.Context, q db.Querier, scope region.Scope, idIndex 
 	defer rows.Close()
 	var out hidden
 	for rows.Next() {
-		var l storedLink
+		var l HouseLink
 		var housePath, personPath string
 		if err := rows.Scan(&l.houseID, &l.HouseCode, &l.Relation, &housePath, &personPath); err != nil {
 			return nil, fmt.Errorf("person's houses: %w", err)
@@ -272,14 +266,14 @@ func hiddenLinks(ctx context.Context, q db.Querier, scope region.Scope, idIndex 
 }
 
 func (hs hidden) has(houseID int64, relation string) bool {
-	return slices.ContainsFunc(hs, func(l storedLink) bool { return l.houseID == houseID && l.Relation == relation })
+	return slices.ContainsFunc(hs, func(l HouseLink) bool { return l.houseID == houseID && l.Relation == relation })
 }
 
 // missing is the hidden links that links lack.
-func (hs hidden) missing(links []HouseLink) []storedLink {
-	var out []storedLink
+func (hs hidden) missing(links []HouseLink) []HouseLink {
+	var out []HouseLink
 	for _, l := range hs {
-		if !slices.Contains(links, l.HouseLink) {
+		if !slices.ContainsFunc(links, l.same) {
 			out = append(out, l)
 		}
 	}

@@ -115,7 +115,7 @@ func (s *Service) patchPersonTx(ctx context.Context, tx *sql.Tx, p auth.Principa
 		return nil, err
 	}
 	for _, l := range hidden.missing(in.Houses) {
-		in.Houses = append(slices.Clip(in.Houses), l.HouseLink)
+		in.Houses = append(slices.Clip(in.Houses), l)
 	}
 	v, err := s.validate(in)
 	if err != nil {

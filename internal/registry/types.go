@@ -78,6 +78,12 @@ type HouseLink struct {
 	houseID int64
 }
 
+// same says whether two links name the same house in the same relation,
+// whether or not either was read from the registry.
+func (l HouseLink) same(o HouseLink) bool {
+	return l.HouseCode == o.HouseCode && l.Relation == o.Relation
+}
+
 // Tag is a special-group tag with its validity.
 type Tag struct {
 	Tag   string `json:"tag"`
