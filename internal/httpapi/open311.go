@@ -159,16 +159,6 @@ func open311Field(f string) string {
 	return f
 }
 
-// english reports whether the caller wants English names: locale=en, or
-// English first in Accept-Language. Chinese is the default.
-func english(r *http.Request) bool {
-	if l := r.URL.Query().Get("locale"); l != "" {
-		return strings.HasPrefix(strings.ToLower(l), "en")
-	}
-	first, _, _ := strings.Cut(r.Header.Get("Accept-Language"), ",")
-	return strings.HasPrefix(strings.ToLower(strings.TrimSpace(first)), "en")
-}
-
 func (s *Server) open311Discovery(w http.ResponseWriter, r *http.Request, asXML bool) {
 	scheme := "http"
 	if s.isTLS(r) {
@@ -197,7 +187,7 @@ func (s *Server) open311Services(w http.ResponseWriter, r *http.Request, asXML b
 		s.open311Error(w, r, asXML, err)
 		return
 	}
-	en := english(r)
+	en := wantsEnglish(r, "locale")
 	out := make([]o311Service, 0, len(leaves))
 	for _, c := range leaves {
 		sv := o311Service{ServiceCode: c.Code, ServiceName: catName(c, en), Description: nonEmpty(c.RegistrationStandard),
@@ -293,7 +283,7 @@ func (s *Server) open311Definition(w http.ResponseWriter, r *http.Request, asXML
 		s.open311Error(w, r, asXML, apperr.New(apperr.NotFound, "service_code %q not found (see services.json)", code))
 		return
 	}
-	d := o311Definition{ServiceCode: c.Code, Attributes: serviceAttributes(c, english(r))}
+	d := o311Definition{ServiceCode: c.Code, Attributes: serviceAttributes(c, wantsEnglish(r, "locale"))}
 	writeOpen311(w, r, asXML, http.StatusOK, d, d)
 }
 
@@ -498,7 +488,7 @@ func (s *Server) open311Request(w http.ResponseWriter, r *http.Request, asXML bo
 
 // toOpen311Request maps an event to an Open311 service request.
 func (s *Server) toOpen311Request(r *http.Request, p event.Public, ext bool) o311Request {
-	en := english(r)
+	en := wantsEnglish(r, "locale")
 	cat, _ := s.opts.Categories.Get(r.Context(), p.CategoryCode)
 	o := o311Request{
 		ServiceRequestID:  p.Code,

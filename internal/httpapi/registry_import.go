@@ -13,8 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"golang.org/x/text/language"
-
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/registry"
@@ -68,32 +66,10 @@ type importResponse struct {
 	ErrorReport string `json:"error_report,omitempty"`
 }
 
-// The languages of an import's rejected rows: Simplified Chinese first, the
-// answer to a request that names neither (or no language at all).
-var reportLanguages = language.NewMatcher([]language.Tag{language.SimplifiedChinese, language.English})
-
-// wantsChinese reports whether the rejected rows of an import go to r in
-// Chinese: the lang query parameter when given, else Accept-Language,
-// matched among zh-Hans and en; Chinese when neither says.
-func wantsChinese(r *http.Request) bool {
-	prefs := r.URL.Query().Get("lang")
-	if prefs == "" {
-		prefs = r.Header.Get("Accept-Language")
-	}
-	tags, _, err := language.ParseAcceptLanguage(prefs)
-	if err != nil || len(tags) == 0 {
-		return true
-	}
-	// A language that is neither (fr) is no reason to leave Chinese, though
-	// the matcher offers English for it with low confidence.
-	_, i, conf := reportLanguages.Match(tags...)
-	return i == 0 || conf <= language.Low
-}
-
 // inLanguageOf words the rejected rows of resp in the language r asks for;
 // the rows are kept in English, as the checks give them.
 func (s *Server) inLanguageOf(r *http.Request, resp importResponse) importResponse {
-	if wantsChinese(r) && len(resp.Rejected) > 0 {
+	if !wantsEnglish(r, "lang") && len(resp.Rejected) > 0 {
 		resp.Rejected = s.reasons.RowErrors(resp.Rejected)
 	}
 	return resp
@@ -251,7 +227,7 @@ func (s *Server) importErrors(w http.ResponseWriter, r *http.Request, p auth.Pri
 		s.writeError(w, r, apperr.New(apperr.NotFound, "no such error report (they are kept for an hour)"))
 		return
 	}
-	if wantsChinese(r) {
+	if !wantsEnglish(r, "lang") {
 		rows = s.reasons.RowErrors(rows)
 	}
 	w.Header().Set("Content-Type", format.ContentType())
