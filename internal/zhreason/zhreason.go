@@ -12,6 +12,7 @@ package zhreason
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -41,6 +42,7 @@ type pattern struct {
 	english string
 	prefix  string // literal text before the first argument
 	suffix  string // literal text after the last argument
+	literal int    // bytes of literal text in all
 	re      *regexp.Regexp
 	out     []piece
 }
@@ -91,14 +93,27 @@ func Compile(entries []Entry) (*Catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("zhreason: %q: %w", e.English, err)
 		}
-		p := &pattern{english: e.English, prefix: lits[0], suffix: lits[len(lits)-1], re: regexp.MustCompile(re.String()), out: out}
+		p := &pattern{english: e.English, prefix: lits[0], suffix: lits[len(lits)-1], literal: len(strings.Join(lits, "")),
+			re: regexp.MustCompile(re.String()), out: out}
 		if w, ok := firstWord(p.prefix); ok {
 			c.byWord[w] = append(c.byWord[w], p)
 		} else {
 			c.loose = append(c.loose, p)
 		}
 	}
+	for _, ps := range c.byWord {
+		bySpecificity(ps)
+	}
+	bySpecificity(c.loose)
 	return c, nil
+}
+
+// bySpecificity puts the formats with more literal text first, so that a
+// reason two formats match ("is %d, the category is at %d" and "is %d, the
+// %s is at %d") takes the wording written for it, whatever the order of
+// the entries, which several files contribute.
+func bySpecificity(ps []*pattern) {
+	slices.SortStableFunc(ps, func(a, b *pattern) int { return b.literal - a.literal })
 }
 
 // Formats returns the English formats of the catalog, in its order.
@@ -191,7 +206,7 @@ func splitFormat(f string) (lits []string, verbs []byte, err error) {
 			continue
 		}
 		if verbPattern(f[i]) == "" {
-			return nil, nil, fmt.Errorf("zhreason: %q: verb %%%c is not matched (use %%s %%d %%q %%v %%c)", f, f[i])
+			return nil, nil, fmt.Errorf("zhreason: %q: verb %%%c is not matched (use %%s %%d %%q %%v %%c %%g %%U)", f, f[i])
 		}
 		lits = append(lits, lit.String())
 		lit.Reset()
@@ -211,6 +226,10 @@ func verbPattern(v byte) string {
 		return `("(?:[^"\\]|\\.)*")`
 	case 'c':
 		return `(.)`
+	case 'g':
+		return `([+-]?(?:Inf|NaN|[0-9.]+(?:e[+-][0-9]+)?))`
+	case 'U':
+		return `(U\+[0-9A-F]{4,6})`
 	}
 	return ""
 }

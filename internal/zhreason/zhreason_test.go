@@ -67,6 +67,33 @@ func TestLookup(t *testing.T) {
 	}
 }
 
+// A reason two formats match takes the wording of the one with more
+// literal text, whichever comes first.
+func TestLookupPrefersTheMoreSpecificFormat(t *testing.T) {
+	c, err := zhreason.Compile([]zhreason.Entry{
+		{"is %d, the %s is at %d", "为 %d，%s 为 %d"},
+		{"%s not found", "%s 不存在"},
+		{"is %d, the category is at %d", "为 %d，类别为 %d"},
+		{"rule %d not found", "规则 %d 不存在"},
+		{"at most %g, got %U", "至多 %g，实为 %U"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for in, want := range map[string]string{
+		"is 3, the category is at 4": "为 3，类别为 4",
+		"is 3, the rule is at 4":     "为 3，rule 为 4",
+		"rule 7 not found":           "规则 7 不存在",
+		"rule seven not found":       "rule seven 不存在",
+		"at most 2.5, got U+0007":    "至多 2.5，实为 U+0007",
+		"at most 1e+06, got U+FFFF":  "至多 1e+06，实为 U+FFFF",
+	} {
+		if got := c.Chinese(in); got != want {
+			t.Errorf("Chinese(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
 func TestCompileRefuses(t *testing.T) {
 	for _, es := range [][]zhreason.Entry{
 		{{"a %x b", "甲"}},
