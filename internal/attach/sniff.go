@@ -89,14 +89,14 @@ func sniff(head []byte) (Format, error) {
 	}
 	switch ct {
 	case "image/gif", "image/bmp", "image/x-icon":
-		return Format{}, apperr.Field("file", fmt.Sprintf("is a %s image, which is not accepted; %s", strings.ToUpper(strings.TrimPrefix(ct, "image/")), acceptedHint))
+		return Format{}, apperr.Field("file", fmt.Sprintf("is a %s image, which is not accepted; "+acceptedHint, strings.ToUpper(strings.TrimPrefix(ct, "image/"))))
 	case "application/zip", "application/x-gzip", "application/x-rar-compressed", "application/vnd.ms-cab-compressed":
 		return Format{}, apperr.Field("file", "is an archive (ZIP, RAR, Office file or app package), which is not accepted; "+acceptedHint)
 	}
 	if strings.HasPrefix(ct, "text/") {
 		return Format{}, apperr.Field("file", "is a text file, which is not accepted; "+acceptedHint)
 	}
-	return Format{}, apperr.Field("file", fmt.Sprintf("is of an unknown or unaccepted type (%s); %s", ct, acceptedHint))
+	return Format{}, apperr.Field("file", fmt.Sprintf("is of an unknown or unaccepted type (%s); "+acceptedHint, ct))
 }
 
 // dangerous names what head is when it is a program, a script or a

@@ -48,7 +48,7 @@ func Check(fs *apperr.Fields, field, v string, max int, required bool) {
 		fs.Add(field, "must be plain text; HTML tags are not accepted")
 	default:
 		if r, ok := control(v); ok {
-			fs.Add(field, fmt.Sprintf("must be plain text; control character U+%04X is not accepted", r))
+			fs.Add(field, fmt.Sprintf("must be plain text; control character %U is not accepted", r))
 		}
 	}
 }
