@@ -1,12 +1,14 @@
-// Package zhreason words in Simplified Chinese the reasons, written in
-// English, for which a registry import rejects a row.
+// Package zhreason words in Simplified Chinese the refusals the API gives in
+// English: the reasons for which a registry import rejects a row, and the
+// detail and field messages of the API's problem documents.
 //
-// The reasons are made with fmt in the packages that check a row (registry,
-// idcard, pii, geo, tabular). A Catalog holds the same format strings, each
-// with its Chinese wording, and matches a whole reason against them: the
-// values the reason carries (a house code, a count, a quoted cell) are
-// carried over into the Chinese text as they were printed. A reason the
-// catalog does not know is returned as it is, never half translated.
+// The refusals are made with fmt in the packages that check a request or a
+// row. A Catalog holds the same format strings, each with its Chinese
+// wording, and matches a whole refusal against them: the values it
+// carries (a house code, a count, a quoted cell) are carried over into the
+// Chinese text as they were printed. A refusal the catalog does not know is
+// returned as it is, never half translated. New holds the import's reasons,
+// NewAPI those and the rest of the API's, area by area.
 package zhreason
 
 import (

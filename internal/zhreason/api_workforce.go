@@ -1,0 +1,4 @@
+package zhreason
+
+// workforceAPI words the refusals of package workforce.
+var workforceAPI []Entry
