@@ -27,3 +27,16 @@ func wantsEnglish(r *http.Request, param string) bool {
 	_, i, conf := answerLanguages.Match(tags...)
 	return i == 1 && conf > language.Low
 }
+
+// wantsChinese reports whether r's Accept-Language asks for Chinese: its
+// best match among zh-Hans and en is zh-Hans. Unlike wantsEnglish it holds
+// to English when r names no language, or only others (fr): refusals were
+// always worded in English, and scripts read them so.
+func wantsChinese(r *http.Request) bool {
+	tags, _, err := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	if err != nil || len(tags) == 0 {
+		return false
+	}
+	_, i, conf := answerLanguages.Match(tags...)
+	return i == 0 && conf > language.No
+}

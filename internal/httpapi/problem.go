@@ -43,13 +43,15 @@ type Problem struct {
 // writeError answers with the problem for err.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	p, retryAfter := s.problemOf(r, err)
+	w.Header().Add("Vary", "Accept-Language")
 	if retryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(retryAfter))
 	}
 	writeProblem(w, p)
 }
 
-// problemOf is the problem for err. Only internal errors are logged with
+// problemOf is the problem for err, its detail and field messages in
+// Chinese when r asks for Chinese. Only internal errors are logged with
 // their detail; callers see a safe message.
 func (s *Server) problemOf(r *http.Request, err error) (Problem, int) {
 	e, ok := apperr.As(err)
@@ -62,10 +64,29 @@ func (s *Server) problemOf(r *http.Request, err error) (Problem, int) {
 	if !ok {
 		status = http.StatusInternalServerError
 	}
-	return Problem{
+	p := Problem{
 		Type: "/api/problems/" + string(e.Code), Title: http.StatusText(status), Status: status,
 		Detail: e.Message, Code: e.Code, Errors: e.Fields,
-	}, e.RetryAfterSeconds
+	}
+	if wantsChinese(r) {
+		p = s.inChinese(p)
+	}
+	return p, e.RetryAfterSeconds
+}
+
+// inChinese words p's detail and field messages in Chinese where the
+// catalog knows them; the others stay in English. The fields are copied:
+// they belong to the error, which its maker may still hold.
+func (s *Server) inChinese(p Problem) Problem {
+	p.Detail = s.refusals.Chinese(p.Detail)
+	if p.Errors != nil {
+		fields := make([]apperr.FieldError, len(p.Errors))
+		for i, f := range p.Errors {
+			fields[i] = apperr.FieldError{Field: f.Field, Reason: s.refusals.Chinese(f.Reason)}
+		}
+		p.Errors = fields
+	}
+	return p
 }
 
 func writeProblem(w http.ResponseWriter, p Problem) {

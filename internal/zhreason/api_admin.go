@@ -7,6 +7,9 @@ var adminAPI = []Entry{
 	// apperr: the detail of every refusal that names its fields.
 	{"invalid input", "输入有误"},
 
+	// httpapi: an error that is no refusal, whose detail stays in the log.
+	{"internal error; the request id is %s", "系统内部错误；请求编号为 %s"},
+
 	// httpapi: reading a request (problem.go, params.go, server.go).
 	{"must be application/json", "须为 application/json"},
 	{"must hold a single JSON object and nothing after it", "须为单个 JSON 对象，其后不能有其他内容"},
