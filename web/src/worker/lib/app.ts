@@ -1,6 +1,7 @@
 // The app's one state: the store, the device identity, the sync queue and
 // what the screens show of them.
 import { reactive } from 'vue'
+import { i18n } from '../i18n'
 import { identity, saveIdentity, signedTransport, type Identity, type Transport } from './device'
 import type { Problem } from './problem'
 import { SyncQueue } from './queue'
@@ -59,7 +60,11 @@ export function syncNow(force = false): Promise<void> {
 export async function start(): Promise<void> {
   db = await openStore()
   me = await identity(db)
-  send = signedTransport(async () => me)
+  send = signedTransport(
+    async () => me,
+    (...a) => fetch(...a),
+    () => i18n.global.locale.value,
+  )
   queue = new SyncQueue({
     db,
     send,

@@ -57,8 +57,16 @@ export interface DeviceResponse {
 
 export type Transport = (req: DeviceRequest) => Promise<DeviceResponse>
 
-/** A transport that signs each request with the device key at the moment of sending. */
-export function signedTransport(getIdentity: () => Promise<Identity>, fetchImpl: typeof fetch = (...a) => fetch(...a)): Transport {
+/**
+ * A transport that signs each request with the device key at the moment of
+ * sending. It asks for the server's words in language(), the worker's
+ * language when sent: the signature covers no header, so it may change.
+ */
+export function signedTransport(
+  getIdentity: () => Promise<Identity>,
+  fetchImpl: typeof fetch = (...a) => fetch(...a),
+  language: () => string = () => '',
+): Transport {
   return async (req) => {
     const id = await getIdentity()
     const ts = Math.floor(Date.now() / 1000)
@@ -66,6 +74,8 @@ export function signedTransport(getIdentity: () => Promise<Identity>, fetchImpl:
       Accept: 'application/json, application/problem+json',
       [SIGNATURE_HEADER]: await signatureHeader(id.privateKey, id.deviceId, ts, req.method, req.path, req.key ?? '', req.body),
     }
+    const lang = language()
+    if (lang) headers['Accept-Language'] = lang
     if (req.key) headers['Idempotency-Key'] = req.key
     if (req.body) headers['Content-Type'] = req.contentType ?? 'application/json'
     let res: Response

@@ -30,6 +30,20 @@ describe('refusals, as the worker reads them', () => {
     expect(describeProblem(twice, english.t, english.te, 'check_out').title).toBe('Check out: already recorded today; this one was not counted')
   })
 
+  test('the bind code and a check-out without check-in, told apart by their values in either language', () => {
+    const bind = (reason: string) => describeProblem(field(400, 'invalid', 'code', reason), zh.t, zh.te, 'bind').title
+    const expired = bind('expired at 2026-06-01 08:00; ask your supervisor for a new one')
+    expect(bind('绑定码已于 2026-06-01 08:00 过期；请向上级申请新的绑定码')).toBe(expired)
+    expect(bind('不是有效的绑定码（不存在、已使用或已撤回）')).toBe('绑定码无效：不存在、已使用或已撤回')
+
+    const out = (code: string, reason: string) => describeProblem(field(400, code, 'at', reason), english.t, english.te, 'check_out').title
+    const none = out('invalid', 'there is no check-in on 2026-06-01 to check out from')
+    expect(none).toBe(english.t('problems.noCheckIn'))
+    expect(out('invalid', '2026-06-01 没有可签退的签到记录')).toBe(none)
+    expect(out('invalid', 'must be an RFC 3339 time such as 2026-06-01T08:30:00+08:00')).not.toBe(none)
+    expect(out('invalid', 'is before the check-in at 08:30')).not.toBe(none)
+  })
+
   test('the patrol track and the device', () => {
     expect(describeProblem(field(400, 'invalid', 'points[0].at', 'is before the patrol started at …'), zh.t, zh.te, 'patrol_points').title).toContain('巡查轨迹')
     expect(describeProblem(field(401, 'unauthorized', 'Gridgov-Signature.ts', 'is 10m0s off'), zh.t, zh.te).title).toContain('手机时间')

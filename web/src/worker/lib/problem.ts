@@ -94,6 +94,14 @@ function fieldKey(field: string): string | undefined {
   return known.includes(field) ? field : undefined
 }
 
+// The server words a refusal in the worker's language, so the app tells
+// two refusals of one field apart by the values they print, which every
+// wording keeps: only an expired bind code names a time (2026-06-01 08:00),
+// only a check-out without its check-in names a bare day (2026-06-01, not
+// an example time 2026-06-01T08:30 nor the day of a repeated one).
+const expiryTime = /\d{4}-\d{2}-\d{2} \d{2}:\d{2}/
+const bareDay = /\d{4}-\d{2}-\d{2}(?![\dT])/
+
 /** Describes a refusal for the worker. */
 export function describeProblem(p: Problem, t: T, te: Te, context: ProblemContext = ''): ProblemText {
   if (p.status === 0 && !p.code) return { title: t('problems.network'), detail: '' }
@@ -106,12 +114,12 @@ export function describeProblem(p: Problem, t: T, te: Te, context: ProblemContex
   if (field.startsWith('Gridgov-Signature')) return known(t(field.endsWith('.ts') ? 'problems.clock' : 'problems.device'))
   if (context === 'login' && code === 'unauthorized') return known(t('problems.credentials'))
   if (context === 'bind' && field === 'code') {
-    return known(t(/expired/.test(first!.reason) ? 'problems.codeExpired' : 'problems.codeInvalid'), 'code')
+    return known(t(expiryTime.test(first!.reason) ? 'problems.codeExpired' : 'problems.codeInvalid'), 'code')
   }
   if (context === 'check_in' || context === 'check_out') {
     const what = t(context === 'check_in' ? 'home.checkIn' : 'home.checkOut')
     if (code === 'conflict' && field === 'at') return known(t('problems.alreadyChecked', { what }))
-    if (context === 'check_out' && field === 'at' && /no check-in/.test(first!.reason)) return known(t('problems.noCheckIn'))
+    if (context === 'check_out' && field === 'at' && code === 'invalid' && bareDay.test(first!.reason)) return known(t('problems.noCheckIn'))
     if (field === 'lng' || field === 'lat') return { title: t('problems.outsideGrid', { what }), detail: first!.reason }
   }
   if (field === 'version') return known(t('sync.stale'))
