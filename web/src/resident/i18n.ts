@@ -298,14 +298,27 @@ function punctuation(): { sep: string; colon: string } {
   return i18n.global.locale.value === 'en' ? { sep: '; ', colon: ': ' } : { sep: '；', colon: '：' }
 }
 
-/** The server's reasons the app can say in the user's words. */
+/**
+ * The server's reasons the app can say in the user's words, as the server
+ * words them in English and in Chinese (the app asks for its reader's
+ * language; internal/zhreason holds the Chinese wording).
+ */
 const REASONS: { match: RegExp; key: string }[] = [
-  { match: /^is required/, key: 'reasons.required' },
-  { match: /^must be at most (\d+) characters/, key: 'reasons.tooLong' },
-  { match: /HTML tags are not accepted/, key: 'reasons.plainText' },
-  { match: /^must be UTF-8/, key: 'reasons.notText' },
-  { match: /^unknown category/, key: 'reasons.unknownCategory' },
-  { match: /not inside any grid/, key: 'reasons.outsideGrids' },
+  { match: /^(?:is required|必填)/, key: 'reasons.required' },
+  { match: /^(?:must be at most (\d+) characters|最多 (\d+) 个字)/, key: 'reasons.tooLong' },
+  { match: /HTML tags are not accepted|不能包含 HTML 标签/, key: 'reasons.plainText' },
+  { match: /^(?:must be|须为) UTF-8/, key: 'reasons.notText' },
+  { match: /^(?:unknown category|未知的类别)/, key: 'reasons.unknownCategory' },
+  { match: /not inside any grid|不在(?:本市)?任何网格内/, key: 'reasons.outsideGrids' },
+]
+
+/** The refusals of a sign-in code, in English and Chinese, first match wins. */
+const CODE_REASONS: { match: RegExp; key: string }[] = [
+  { match: /expired|已过期/, key: 'codeErrors.expired' },
+  { match: /used already|已使用过/, key: 'codeErrors.used' },
+  { match: /too many|last try|次数过多|最后一次/, key: 'codeErrors.tooMany' },
+  { match: /no code|未向该手机发送过/, key: 'codeErrors.none' },
+  { match: /wrong|不正确/, key: 'codeErrors.wrong' },
 ]
 
 /** One reason of the server in the user's words; one not known here is a generic sentence with the server's words after it. */
@@ -313,7 +326,7 @@ export function reasonText(reason: string): string {
   const { t } = i18n.global
   for (const r of REASONS) {
     const m = r.match.exec(reason)
-    if (m) return t(r.key, { n: m[1] ?? '' })
+    if (m) return t(r.key, { n: m[1] ?? m[2] ?? '' })
   }
   return t('reasons.other', { detail: reason })
 }
@@ -346,13 +359,8 @@ export function errorText(err: unknown): string {
   if (err.status === 401) return t('errors.unauthorized')
   if (err.is('rate_limited') && err.retryAfterSeconds) return t('codeErrors.limited', { n: err.retryAfterSeconds })
   const code = err.fieldReason('code')
-  if (code) {
-    if (code.includes('expired')) return t('codeErrors.expired')
-    if (code.includes('used already')) return t('codeErrors.used')
-    if (code.includes('too many') || code.includes('last try')) return t('codeErrors.tooMany')
-    if (code.includes('no code')) return t('codeErrors.none')
-    if (code.includes('wrong')) return t('codeErrors.wrong')
-  }
+  const known = code && CODE_REASONS.find((r) => r.match.test(code))
+  if (known) return t(known.key)
   const title = err.knownCode ? t(`errors.${err.knownCode}`) : t('errors.unknown')
   const { sep, colon } = punctuation()
   const reasons = [...new Set(err.errors.map((e) => reasonText(e.reason)))].join(sep)
