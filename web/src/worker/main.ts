@@ -14,7 +14,7 @@ import 'vant/es/tabbar/style/index.mjs'
 import 'vant/es/tabbar-item/style/index.mjs'
 import 'vant/es/tag/style/index.mjs'
 import App from './App.vue'
-import { i18n } from './i18n'
+import { applyLocale, i18n } from './i18n'
 import { start, state } from './lib/app'
 import BindView from './views/BindView.vue'
 import EventActionView from './views/EventActionView.vue'
@@ -52,7 +52,7 @@ router.beforeEach(async (to) => {
   return true
 })
 
-document.documentElement.lang = i18n.global.locale.value
+applyLocale()
 createApp(App).use(i18n).use(router).use(Button).use(Cell).use(CellGroup).use(Field).use(NavBar).use(Tabbar).use(TabbarItem).use(Tag).mount('#app')
 
 if ('serviceWorker' in navigator && import.meta.env.PROD) {

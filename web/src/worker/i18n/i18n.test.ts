@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { keysOf, keysUsed, lookup, type Tree } from '../../test/messages'
+import { baseHeaders } from '../../api/client'
 import en from './en'
+import { applyLocale, i18n, toggleLocale } from './index'
 import zhCN from './zh-CN'
 
 describe('worker app messages', () => {
@@ -21,5 +23,17 @@ describe('worker app messages', () => {
     const zh = keysOf(zhCN as Tree).sort()
     expect(keysOf(en as Tree).sort()).toEqual(zh)
     expect(zh.filter((k) => !lookup(zhCN as Tree, k)?.trim())).toEqual([])
+  })
+})
+
+describe('the worker language', () => {
+  it('goes with the sign-in and every other request of the shared client, and follows a switch', () => {
+    applyLocale()
+    const first = i18n.global.locale.value
+    expect(baseHeaders('POST')['Accept-Language']).toBe(first)
+    toggleLocale()
+    expect(baseHeaders('POST')['Accept-Language']).toBe(first === 'en' ? 'zh-CN' : 'en')
+    expect(document.documentElement.lang).toBe(i18n.global.locale.value)
+    toggleLocale()
   })
 })
