@@ -37,7 +37,7 @@ var eventsAPI = []Entry{
 	{"name the event this one repeats", "请填写本事件所重复的事件"},
 	{"an event cannot repeat itself", "事件不能与自身重复"},
 	{"event %d not found", "事件 %d 不存在"},
-	{"event %s is %s; merge into an open event", "事件 %s 处于 %s 状态；请合并到未结案的事件"},
+	{"event %s is %s; merge into an open event", "事件 %s 处于 %s 状态；请合并到办理中的事件"},
 	{"no extension is waiting for a decision", "没有待审批的延期申请"},
 	{"no extension was requested", "未申请延期"},
 
@@ -270,8 +270,8 @@ var eventsAPI = []Entry{
 	// resident.go, signin.go).
 	{"you reported this event; it is in your list already", "该事件是您上报的，已在您的列表中"},
 	{"is your own report", "是您本人上报的事件"},
-	{"event %s is %s; only open events can be followed", "事件 %s 处于 %s 状态；只能关注未结案的事件"},
-	{"is no longer open", "已结案"},
+	{"event %s is %s; only open events can be followed", "事件 %s 处于 %s 状态；只能关注办理中的事件"},
+	{"is no longer open", "已不在办理中"},
 	{"unknown category %q", "未知的类别 %q"},
 	{"only administrators and centers post notices", "只有管理员和指挥中心可以发布通知"},
 	{"must be after publish_at", "须晚于发布时间 publish_at"},
