@@ -59,17 +59,17 @@ var eventsAPI = []Entry{
 	{"must be one of to_register, to_dispatch, to_accept, handling, to_verify, overdue, supervised, parked, closed, mine",
 		"须为 to_register（待立案）、to_dispatch（待派遣）、to_accept（待签收）、handling（处置中）、to_verify（待核查）、overdue（超期）、supervised（督办）、parked（挂账）、closed（已结案）、mine（我的）之一"},
 	{"unknown state %q", "未知的状态 %q"},
-	{"region %s not found", "区域 %s 不存在"},
+	{"region %s not found", "区划 %s 不存在"},
 	{"must be at most 50 characters", "最多 50 个字"},
 	{"you see your own department's events only", "您只能查看本部门的事件"},
 	{"must be a month as YYYY-MM or a day as YYYY-MM-DD", "须为月份（年-月，如 2026-06）或日期（年-月-日，如 2026-06-01）"},
 	{"must be a day as YYYY-MM-DD, like from", "须与 from 一样为日期（年-月-日）"},
 	{"must be a month as YYYY-MM, like from", "须与 from 一样为月份（年-月）"},
-	{"must not be before from", "不能早于 from"},
+	{"must not be before from", "不能早于开始日期"},
 	{"a range of days spans at most a year; use months", "按日查询最多一年；请按月查询"},
 	{"give a region or a department, not both", "请填写区域或部门，不能同时填写"},
 	{"department %s not found", "部门 %s 不存在"},
-	{"give a region code", "请填写区域代码"},
+	{"give a region code", "请填写区划代码"},
 
 	// event: reporting (report.go).
 	{"a %s account does not file reports; the center files them", "%s 账号不能上报事件；由指挥中心登记"},
@@ -117,7 +117,6 @@ var eventsAPI = []Entry{
 	{"is %d, the category is at %d", "为 %d，类别当前版本为 %d"},
 
 	// category: time limits (limits.go).
-	{"must be one of city, county, township, village, grid", "须为 city（市）、county（县区）、township（乡镇街道）、village（村社区）、grid（网格）之一"},
 	{"must override at least one step", "须至少调整一个环节"},
 	{"is required: hours or days", "必填：hours（小时）或 days（天）"},
 	{"must be > 0", "须大于 0"},
