@@ -70,7 +70,7 @@ type importResponse struct {
 // the rows are kept in English, as the checks give them.
 func (s *Server) inLanguageOf(r *http.Request, resp importResponse) importResponse {
 	if !wantsEnglish(r, "lang") && len(resp.Rejected) > 0 {
-		resp.Rejected = s.reasons.RowErrors(resp.Rejected)
+		resp.Rejected = s.refusals.RowErrors(resp.Rejected)
 	}
 	return resp
 }
@@ -228,7 +228,7 @@ func (s *Server) importErrors(w http.ResponseWriter, r *http.Request, p auth.Pri
 		return
 	}
 	if !wantsEnglish(r, "lang") {
-		rows = s.reasons.RowErrors(rows)
+		rows = s.refusals.RowErrors(rows)
 	}
 	w.Header().Set("Content-Type", format.ContentType())
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="import-errors.%s"`, format))

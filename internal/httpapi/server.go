@@ -103,9 +103,8 @@ type Server struct {
 	// errorReports holds recent import error reports for download.
 	errorReports errorReports
 	importJobs   importJobs
-	// reasons words the reasons of rejected import rows in Chinese.
-	reasons *zhreason.Catalog
-	// refusals words the detail and field messages of problems in Chinese.
+	// refusals words in Chinese the detail and field messages of problems
+	// and the reasons of rejected import rows.
 	refusals *zhreason.Catalog
 	// displayStreams are the open dashboard streams of display sessions.
 	displayStreams displayStreams
@@ -126,7 +125,7 @@ func New(opts Options) *Server {
 		reg.MustRegister(collectors.NewDBStatsCollector(pool, name))
 	}
 	s := &Server{opts: opts, log: opts.Log, registry: reg, metrics: newMetrics(reg), csp: contentSecurityPolicy(opts.BaseMapURL),
-		reasons: zhreason.New(), refusals: zhreason.NewAPI()}
+		refusals: zhreason.NewAPI()}
 	registerLiveMetrics(reg, opts.Dashboard, opts.Live)
 	if opts.Map != nil {
 		s.tiler = gridmap.NewTiler(opts.Map.Locator)
