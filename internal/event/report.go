@@ -178,6 +178,14 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	if err != nil {
 		return Filed{}, err
 	}
+	if reach, ok := reportReach(p); ok && !reach.Contains(path) {
+		// A grid out of reach is not found, as elsewhere, so that its
+		// existence is not revealed; a point names no grid.
+		if point != nil {
+			return Filed{}, apperr.Field("lng", "the location is outside your area")
+		}
+		return Filed{}, apperr.Field("grid_code", fmt.Sprintf("grid %s not found", in.GridCode))
+	}
 	if in.Within != "" && !strings.HasPrefix(path, in.Within) {
 		return Filed{}, apperr.Field("within", fmt.Sprintf("the place is in grid %s, outside region %s", grid, lastCode(in.Within)))
 	}
@@ -294,6 +302,19 @@ func sourcesOf(p auth.Principal) ([]Source, string) {
 		return []Source{FromHotline, FromSensor}, "a center"
 	}
 	return nil, ""
+}
+
+// reportReach is the region a principal may file events in, when it is
+// bounded: staff scoped to a region (a center, a grid worker, a scoped
+// administrator) file and place events inside their scope only, as they
+// keep its registry and grids. Residents and API clients report anywhere
+// in the city (an Open311 client's jurisdiction is checked as "within"),
+// and a department is scoped to itself, not to a region.
+func reportReach(p auth.Principal) (region.Scope, bool) {
+	if p.APIClient || p.User.ScopeKind() != auth.ScopeRegion {
+		return region.Scope{}, false
+	}
+	return p.User.Scope(), true
 }
 
 func joinSources(list []Source) string {

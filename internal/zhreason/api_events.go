@@ -87,6 +87,7 @@ var eventsAPI = []Entry{
 		"请填写经纬度（lng, lat），或先选择所在网格，以便仅凭地址定位"},
 	{"give the location (lng, lat) or the grid (grid_code) of the event", "请填写事件的经纬度（lng, lat）或网格（grid_code）"},
 	{"give both lng and lat", "请同时填写 lng 和 lat"},
+	{"the location is outside your area", "该位置不在您的辖区内"},
 
 	// category: the category tree (category.go, service.go).
 	{"the tree is at most %d levels deep", "类别树最多 %d 级"},
