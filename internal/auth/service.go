@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"math"
 	"runtime"
@@ -568,6 +569,18 @@ func (s *Service) resolveScope(ctx context.Context, q db.Querier, actor Principa
 	if kind == ScopeDepartment {
 		if !actor.User.Scope().IsAll() {
 			return nil, nil, apperr.Field("scope", "only a deployment-wide administrator may create department accounts")
+		}
+		// The account acts for the department: it must be one the catalog
+		// holds, and still active.
+		var active bool
+		err := q.QueryRowContext(ctx, `SELECT active FROM departments WHERE code = $1`, code).Scan(&active)
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			return nil, nil, apperr.Field("scope", fmt.Sprintf("department %s not found", code))
+		case err != nil:
+			return nil, nil, fmt.Errorf("department of an account: %w", err)
+		case !active:
+			return nil, nil, apperr.Field("scope", fmt.Sprintf("department %s is inactive", code))
 		}
 		return nil, code, nil
 	}

@@ -60,6 +60,16 @@ func newFixture(t *testing.T, d *db.DB, cfg auth.Config) *fixture {
 			t.Fatal(err)
 		}
 	}
+	// Departments a department account may act for, one of them closed.
+	for _, dept := range []struct {
+		code   string
+		active bool
+	}{{"urban", true}, {"closed", false}} {
+		if _, err := d.Write().ExecContext(context.Background(), `INSERT INTO departments (code, name, level, region_code, region_path, active,
+			created_at, updated_at) VALUES ($1, $1, 2, '230602', '/230600/230602/', $2, $3, $3)`, dept.code, dept.active, c.t); err != nil {
+			t.Fatal(err)
+		}
+	}
 	return &fixture{d: d, svc: svc, clock: c}
 }
 
@@ -374,6 +384,8 @@ func TestCreateUserValidationAndScope(t *testing.T) {
 			{"weak password", auth.System("t"), auth.NewUser{Username: "x3", Role: auth.RoleAdmin, Password: "password"}, apperr.Invalid, "password"},
 			{"unknown region", auth.System("t"), auth.NewUser{Username: "x4", Role: auth.RoleWorker, Scope: "230699001", Password: pw}, apperr.Invalid, "scope"},
 			{"bad department code", auth.System("t"), auth.NewUser{Username: "x5", Role: auth.RoleDepartment, Scope: "城管 局", Password: pw}, apperr.Invalid, "scope"},
+			{"unknown department", auth.System("t"), auth.NewUser{Username: "x10", Role: auth.RoleDepartment, Scope: "nodept", Password: pw}, apperr.Invalid, "scope"},
+			{"inactive department", auth.System("t"), auth.NewUser{Username: "x11", Role: auth.RoleDepartment, Scope: "closed", Password: pw}, apperr.Invalid, "scope"},
 			{"resident with scope", auth.System("t"), auth.NewUser{Username: "x6", Role: auth.RoleResident, Scope: "230602", Password: pw}, apperr.Invalid, "scope"},
 			{"duplicate", auth.System("t"), auth.NewUser{Username: "TOWN.ADMIN", Role: auth.RoleAdmin, Password: pw}, apperr.Conflict, "username"},
 			{"sibling township", actor, auth.NewUser{Username: "x7", Role: auth.RoleWorker, Scope: "230602002", Password: pw}, apperr.Invalid, "scope"},

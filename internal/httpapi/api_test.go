@@ -118,6 +118,16 @@ func (e *env) user(username string, role auth.Role, scope string) {
 	}
 }
 
+// department adds a department of district 230602 straight to the catalog,
+// for a test that needs a department account and no more of the catalog.
+func (e *env) department(code string) {
+	e.t.Helper()
+	if _, err := e.d.Write().ExecContext(context.Background(), `INSERT INTO departments (code, name, level, region_code, region_path,
+		created_at, updated_at) VALUES ($1, $1, 2, '230602', '/230600/230602/', $2, $2)`, code, e.now.UTC()); err != nil {
+		e.t.Fatalf("department %s: %v", code, err)
+	}
+}
+
 // client is a browser-like client with a cookie jar, or a bearer client.
 type client struct {
 	e      *env

@@ -159,7 +159,6 @@ func TestDashboardAPI(t *testing.T) {
 		e.user("tieren", auth.RoleCenter, "230602002")
 		e.user("leader1", auth.RoleLeader, "230602")
 		e.user("resident1", auth.RoleResident, "")
-		e.user("urban1", auth.RoleDepartment, "230602-urban")
 		e.user("wk1", auth.RoleWorker, "230602001001001")
 		grid1, grid2 := "230602001001001", "230602001001002"
 
@@ -211,6 +210,7 @@ func TestDashboardAPI(t *testing.T) {
 		if r := admin.do("POST", "/api/v1/routing-rules", `{"category_code":"city_appearance","region_code":"230602","lead_department":"230602-urban"}`); r.status != 201 {
 			t.Fatalf("rule: %d %s", r.status, r.body)
 		}
+		e.user("urban1", auth.RoleDepartment, "230602-urban")
 		center, resident, urban, worker := e.loggedIn("center1"), e.loggedIn("resident1"), e.loggedIn("urban1"), e.loggedIn("wk1")
 		report := func(c *client, body string) int {
 			t.Helper()

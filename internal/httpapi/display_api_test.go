@@ -52,6 +52,7 @@ func TestDisplaySessionsAPI(t *testing.T) {
 		e.user("tieren", auth.RoleCenter, "230602002")
 		e.user("leader1", auth.RoleLeader, "230602")
 		e.user("wk1", auth.RoleWorker, "230602001001001")
+		e.department("230602-urban")
 		e.user("urban1", auth.RoleDepartment, "230602-urban")
 		e.user("resident1", auth.RoleResident, "")
 

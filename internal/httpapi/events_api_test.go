@@ -20,7 +20,6 @@ func TestEventsAPI(t *testing.T) {
 		e.user("center1", auth.RoleCenter, "230602001")
 		e.user("tieren", auth.RoleCenter, "230602002")
 		e.user("resident1", auth.RoleResident, "")
-		e.user("urban1", auth.RoleDepartment, "230602-urban")
 		admin := e.loggedIn("admin1")
 		if r := admin.upload("/api/v1/regions/import", nil, mapFile()); r.status != 200 {
 			t.Fatalf("map: %d %s", r.status, r.body)
@@ -31,6 +30,7 @@ func TestEventsAPI(t *testing.T) {
 		if r := admin.do("POST", "/api/v1/routing-rules", `{"category_code":"city_appearance","region_code":"230602","lead_department":"230602-urban"}`); r.status != 201 {
 			t.Fatalf("rule: %d %s", r.status, r.body)
 		}
+		e.user("urban1", auth.RoleDepartment, "230602-urban")
 		center, resident, urban := e.loggedIn("center1"), e.loggedIn("resident1"), e.loggedIn("urban1")
 
 		r := resident.do("POST", "/api/v1/events", `{"category_code":"city_appearance.exposed_garbage","title":"路口垃圾","lng":124.9,"lat":46.5}`)
@@ -124,8 +124,6 @@ func TestEventsAPILoopRules(t *testing.T) {
 		e.user("admin1", auth.RoleAdmin, "")
 		e.user("center1", auth.RoleCenter, "230602001")
 		e.user("resident1", auth.RoleResident, "")
-		e.user("urban1", auth.RoleDepartment, "230602-urban")
-		e.user("police1", auth.RoleDepartment, "230602-police")
 		admin := e.loggedIn("admin1")
 		if r := admin.upload("/api/v1/regions/import", nil, mapFile()); r.status != 200 {
 			t.Fatalf("map: %d %s", r.status, r.body)
@@ -140,6 +138,8 @@ func TestEventsAPILoopRules(t *testing.T) {
 		if r := admin.do("POST", "/api/v1/routing-rules", `{"category_code":"city_appearance","region_code":"230602","lead_department":"230602-urban"}`); r.status != 201 {
 			t.Fatalf("rule: %d %s", r.status, r.body)
 		}
+		e.user("urban1", auth.RoleDepartment, "230602-urban")
+		e.user("police1", auth.RoleDepartment, "230602-police")
 		center, resident, urban, police := e.loggedIn("center1"), e.loggedIn("resident1"), e.loggedIn("urban1"), e.loggedIn("police1")
 		worker, leader := e.loggedIn("worker1"), e.loggedIn("leader1")
 		report := func() int {

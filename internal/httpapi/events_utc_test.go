@@ -50,7 +50,6 @@ func TestEventTimesAreUTC(t *testing.T) {
 		e := newEnv(t, d, options{withMap: true, withEvents: true})
 		e.user("admin1", auth.RoleAdmin, "")
 		e.user("center1", auth.RoleCenter, "230602001")
-		e.user("urban1", auth.RoleDepartment, "230602-urban")
 		admin := e.loggedIn("admin1")
 		if r := admin.upload("/api/v1/regions/import", nil, mapFile()); r.status != 200 {
 			t.Fatalf("map: %d %s", r.status, r.body)
@@ -61,6 +60,7 @@ func TestEventTimesAreUTC(t *testing.T) {
 		if r := admin.do("POST", "/api/v1/routing-rules", `{"category_code":"city_appearance","region_code":"230602","lead_department":"230602-urban"}`); r.status != 201 {
 			t.Fatalf("rule: %d %s", r.status, r.body)
 		}
+		e.user("urban1", auth.RoleDepartment, "230602-urban")
 		center, urban := e.loggedIn("center1"), e.loggedIn("urban1")
 		utc := func(what string, body []byte) map[string]any {
 			t.Helper()

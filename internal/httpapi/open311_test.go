@@ -82,7 +82,6 @@ func newOpen311Env(t *testing.T, d *db.DB) *open311Env {
 	e := newEnv(t, d, options{withMap: true, withEvents: true, ui: httpapi.Options{APIKeys: keys}})
 	e.user("admin1", auth.RoleAdmin, "")
 	e.user("center1", auth.RoleCenter, "230602001")
-	e.user("urban1", auth.RoleDepartment, "230602-urban")
 	o := &open311Env{env: e, keys: keys, admin: e.loggedIn("admin1"), public: &client{e: e, http: &http.Client{}}}
 	if r := o.admin.upload("/api/v1/regions/import", nil, mapFile()); r.status != 200 {
 		t.Fatalf("map: %d %s", r.status, r.body)
@@ -93,6 +92,7 @@ func newOpen311Env(t *testing.T, d *db.DB) *open311Env {
 	if r := o.admin.do("POST", "/api/v1/routing-rules", `{"category_code":"city_appearance","region_code":"230602","lead_department":"230602-urban"}`); r.status != 201 {
 		t.Fatalf("rule: %d %s", r.status, r.body)
 	}
+	e.user("urban1", auth.RoleDepartment, "230602-urban")
 	o.center, o.urban = e.loggedIn("center1"), e.loggedIn("urban1")
 	return o
 }

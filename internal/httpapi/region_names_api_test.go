@@ -22,6 +22,7 @@ func TestDepartmentReadsRegionNames(t *testing.T) {
 				e := newEnv(t, d, options{withMap: withMap})
 				e.user("admin1", auth.RoleAdmin, "")
 				e.user("center1", auth.RoleCenter, "230602001")
+				e.department("230602-urban")
 				e.user("urban1", auth.RoleDepartment, "230602-urban")
 				e.user("resident1", auth.RoleResident, "")
 				code, name := "230602001001", "友谊社区"

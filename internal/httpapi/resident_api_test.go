@@ -184,10 +184,10 @@ func TestResidentLoopAPI(t *testing.T) {
 		}
 		e.user("center1", auth.RoleCenter, "230602001")
 		e.user("tieren", auth.RoleCenter, "230602002")
-		e.user("urban1", auth.RoleDepartment, "230602-urban")
 		if r := admin.do("POST", "/api/v1/departments", `{"code":"230602-urban","name":"萨尔图区城市管理综合执法局","region_code":"230602"}`); r.status != 201 {
 			t.Fatalf("department: %d %s", r.status, r.body)
 		}
+		e.user("urban1", auth.RoleDepartment, "230602-urban")
 		center, urban := e.loggedIn("center1"), e.loggedIn("urban1")
 		a := residentIn(t, e, sms, "13900001111")
 		b := residentIn(t, e, sms, "13900002222")
