@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"regexp"
 	"runtime"
 	"strings"
 	"time"
@@ -18,6 +19,7 @@ import (
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/geo"
+	"github.com/gridgov/gridgov/internal/plaintext"
 	"github.com/gridgov/gridgov/internal/region"
 )
 
@@ -174,6 +176,24 @@ func linkOverlay(grids *layerIndex, o region.Overlay) ([]region.OverlayLink, err
 	return links, nil
 }
 
+// stationCode is the form of a station's code, as of other codes people
+// type: letters, digits, '_' and '-'.
+var stationCode = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+
+// checkStationText checks a station's name, address and opening hours as
+// text shown to residents: plain, and of a sane length. It returns the
+// first refusal, naming its field.
+func checkStationText(st region.Station) *apperr.FieldError {
+	var fs apperr.Fields
+	plaintext.Check(&fs, "name", st.Name, 100, true)
+	plaintext.Check(&fs, "address", st.Address, 200, false)
+	plaintext.Check(&fs, "opening_hours", st.OpeningHours, 100, false)
+	if len(fs) == 0 {
+		return nil
+	}
+	return &fs[0]
+}
+
 // ImportStations creates or updates stations by code. A station without a
 // grid code is placed in the grid that holds its location.
 func (s *Service) ImportStations(ctx context.Context, actor audit.Actor, scope region.Scope, stations []region.Station) (ImportResult, error) {
@@ -190,32 +210,45 @@ func (s *Service) ImportStations(ctx context.Context, actor audit.Actor, scope r
 	snap := s.Locator.current()
 	seen := codesSeen{}
 	for i, st := range stations {
-		reject := func(reason string) {
-			res.Rejected = append(res.Rejected, Rejection{Index: i, Code: st.Code, Reason: reason})
+		reject := func(reason, field string) {
+			res.Rejected = append(res.Rejected, Rejection{Index: i, Code: st.Code, Reason: reason, Field: field})
 		}
 		if strings.TrimSpace(st.Code) == "" || strings.TrimSpace(st.Name) == "" {
-			reject("code and name are required")
+			field := "code"
+			if strings.TrimSpace(st.Code) != "" {
+				field = "name"
+			}
+			reject("code and name are required", field)
+			continue
+		}
+		if !stationCode.MatchString(st.Code) {
+			reject("code must be 1-64 letters, digits, '_' or '-'", "code")
+			continue
+		}
+		if f := checkStationText(st); f != nil {
+			reject(f.Reason, f.Field)
 			continue
 		}
 		if reason := seen.repeat(st.Code, i); reason != "" {
-			reject(reason)
+			reject(reason, "code")
 			continue
 		}
 		if err := geo.ValidatePoint(st.Location[0], st.Location[1], geo.WGS84); err != nil {
-			reject("location: " + err.Error())
+			reject("location: "+err.Error(), "lng")
 			continue
 		}
+		gridField := "grid_code"
 		if st.GridCode == "" {
 			code, _, ok := s.Locator.GridAt(st.Location)
 			if !ok {
-				reject("location is not inside any grid")
+				reject("location is not inside any grid", "lng")
 				continue
 			}
-			st.GridCode = code
+			st.GridCode, gridField = code, "lng"
 		}
 		g, ok := snap.byCode[st.GridCode]
 		if !ok || g.Level != region.Grid || !scope.Contains(g.Path) {
-			reject(fmt.Sprintf("grid %s does not exist", st.GridCode))
+			reject(fmt.Sprintf("grid %s does not exist", st.GridCode), gridField)
 			continue
 		}
 		ready = append(ready, placed{st: st, path: g.Path, index: i})

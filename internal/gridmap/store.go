@@ -44,6 +44,9 @@ type Rejection struct {
 	Index  int    `json:"index"`
 	Code   string `json:"code"`
 	Reason string `json:"reason"`
+	// Field names the property refused, where the reason does not, so that
+	// an API storing one feature can name its field.
+	Field string `json:"field,omitempty"`
 	// Conflict marks a feature refused because of what is stored under its
 	// code rather than for what it says.
 	Conflict bool `json:"-"`

@@ -152,6 +152,7 @@ var peopleAPI = slices.Concat([]Entry{
 	{"grid %s does not exist", "网格 %s 不存在"},
 	{"station %s exists outside your area", "驿站 %s 已登记在您的辖区之外"},
 	{"region %s has no boundary yet", "区划 %s 尚无边界"},
+	{"code must be 1-64 letters, digits, '_' or '-'", "编码须为 1 至 64 个字母、数字、“_”或“-”"},
 
 	// gridmap: map tiles (tiles.go).
 	{"must be between 0 and %d", "须在 0 至 %d 之间"},
