@@ -176,6 +176,14 @@ func (s *Server) checkRegion(w http.ResponseWriter, r *http.Request, p auth.Prin
 // the file) into fields, and the file part through onFile. Unknown fields
 // are refused by name.
 func readUpload(w http.ResponseWriter, r *http.Request, limit int64, fields map[string]*string, onFile func(part io.Reader, name string) error) error {
+	// A field may be given in the query as well; the form's value wins.
+	// Either way a value is read, never left unseen.
+	q := r.URL.Query()
+	for name, dst := range fields {
+		if v := q.Get(name); v != "" {
+			*dst = strings.TrimSpace(v)
+		}
+	}
 	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	mr, err := r.MultipartReader()
 	if err != nil {
@@ -221,6 +229,20 @@ func readUpload(w http.ResponseWriter, r *http.Request, limit int64, fields map[
 	return nil
 }
 
+// formBool reads a yes-or-no field of a form: true or false (as
+// strconv.ParseBool reads them) or a checkbox's "on"; empty is false.
+func formBool(raw, name string) (bool, error) {
+	if raw == "on" {
+		return true, nil
+	}
+	var fs apperr.Fields
+	v := boolParam(raw, name, &fs)
+	if err := fs.Err(); err != nil {
+		return false, err
+	}
+	return v != nil && *v, nil
+}
+
 func (s *Server) importRegions(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	if !p.Can(auth.PermRegionsManage) {
 		s.writeError(w, r, apperr.New(apperr.Forbidden, "you may not change the grid map"))
@@ -249,7 +271,11 @@ func (s *Server) importRegions(w http.ResponseWriter, r *http.Request, p auth.Pr
 		s.writeError(w, r, err)
 		return
 	}
-	partial := partialRaw == "true" || partialRaw == "1" || partialRaw == "on"
+	partial, err := formBool(partialRaw, "partial")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	res, err := s.opts.Map.ImportRegions(r.Context(), p.Actor(), p.User.Scope(), items, gridmap.ImportOptions{Partial: partial, Source: fileName})
 	if err != nil {
 		s.writeError(w, r, err)
@@ -336,16 +362,28 @@ func (s *Server) createStation(w http.ResponseWriter, r *http.Request, p auth.Pr
 		return
 	}
 	var req struct {
-		Code         string  `json:"code"`
-		Name         string  `json:"name"`
-		Address      string  `json:"address"`
-		OpeningHours string  `json:"opening_hours"`
-		Lng          float64 `json:"lng"`
-		Lat          float64 `json:"lat"`
-		CRS          string  `json:"crs"`
-		GridCode     string  `json:"grid_code"`
+		Code         string   `json:"code"`
+		Name         string   `json:"name"`
+		Address      string   `json:"address"`
+		OpeningHours string   `json:"opening_hours"`
+		Lng          *float64 `json:"lng"`
+		Lat          *float64 `json:"lat"`
+		CRS          string   `json:"crs"`
+		GridCode     string   `json:"grid_code"`
 	}
 	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// A missing coordinate is not 0: a station stands at its location.
+	var fs apperr.Fields
+	if req.Lng == nil {
+		fs.Add("lng", "is required")
+	}
+	if req.Lat == nil {
+		fs.Add("lat", "is required")
+	}
+	if err := fs.Err(); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -354,7 +392,7 @@ func (s *Server) createStation(w http.ResponseWriter, r *http.Request, p auth.Pr
 		s.writeError(w, r, err)
 		return
 	}
-	pt, err := toWGS84Point(req.Lng, req.Lat, crs)
+	pt, err := toWGS84Point(*req.Lng, *req.Lat, crs)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -372,9 +410,9 @@ func (s *Server) createStation(w http.ResponseWriter, r *http.Request, p auth.Pr
 		return
 	}
 	if !res.Stored {
-		field := "code"
-		if strings.Contains(res.Rejected[0].Reason, "grid") || strings.Contains(res.Rejected[0].Reason, "location") {
-			field = "lng"
+		field := res.Rejected[0].Field
+		if field == "" {
+			field = "code"
 		}
 		s.writeError(w, r, apperr.Field(field, res.Rejected[0].Reason))
 		return
@@ -483,8 +521,10 @@ const MaxLocateBatch = 1000
 
 func (s *Server) locateBatch(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	var req struct {
-		CRS    string       `json:"crs"`
-		Points [][2]float64 `json:"points"`
+		CRS string `json:"crs"`
+		// Each point is read as it came: a fixed array of two would take
+		// [124.7] as [124.7, 0] and drop a third number unseen.
+		Points []any `json:"points"`
 	}
 	if err := decodeJSON(w, r, s.opts.MaxBodyBytes, &req); err != nil {
 		s.writeError(w, r, err)
@@ -500,7 +540,12 @@ func (s *Server) locateBatch(w http.ResponseWriter, r *http.Request, p auth.Prin
 		return
 	}
 	out := make([]gridmap.Location, len(req.Points))
-	for i, pt := range req.Points {
+	for i, v := range req.Points {
+		pt, ok := lngLatPair(v)
+		if !ok {
+			s.writeError(w, r, apperr.Field(fmt.Sprintf("points[%d]", i), "must be [lng, lat]: exactly two numbers"))
+			return
+		}
 		wgs, err := toWGS84Point(pt[0], pt[1], crs)
 		if err != nil {
 			e, _ := apperr.As(err)
@@ -510,6 +555,17 @@ func (s *Server) locateBatch(w http.ResponseWriter, r *http.Request, p auth.Prin
 		out[i] = s.opts.Map.Locator.Locate(wgs, p.User.Scope())
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"items": out})
+}
+
+// lngLatPair reads a point given as a JSON array: exactly two numbers.
+func lngLatPair(v any) (orb.Point, bool) {
+	arr, ok := v.([]any)
+	if !ok || len(arr) != 2 {
+		return orb.Point{}, false
+	}
+	lng, ok1 := arr[0].(float64)
+	lat, ok2 := arr[1].(float64)
+	return orb.Point{lng, lat}, ok1 && ok2
 }
 
 func (s *Server) mapTile(w http.ResponseWriter, r *http.Request, p auth.Principal) {

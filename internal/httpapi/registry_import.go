@@ -121,9 +121,12 @@ func (s *Server) importRegistry(w http.ResponseWriter, r *http.Request, p auth.P
 		s.writeError(w, r, apperr.Field("file", err.Error()))
 		return
 	}
-	opts := registry.ImportOptions{
-		AllOrNothing: allOrNothing == "true" || allOrNothing == "1" || allOrNothing == "on", Source: fileName,
+	all, err := formBool(allOrNothing, "all_or_nothing")
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	opts := registry.ImportOptions{AllOrNothing: all, Source: fileName}
 	run := func(ctx context.Context) (importResponse, int, error) {
 		defer tr.Close()
 		rep, err := s.opts.Registry.Import(ctx, p, kind, tr, opts)

@@ -63,6 +63,7 @@ var adminAPI = []Entry{
 	{"must be xlsx or csv", "须为 xlsx 或 csv"},
 	{"no such error report (they are kept for an hour)", "没有这份错误报告（错误报告只保留一小时）"},
 	{"must be the id of your action on the event, as its answer gave it", "须为您对该事件处置记录的 id，即处置时返回的 id"},
+	{"must be [lng, lat]: exactly two numbers", "须为 [lng, lat]：恰好两个数"},
 
 	// apikey: the keys of Open311 clients.
 	{"only a deployment-wide administrator may manage API keys", "只有系统管理员可以管理 API 密钥"},

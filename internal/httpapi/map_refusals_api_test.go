@@ -1,0 +1,66 @@
+package httpapi_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/dbtest"
+)
+
+// The map's writes and lookups refuse what they cannot read as meant,
+// naming the field, rather than reading it as something else: a station's
+// code, text and missing coordinate, a point that is not two numbers, a
+// yes-or-no that is neither.
+func TestMapRefusesMalformedInput(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, options{withMap: true})
+		e.user("admin1", auth.RoleAdmin, "")
+		admin := e.loggedIn("admin1")
+		if r := admin.upload("/api/v1/regions/import", nil, mapFile()); r.status != 200 {
+			t.Fatalf("map: %d %s", r.status, r.body)
+		}
+		for _, tc := range []struct{ name, body, field string }{
+			{"code with a space and '!'", `{"code":"S QA!","name":"驿站","lng":124.9,"lat":46.5}`, "code"},
+			{"a name of 300 characters", `{"code":"S1","name":"` + strings.Repeat("驿", 300) + `","lng":124.9,"lat":46.5}`, "name"},
+			{"markup in the opening hours", `{"code":"S1","name":"驿站","opening_hours":"<b>","lng":124.9,"lat":46.5}`, "opening_hours"},
+			{"no lng", `{"code":"S1","name":"驿站","lat":46.5}`, "lng"},
+			{"no lat", `{"code":"S1","name":"驿站","lng":124.9}`, "lat"},
+			{"an unknown grid", `{"code":"S1","name":"驿站","lng":124.9,"lat":46.5,"grid_code":"230602001001099"}`, "grid_code"},
+		} {
+			t.Run("station/"+tc.name, func(t *testing.T) {
+				wantProblem(t, admin.do("POST", "/api/v1/stations", tc.body), 400, "invalid", tc.field)
+			})
+		}
+		// A missing longitude is missing, not 0 and so outside every grid.
+		r := admin.do("POST", "/api/v1/stations", `{"code":"S1","name":"驿站","lat":46.5}`)
+		if errs, _ := r.json(t)["errors"].([]any); len(errs) != 1 || errs[0].(map[string]any)["reason"] != "is required" {
+			t.Fatalf("no lng: %s", r.body)
+		}
+		if r := admin.do("POST", "/api/v1/stations", `{"code":"S-1_a","name":"友谊驿站","opening_hours":"08:30-17:30","lng":124.9,"lat":46.5}`); r.status != 201 {
+			t.Fatalf("a good station: %d %s", r.status, r.body)
+		}
+
+		for _, tc := range []struct{ name, points, field string }{
+			{"one number", `[[124.7]]`, "points[0]"},
+			{"three numbers", `[[124.9, 46.5], [124.7, 46.5, 3]]`, "points[1]"},
+			{"a null", `[[124.7, null]]`, "points[0]"},
+			{"a string", `[["124.7", 46.5]]`, "points[0]"},
+			{"not an array", `[{"lng": 124.7, "lat": 46.5}]`, "points[0]"},
+		} {
+			t.Run("locate/"+tc.name, func(t *testing.T) {
+				wantProblem(t, admin.do("POST", "/api/v1/locate", `{"points":`+tc.points+`}`), 400, "invalid", tc.field)
+			})
+		}
+		if r := admin.do("POST", "/api/v1/locate", `{"points":[[124.9, 46.5]]}`); r.status != 200 {
+			t.Fatalf("locate a good point: %d %s", r.status, r.body)
+		}
+
+		wantProblem(t, admin.upload("/api/v1/regions/import", map[string]string{"partial": "maybe"}, mapFile()), 400, "invalid", "partial")
+		wantProblem(t, admin.upload("/api/v1/regions/import?partial=maybe", nil, mapFile()), 400, "invalid", "partial")
+		if r := admin.upload("/api/v1/regions/import?partial=true", nil, mapFile()); r.status != 200 {
+			t.Fatalf("partial import: %d %s", r.status, r.body)
+		}
+	})
+}
