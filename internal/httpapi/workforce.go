@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 
 	"github.com/gridgov/gridgov/internal/apperr"
@@ -266,9 +267,25 @@ func (s *Server) decideRebind(approve bool) func(http.ResponseWriter, *http.Requ
 	}
 }
 
-func workforcePeriod(r *http.Request) workforce.Period {
+func workforcePeriod(r *http.Request) (workforce.Period, error) {
 	q := r.URL.Query()
-	return workforce.Period{Month: q.Get("month"), Date: q.Get("date")}
+	var fs apperr.Fields
+	for _, name := range []string{"from", "to"} {
+		if q.Has(name) {
+			fs.Add(name, "is not a filter here; give month (YYYY-MM) or date (YYYY-MM-DD)")
+		}
+	}
+	return workforce.Period{Month: q.Get("month"), Date: q.Get("date")}, fs.Err()
+}
+
+// monthOnly refuses from and to on a list filtered by month alone: a range
+// left unread would answer for another period than the one asked for.
+func monthOnly(q url.Values, fs *apperr.Fields) {
+	for _, name := range []string{"from", "to"} {
+		if q.Has(name) {
+			fs.Add(name, "is not a filter here; give month (YYYY-MM)")
+		}
+	}
 }
 
 func (s *Server) workerAttendance(w http.ResponseWriter, r *http.Request, p auth.Principal) {
@@ -277,7 +294,12 @@ func (s *Server) workerAttendance(w http.ResponseWriter, r *http.Request, p auth
 		s.writeError(w, r, err)
 		return
 	}
-	a, err := s.opts.Workforce.WorkerAttendanceOf(r.Context(), p, id, workforcePeriod(r))
+	period, err := workforcePeriod(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a, err := s.opts.Workforce.WorkerAttendanceOf(r.Context(), p, id, period)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -356,7 +378,12 @@ func (s *Server) addTeamMember(w http.ResponseWriter, r *http.Request, p auth.Pr
 }
 
 func (s *Server) attendanceRates(w http.ResponseWriter, r *http.Request, p auth.Principal) {
-	a, err := s.opts.Workforce.AttendanceRates(r.Context(), p, r.URL.Query().Get("region"), workforcePeriod(r))
+	period, err := workforcePeriod(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	a, err := s.opts.Workforce.AttendanceRates(r.Context(), p, r.URL.Query().Get("region"), period)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -373,7 +400,12 @@ func (s *Server) attendanceByWorker(w http.ResponseWriter, r *http.Request, p au
 		s.writeError(w, r, err)
 		return
 	}
-	page, err := s.opts.Workforce.WorkerRates(r.Context(), p, q.Get("region"), workforcePeriod(r), after, limit)
+	period, err := workforcePeriod(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	page, err := s.opts.Workforce.WorkerRates(r.Context(), p, q.Get("region"), period, after, limit)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
