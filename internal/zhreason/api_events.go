@@ -116,7 +116,7 @@ var eventsAPI = []Entry{
 	{"is required: the version you read", "必填：您所读取的版本号"},
 	{"the group %s is inactive; activate it first", "类别组 %s 已停用；请先启用"},
 	{"the category was changed by someone else; reload and try again", "该类别已被他人修改；请刷新后重试"},
-	{"is %d, the category is at %d", "为 %d，类别当前版本为 %d"},
+	{"is %d, the category is at %d", "您提交的版本为 %d，该类别当前版本为 %d"},
 
 	// category: time limits (limits.go).
 	{"must override at least one step", "须至少调整一个环节"},
@@ -152,8 +152,8 @@ var eventsAPI = []Entry{
 	{"routing rule %d is kept at a higher level than yours", "派遣规则 %d 由您的上级维护"},
 	{"the department was changed by someone else; reload and try again", "该部门已被他人修改；请刷新后重试"},
 	{"the routing rule was changed by someone else; reload and try again", "该派遣规则已被他人修改；请刷新后重试"},
-	{"is %d, the department is at %d", "为 %d，部门当前版本为 %d"},
-	{"is %d, the routing rule is at %d", "为 %d，派遣规则当前版本为 %d"},
+	{"is %d, the department is at %d", "您提交的版本为 %d，该部门当前版本为 %d"},
+	{"is %d, the routing rule is at %d", "您提交的版本为 %d，该派遣规则当前版本为 %d"},
 	{"routing rule %d not found", "派遣规则 %d 不存在"},
 	{"must be at most 500 characters", "最多 500 个字"},
 	{"department %s serves %s, which does not cover the rule's region", "部门 %s 服务于 %s，不覆盖该规则的区域"},
@@ -207,7 +207,7 @@ var eventsAPI = []Entry{
 	{"the working calendar is kept by the city: only a city-wide account may change it", "工作日历由市级统一维护：只有市级账号可以修改"},
 	{"is required: the version of the calendar you read", "必填：您所读取的日历版本号"},
 	{"the working calendar was changed by someone else; reload and try again", "工作日历已被他人修改；请刷新后重试"},
-	{"is %d, the calendar is at %d", "为 %d，日历当前版本为 %d"},
+	{"is %d, the calendar is at %d", "您提交的版本为 %d，工作日历当前版本为 %d"},
 	{"%d is not a year between %d and %d", "%d 不是 %d 至 %d 之间的年份"},
 	{"is required: the holiday the date belongs to (调休 days carry the holiday they pay for)", "必填：该日所属的节假日（调休日填写其所补的节假日）"},
 	{"is longer than %d characters", "超过 %d 个字"},
