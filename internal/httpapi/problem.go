@@ -4,6 +4,7 @@
 package httpapi
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,8 +12,10 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"reflect"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gridgov/gridgov/internal/apperr"
 )
@@ -113,10 +116,20 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) er
 			return apperr.Field("Content-Type", "must be application/json")
 		}
 	}
-	body := http.MaxBytesReader(w, r.Body, limit)
-	dec := json.NewDecoder(body)
+	// The body is read whole, within the limit, so that a time the decoder
+	// cannot read can be traced to its field, which its error does not name.
+	data, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	if err != nil {
+		return jsonError(err, limit)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(dst); err != nil {
+		if isTimeError(err) {
+			if field := timeField(reflect.TypeOf(dst), data, ""); field != "" {
+				return apperr.Field(field, msgRFC3339)
+			}
+		}
 		return jsonError(err, limit)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
@@ -124,6 +137,10 @@ func decodeJSON(w http.ResponseWriter, r *http.Request, limit int64, dst any) er
 	}
 	return nil
 }
+
+// msgRFC3339 is the refusal of a time that is not in RFC 3339, the one form
+// a time.Time reads from JSON.
+const msgRFC3339 = "must be a time in RFC 3339, e.g. 2026-09-30T16:00:00+08:00"
 
 func jsonError(err error, limit int64) error {
 	var syntax *json.SyntaxError
@@ -143,7 +160,7 @@ func jsonError(err error, limit int64) error {
 		if field == "" {
 			return apperr.Field("body", "must be a JSON object")
 		}
-		return apperr.Field(field, fmt.Sprintf("must be a %s, not a %s", jsonType(typeErr.Type.Kind().String()), typeErr.Value))
+		return apperr.Field(field, typeMismatch(typeErr))
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
 		// encoding/json reports unknown fields only in its message.
 		name := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
@@ -153,21 +170,127 @@ func jsonError(err error, limit int64) error {
 		if errors.As(err, &e) {
 			return e
 		}
-		return apperr.Field("body", "cannot be read: "+err.Error())
+		return apperr.Field("body", "cannot be read")
 	}
 }
 
-func jsonType(kind string) string {
-	switch kind {
-	case "string":
-		return "string"
-	case "bool":
-		return "boolean"
-	case "slice", "array":
-		return "array"
-	case "map", "struct":
-		return "object"
-	default:
-		return "number"
+// typeMismatch words a value of the wrong JSON type, or a number the
+// field's type cannot hold ("number 1.5" for an integer), in JSON's terms.
+func typeMismatch(e *json.UnmarshalTypeError) string {
+	want := jsonType(e.Type.Kind())
+	if num, ok := strings.CutPrefix(e.Value, "number "); ok {
+		if want == "a number" && e.Type.Kind() != reflect.Float32 && e.Type.Kind() != reflect.Float64 {
+			return fmt.Sprintf("must be a whole number within range, not %s", num)
+		}
+		if want == "a number" {
+			return fmt.Sprintf("must be a number within range, not %s", num)
+		}
+		e.Value = "number"
 	}
+	var got string
+	switch e.Value {
+	case "string":
+		got = "a string"
+	case "number":
+		got = "a number"
+	case "bool":
+		got = "a boolean"
+	case "array":
+		got = "an array"
+	case "object":
+		got = "an object"
+	default:
+		return "cannot be read"
+	}
+	return fmt.Sprintf("must be %s, not %s", want, got)
+}
+
+// jsonType is the JSON type a Go value of kind k reads from, with its article.
+func jsonType(k reflect.Kind) string {
+	switch k {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "a boolean"
+	case reflect.Slice, reflect.Array:
+		return "an array"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	default:
+		return "a number"
+	}
+}
+
+// isTimeError reports an error of time.Time's UnmarshalJSON: a string not in
+// RFC 3339, or a value that is no string.
+func isTimeError(err error) bool {
+	var pe *time.ParseError
+	return errors.As(err, &pe) || strings.HasPrefix(err.Error(), "Time.UnmarshalJSON: ")
+}
+
+var timeType = reflect.TypeFor[time.Time]()
+
+// timeField is the name of the first field of t, a struct or a pointer to
+// one, to which the JSON object data gives a value a time.Time cannot read:
+// "a.b" for field b of object a, with prefix "a.". It is empty when none is
+// found. Fields are matched to keys as encoding/json matches them: by
+// their JSON name, then regardless of case; an embedded struct's fields
+// are the struct's own.
+func timeField(t reflect.Type, data []byte, prefix string) string {
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.Kind() != reflect.Struct {
+		return ""
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(data, &obj) != nil {
+		return ""
+	}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if name == "-" || !f.IsExported() && !f.Anonymous {
+			continue
+		}
+		ft := f.Type
+		for ft.Kind() == reflect.Pointer {
+			ft = ft.Elem()
+		}
+		if f.Anonymous && name == "" {
+			if n := timeField(ft, data, prefix); n != "" {
+				return n
+			}
+			continue
+		}
+		if name == "" {
+			name = f.Name
+		}
+		raw, ok := keyOf(obj, name)
+		switch {
+		case !ok:
+		case ft == timeType:
+			if json.Unmarshal(raw, new(time.Time)) != nil {
+				return prefix + name
+			}
+		case ft.Kind() == reflect.Struct:
+			if n := timeField(ft, raw, prefix+name+"."); n != "" {
+				return n
+			}
+		}
+	}
+	return ""
+}
+
+// keyOf is the value of key in obj, or of a key equal to it but for case.
+func keyOf(obj map[string]json.RawMessage, key string) (json.RawMessage, bool) {
+	if raw, ok := obj[key]; ok {
+		return raw, true
+	}
+	for k, raw := range obj {
+		if strings.EqualFold(k, key) {
+			return raw, true
+		}
+	}
+	return nil, false
 }

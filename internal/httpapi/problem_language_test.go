@@ -64,3 +64,45 @@ func TestRefusalsFollowTheLanguage(t *testing.T) {
 		}
 	})
 }
+
+// A body's value that cannot be read as its field's type is refused under
+// that field, in JSON's terms and in the reader's language: a time not in
+// RFC 3339 too, whose decoder error names no field, and never in Go's words.
+func TestBodyValuesOfTheWrongFormNameTheirField(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e, _ := residentEnv(t, d)
+		e.user("admin1", auth.RoleAdmin, "")
+		e.user("center1", auth.RoleCenter, "230600")
+		admin, center := e.loggedIn("admin1"), e.loggedIn("center1")
+		const rfc3339 = "must be a time in RFC 3339, e.g. 2026-09-30T16:00:00+08:00"
+		const rfc3339zh = "须为 RFC 3339 格式的时间，如 2026-09-30T16:00:00+08:00"
+		for _, tc := range []struct {
+			c                 *client
+			path, body, field string
+			en, zh            string
+		}{
+			{admin, "/api/v1/regions", `{"code":"230602004","name":"又一街道","level":"township","parent_code":"230602","valid_from":"yesterday"}`,
+				"valid_from", rfc3339, rfc3339zh},
+			{center, "/api/v1/notices", `{"title":"t","body":"b","region_code":"230602001","expires_at":"2026-13-01T00:00:00Z"}`,
+				"expires_at", rfc3339, rfc3339zh},
+			{center, "/api/v1/notices", `{"title":"t","body":"b","region_code":"230602001","publish_at":"tomorrow"}`,
+				"publish_at", rfc3339, rfc3339zh},
+			{center, "/api/v1/notices", `{"title":"t","body":"b","region_code":"230602001","Expires_At":20260601}`,
+				"expires_at", rfc3339, rfc3339zh},
+			{center, "/api/v1/notices", `{"title":5,"body":"b","region_code":"230602001"}`,
+				"title", "must be a string, not a number", "须为字符串，不能是数字"},
+			{center, "/api/v1/notices", `{"title":"t","body":["b"],"region_code":"230602001"}`,
+				"body", "must be a string, not an array", "须为字符串，不能是数组"},
+			{admin, "/api/v1/regions", `{"code":"230602004","name":"又一街道","level":"township","parent_code":"230602","valid_from":true}`,
+				"valid_from", rfc3339, rfc3339zh},
+		} {
+			for _, lang := range []struct{ accept, want string }{{"", tc.en}, {"zh-CN", tc.zh}} {
+				r := tc.c.do("POST", tc.path, tc.body, "Accept-Language", lang.accept)
+				wantProblem(t, r, 400, "invalid", tc.field)
+				if got := r.json(t)["errors"].([]any)[0].(map[string]any)["reason"]; got != lang.want {
+					t.Errorf("%s %s (%q): reason %q, want %q", tc.path, tc.body, lang.accept, got, lang.want)
+				}
+			}
+		}
+	})
+}

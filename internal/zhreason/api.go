@@ -7,7 +7,7 @@ package zhreason
 // refusals in the source that no entry words.
 func API() []Entry {
 	var es []Entry
-	for _, area := range [][]Entry{Entries(), eventsAPI, adminAPI, workforceAPI, peopleAPI} {
+	for _, area := range [][]Entry{Entries(), eventsAPI, adminAPI, workforceAPI, peopleAPI, namedAPI} {
 		es = append(es, area...)
 	}
 	return es

@@ -21,7 +21,7 @@ import (
 // reversed: a wording must not depend on which area lists it first.
 func apiCatalogs(t *testing.T) []*Catalog {
 	t.Helper()
-	areas := [][]Entry{Entries(), eventsAPI, adminAPI, workforceAPI, peopleAPI}
+	areas := [][]Entry{Entries(), eventsAPI, adminAPI, workforceAPI, peopleAPI, namedAPI}
 	var cs []*Catalog
 	for range 2 {
 		c, err := Compile(slices.Concat(areas...))

@@ -30,7 +30,7 @@ var sources = map[string]source{
 	"plaintext":  {},
 
 	// adminAPI
-	"httpapi": {skip: map[string]string{
+	"httpapi": {returns: []string{"typeMismatch"}, skip: map[string]string{
 		"open311.go":     "Open311 answers its own error list, in English",
 		"open311_xml.go": "Open311 answers its own error list, in English",
 	}},
@@ -252,6 +252,9 @@ var wordedCaseByCase = caseByCase(map[string][]string{
 		"this item was already checked (correct)", "this item was already checked (incorrect)"},
 	"%s (sheet %q is empty)": {"the file has no header row (sheet %q is empty)"},
 }, map[string][][]Entry{
+	// httpapi: a value of the wrong JSON type.
+	"must be %s, not %s": {jsonMismatches()},
+
 	// registry: a coded column, or a search by tag; tabular: a header.
 	"must be one of %s, got %q":                      {Entries(), tagChoice()},
 	"the header row does not match the template: %s": {headerMismatch()},
@@ -359,7 +362,7 @@ func TestEveryAPIWordingIsUsed(t *testing.T) {
 	for _, area := range []struct {
 		name    string
 		entries []Entry
-	}{{"eventsAPI", eventsAPI}, {"adminAPI", adminAPI}, {"workforceAPI", workforceAPI}, {"peopleAPI", peopleAPI}} {
+	}{{"eventsAPI", eventsAPI}, {"adminAPI", adminAPI}, {"workforceAPI", workforceAPI}, {"peopleAPI", peopleAPI}, {"namedAPI", namedAPI}} {
 		for _, e := range area.entries {
 			if !given[e.English] {
 				t.Errorf("%s: %q is given by no source", area.name, e.English)
