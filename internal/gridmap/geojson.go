@@ -2,6 +2,7 @@ package gridmap
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -54,7 +55,7 @@ func ParseRegions(r io.Reader, opts ParseOptions) ([]Item, error) {
 	}
 	dec := json.NewDecoder(r)
 	if err := dec.Decode(&fc); err != nil {
-		return nil, fmt.Errorf("not a GeoJSON file: %w", err)
+		return nil, notACollection(err)
 	}
 	if fc.Type != "FeatureCollection" {
 		return nil, fmt.Errorf("want a GeoJSON FeatureCollection, got type %q", fc.Type)
@@ -65,6 +66,47 @@ func ParseRegions(r io.Reader, opts ParseOptions) ([]Item, error) {
 	}
 	return items, nil
 }
+
+// notCollection begins the refusal of a file that is no FeatureCollection.
+const notCollection = "is not a GeoJSON FeatureCollection: "
+
+// notACollection words why a file is not read as a FeatureCollection. An
+// error of reading the upload itself (its size limit) is passed on behind
+// "cannot be read", so that the caller can tell it.
+func notACollection(err error) error {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return errors.New(notCollection + "the file is empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return errors.New(notCollection + "it is not valid JSON (it ends too early)")
+	case errors.As(err, &syntax):
+		return fmt.Errorf(notCollection+"it is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typeErr) && typeErr.Field == "type":
+		return errors.New(notCollection + "its type is not a string")
+	case errors.As(err, &typeErr) && typeErr.Field == "features":
+		return errors.New(notCollection + "its features are not an array")
+	case errors.As(err, &typeErr):
+		switch typeErr.Value {
+		case "array":
+			return errors.New(notCollection + "it is an array, not an object")
+		case "string":
+			return errors.New(notCollection + "it is a string, not an object")
+		case "bool":
+			return errors.New(notCollection + "it is true or false, not an object")
+		default:
+			return errors.New(notCollection + "it is a number, not an object")
+		}
+	}
+	return unreadable{err}
+}
+
+// unreadable is an upload that could not be read to its end.
+type unreadable struct{ err error }
+
+func (u unreadable) Error() string { return "cannot be read" }
+func (u unreadable) Unwrap() error { return u.err }
 
 func parseFeature(i int, raw json.RawMessage, opts ParseOptions) Item {
 	it := Item{Index: i}

@@ -21,7 +21,7 @@ func readFeatures(r io.Reader, fn func(i int, f *geojson.Feature, badCoord strin
 		Features []json.RawMessage `json:"features"`
 	}
 	if err := json.NewDecoder(r).Decode(&fc); err != nil {
-		return 0, fmt.Errorf("not a GeoJSON file: %w", err)
+		return 0, notACollection(err)
 	}
 	if fc.Type != "FeatureCollection" {
 		return 0, fmt.Errorf("want a GeoJSON FeatureCollection, got type %q", fc.Type)

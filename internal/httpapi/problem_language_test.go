@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -101,6 +102,38 @@ func TestBodyValuesOfTheWrongFormNameTheirField(t *testing.T) {
 				wantProblem(t, r, 400, "invalid", tc.field)
 				if got := r.json(t)["errors"].([]any)[0].(map[string]any)["reason"]; got != lang.want {
 					t.Errorf("%s %s (%q): reason %q, want %q", tc.path, tc.body, lang.accept, got, lang.want)
+				}
+			}
+		}
+	})
+}
+
+// An uploaded map file that is no GeoJSON FeatureCollection is refused
+// with why, in the reader's language, never in the JSON decoder's words.
+func TestGeoJSONUploadsThatAreNoCollection(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, options{withMap: true})
+		e.user("admin1", auth.RoleAdmin, "")
+		admin := e.loggedIn("admin1")
+		for _, tc := range []struct {
+			path, file, en, zh string
+		}{
+			{"/api/v1/regions/import", "{not json",
+				"is not a GeoJSON FeatureCollection: it is not valid JSON (at byte 2)", "不是 GeoJSON FeatureCollection：不是有效的 JSON（第 2 字节处）"},
+			{"/api/v1/regions/import", `{"type":"FeatureCollection","features":[`,
+				"is not a GeoJSON FeatureCollection: it is not valid JSON (it ends too early)", "不是 GeoJSON FeatureCollection：不是有效的 JSON（内容不完整）"},
+			{"/api/v1/stations/import", "[]",
+				"is not a GeoJSON FeatureCollection: it is an array, not an object", "不是 GeoJSON FeatureCollection：它是数组，不是对象"},
+			{"/api/v1/stations/import", `{"type":"FeatureCollection","features":{}}`,
+				"is not a GeoJSON FeatureCollection: its features are not an array", "不是 GeoJSON FeatureCollection：其 features 不是数组"},
+			{"/api/v1/regions/import", " \n",
+				"is not a GeoJSON FeatureCollection: the file is empty", "不是 GeoJSON FeatureCollection：文件为空"},
+		} {
+			for _, lang := range []struct{ accept, want string }{{"", tc.en}, {"zh-CN", tc.zh}} {
+				r := admin.uploadWith(tc.path, http.Header{"Accept-Language": {lang.accept}}, nil, "map.geojson", tc.file)
+				wantProblem(t, r, 400, "invalid", "file")
+				if got := r.json(t)["errors"].([]any)[0].(map[string]any)["reason"]; got != lang.want {
+					t.Errorf("%s %q (%q): reason %q, want %q", tc.path, tc.file, lang.accept, got, lang.want)
 				}
 			}
 		}

@@ -131,6 +131,15 @@ var peopleAPI = slices.Concat([]Entry{
 
 	// gridmap: importing regions, overlays and stations (store.go, service.go, geojson.go).
 	{"want a GeoJSON FeatureCollection, got type %q", "须为 GeoJSON FeatureCollection，实为类型 %q"},
+	{"is not a GeoJSON FeatureCollection: the file is empty", "不是 GeoJSON FeatureCollection：文件为空"},
+	{"is not a GeoJSON FeatureCollection: it is not valid JSON (it ends too early)", "不是 GeoJSON FeatureCollection：不是有效的 JSON（内容不完整）"},
+	{"is not a GeoJSON FeatureCollection: it is not valid JSON (at byte %d)", "不是 GeoJSON FeatureCollection：不是有效的 JSON（第 %d 字节处）"},
+	{"is not a GeoJSON FeatureCollection: its type is not a string", "不是 GeoJSON FeatureCollection：其 type 不是字符串"},
+	{"is not a GeoJSON FeatureCollection: its features are not an array", "不是 GeoJSON FeatureCollection：其 features 不是数组"},
+	{"is not a GeoJSON FeatureCollection: it is an array, not an object", "不是 GeoJSON FeatureCollection：它是数组，不是对象"},
+	{"is not a GeoJSON FeatureCollection: it is a string, not an object", "不是 GeoJSON FeatureCollection：它是字符串，不是对象"},
+	{"is not a GeoJSON FeatureCollection: it is true or false, not an object", "不是 GeoJSON FeatureCollection：它是 true 或 false，不是对象"},
+	{"is not a GeoJSON FeatureCollection: it is a number, not an object", "不是 GeoJSON FeatureCollection：它是数字，不是对象"},
 	{"no code property (code or adcode)", "缺少 code 属性（code 或 adcode）"},
 	{"no code property", "缺少 code 属性"},
 	{"feature has no geometry", "要素没有几何图形"},
