@@ -67,7 +67,7 @@ func ParseHolidays(r io.Reader) (Year, error) {
 func parseHolidays(data []byte) (Year, error) {
 	var top map[string]json.RawMessage
 	if err := decodeOne(data, &top); err != nil {
-		return Year{}, apperr.New(apperr.Invalid, "holiday file is not a JSON object: %v", err)
+		return Year{}, notAnObject(err)
 	}
 	if top == nil {
 		return Year{}, apperr.New(apperr.Invalid, "holiday file is not a JSON object: null")
@@ -162,6 +162,9 @@ func inHolidayYear(d Date, year int) bool {
 	return d.Year == year || (d.Year == year-1 && d.Month == 12)
 }
 
+// errTrailing is data after the one JSON value of a file.
+var errTrailing = errors.New("data after the JSON value")
+
 // decodeOne decodes exactly one JSON value from data.
 func decodeOne(data []byte, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -169,9 +172,34 @@ func decodeOne(data []byte, v any) error {
 		return err
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return errors.New("unexpected data after the JSON value")
+		return errTrailing
 	}
 	return nil
+}
+
+// notAnObject words why decodeOne could not read a holiday file as one
+// JSON object, in words of its own rather than the decoder's.
+func notAnObject(err error) error {
+	var syntax *json.SyntaxError
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, errTrailing):
+		return apperr.New(apperr.Invalid, "holiday file is not a JSON object: unexpected data after the JSON value")
+	case errors.Is(err, io.EOF):
+		return apperr.New(apperr.Invalid, "holiday file is not a JSON object: the file is empty")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return apperr.New(apperr.Invalid, "holiday file is not a JSON object: it is not valid JSON (it ends too early)")
+	case errors.As(err, &syntax):
+		return apperr.New(apperr.Invalid, "holiday file is not a JSON object: it is not valid JSON (at byte %d)", syntax.Offset)
+	case errors.As(err, &typeErr) && typeErr.Value == "array":
+		return apperr.New(apperr.Invalid, "holiday file is not a JSON object: it is an array")
+	case errors.As(err, &typeErr) && typeErr.Value == "string":
+		return apperr.New(apperr.Invalid, "holiday file is not a JSON object: it is a string")
+	case errors.As(err, &typeErr) && typeErr.Value == "bool":
+		return apperr.New(apperr.Invalid, "holiday file is not a JSON object: it is true or false")
+	default:
+		return apperr.New(apperr.Invalid, "holiday file is not a JSON object: it is a number")
+	}
 }
 
 func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }

@@ -162,11 +162,22 @@ func TestParseHolidaysRefusals(t *testing.T) {
 		})
 	}
 
-	for _, bad := range []string{``, `[]`, `null`, `{"year":2026,"days":[]} {}`, `{"year":2026,`, strings.Repeat(" ", 1<<20+1)} {
+	for bad, why := range map[string]string{
+		``:                           "is not a JSON object: the file is empty",
+		`nope`:                       "is not a JSON object: it is not valid JSON (at byte 2)",
+		`[]`:                         "is not a JSON object: it is an array",
+		`"2026"`:                     "is not a JSON object: it is a string",
+		`2026`:                       "is not a JSON object: it is a number",
+		`true`:                       "is not a JSON object: it is true or false",
+		`null`:                       "is not a JSON object: null",
+		`{"year":2026,"days":[]} {}`: "is not a JSON object: unexpected data after the JSON value",
+		`{"year":2026,`:              "is not a JSON object: it is not valid JSON (it ends too early)",
+		strings.Repeat(" ", 1<<20+1): "larger than",
+	} {
 		_, err := workcal.ParseHolidays(strings.NewReader(bad))
 		var ae *apperr.Error
-		if !errors.As(err, &ae) || ae.Code != apperr.Invalid {
-			t.Errorf("ParseHolidays(%.20q) = %v, want an Invalid error", bad, err)
+		if !errors.As(err, &ae) || ae.Code != apperr.Invalid || !strings.Contains(ae.Message, why) {
+			t.Errorf("ParseHolidays(%.20q) = %v, want an Invalid error that says %q", bad, err, why)
 		}
 	}
 

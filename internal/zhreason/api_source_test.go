@@ -97,6 +97,7 @@ var notShown = []string{
 	"event: fast counts begin days in %s, the counters in %s",
 	// calendar, workcal
 	"unchanged",
+	"data after the JSON value", // read as "unexpected data after the JSON value"
 	"load work calendar: it kept changing while being read",
 	"time of day %d s is outside 00:00–24:00", // a time written out, never read
 	// httpapi
@@ -145,9 +146,6 @@ var notShown = []string{
 // words of its own (geo's rings, bulk loads' rows), and a message worded
 // only within the one that prints it.
 var leftOut = []string{
-	// workcal: printed by "holiday file is not a JSON object: %v", which
-	// is worded with it.
-	"unexpected data after the JSON value",
 	// workforce: a bulk load prefixes the refusal of one of its rows.
 	"%s %d: %s",
 	// registry: a bad row of a file, as tabular words it.
@@ -224,8 +222,6 @@ var wordedCaseByCase = caseByCase(map[string][]string{
 		"is an SVG image, which can carry scripts, so it is not accepted; send a JPEG, PNG or WebP photo or a PDF document",
 		"is a web page (HTML), which can carry scripts, so it is not accepted; send a JPEG, PNG or WebP photo or a PDF document",
 		"is an XML document, which is not accepted; send a JPEG, PNG or WebP photo or a PDF document"},
-	"holiday file is not a JSON object: %v": {
-		"holiday file is not a JSON object: unexpected data after the JSON value"},
 
 	// workforce: a check-in or a check-out, a decision, a point.
 	"one %s a day counts": {"one check-in a day counts", "one check-out a day counts"},
