@@ -23,6 +23,13 @@ const (
 	Voided     State = "voided"     // 作废
 )
 
+// states are the states in the order of the closed loop, then the ends
+// that leave it.
+var states = []State{Reported, Registered, Dispatched, Handling, Handled, Closed, Rejected, Duplicate, Parked, Voided}
+
+// States lists every state in a stable order.
+func States() []State { return slices.Clone(states) }
+
 // Open reports whether the event still waits for someone.
 func (s State) Open() bool {
 	switch s {
