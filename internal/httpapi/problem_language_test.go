@@ -35,8 +35,8 @@ func TestRefusalsFollowTheLanguage(t *testing.T) {
 			accept              string
 			detail, note, stale string
 		}{
-			{"zh-CN", "输入有误", "请说明理由（reject 需要填写意见）", "事件 %s 已被他人更改（当前版本 1，您看到的是 9）；请刷新后重试"},
-			{"zh-CN,zh;q=0.9,en;q=0.8", "输入有误", "请说明理由（reject 需要填写意见）", "事件 %s 已被他人更改（当前版本 1，您看到的是 9）；请刷新后重试"},
+			{"zh-CN", "输入有误", "请说明理由（“不予立案”需要填写意见）", "事件 %s 已被他人更改（当前版本 1，您看到的是 9）；请刷新后重试"},
+			{"zh-CN,zh;q=0.9,en;q=0.8", "输入有误", "请说明理由（“不予立案”需要填写意见）", "事件 %s 已被他人更改（当前版本 1，您看到的是 9）；请刷新后重试"},
 			{"en-US,en;q=0.9,zh-CN;q=0.5", "invalid input", "say why (reject needs a note)", "event %s changed meanwhile (version 1, you saw 9); reload it"},
 			{"en", "invalid input", "say why (reject needs a note)", "event %s changed meanwhile (version 1, you saw 9); reload it"},
 			{"", "invalid input", "say why (reject needs a note)", "event %s changed meanwhile (version 1, you saw 9); reload it"},

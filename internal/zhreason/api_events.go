@@ -7,11 +7,8 @@ package zhreason
 var eventsAPI = []Entry{
 	// event: actions on an event (act.go, machine.go).
 	{"unknown action %q", "未知的操作 %q"},
-	{"%s is not possible while the event is %s", "事件处于 %[2]s 状态，不能执行 %[1]s"},
-	{"say why (%s needs a note)", "请说明理由（%s 需要填写意见）"},
 	{"give the version of the event you saw", "请提供您所看到的事件版本号"},
 	{"event not found", "事件不存在"},
-	{"you may not %s this event", "您无权对该事件执行 %s"},
 	{"only the lead department signs for the event", "只有主办部门可以签收该事件"},
 	{"only the lead department returns the event", "只有主办部门可以退回该事件"},
 	{"only the lead department (or the grid, for an event it handles itself) may do this", "只有主办部门（网格自办的事件为网格）可以执行此操作"},
@@ -35,13 +32,11 @@ var eventsAPI = []Entry{
 	{"name the event this one repeats", "请填写本事件所重复的事件"},
 	{"an event cannot repeat itself", "事件不能与自身重复"},
 	{"event %d not found", "事件 %d 不存在"},
-	{"event %s is %s; merge into an open event", "事件 %s 处于 %s 状态；请合并到办理中的事件"},
 	{"no extension is waiting for a decision", "没有待审批的延期申请"},
 	{"no extension was requested", "未申请延期"},
 
 	// event: files on an event (attachments.go).
 	{"only those handling the event and its reporter may add files to it", "只有事件的处置人员和上报人可以上传附件"},
-	{"files cannot be added while the event is %s", "事件处于 %s 状态，不能上传附件"},
 	{"event %s holds %d files, the most it may", "事件 %s 已有 %d 个附件，已达上限"},
 	{"the event has %d files already, the most it may hold", "该事件已有 %d 个附件，已达上限"},
 	{"is not an action on event %s", "不是事件 %s 的处置记录"},
@@ -72,10 +67,8 @@ var eventsAPI = []Entry{
 	{"give a region code", "请填写区划代码"},
 
 	// event: reporting (report.go).
-	{"a %s account does not file reports; the center files them", "%s 账号不能上报事件；由指挥中心登记"},
 	{"must be one of resident, worker, hotline, department, api, sensor",
 		"须为 resident（群众）、worker（网格员）、hotline（热线）、department（部门）、api（接口）、sensor（感知设备）之一"},
-	{"must be %s for a report from %s; it follows from who reports", "%[2]s 上报的事件来源须为 %[1]s；来源由上报人决定"},
 	{"is taken from your account; leave it out", "取自您的账号；请不要填写"},
 	{"is your verified phone; leave it out", "为您已验证的手机号；请不要填写"},
 	{"unknown category %q; use a leaf of the category tree", "未知的类别 %q；请选择类别树中最末一级的类别"},
@@ -270,7 +263,6 @@ var eventsAPI = []Entry{
 	// resident.go, signin.go).
 	{"you reported this event; it is in your list already", "该事件是您上报的，已在您的列表中"},
 	{"is your own report", "是您本人上报的事件"},
-	{"event %s is %s; only open events can be followed", "事件 %s 处于 %s 状态；只能关注办理中的事件"},
 	{"is no longer open", "已不在办理中"},
 	{"unknown category %q", "未知的类别 %q"},
 	{"only administrators and centers post notices", "只有管理员和指挥中心可以发布通知"},

@@ -251,6 +251,16 @@ var wordedCaseByCase = caseByCase(map[string][]string{
 	// httpapi: a value of the wrong JSON type.
 	"must be %s, not %s": {jsonMismatches()},
 
+	// event, resident: an event's action or state, a role, a reporter.
+	"%s is not possible while the event is %s":                     {eventWords()},
+	"say why (%s needs a note)":                                    {eventWords()},
+	"you may not %s this event":                                    {eventWords()},
+	"files cannot be added while the event is %s":                  {eventWords()},
+	"event %s is %s; merge into an open event":                     {eventWords()},
+	"event %s is %s; only open events can be followed":             {eventWords()},
+	"a %s account does not file reports; the center files them":    {roleWords()},
+	"must be %s for a report from %s; it follows from who reports": {reportSources()},
+
 	// registry: a coded column, or a search by tag; tabular: a header.
 	"must be one of %s, got %q":                      {Entries(), tagChoice()},
 	"the header row does not match the template: %s": {headerMismatch()},
