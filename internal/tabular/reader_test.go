@@ -337,6 +337,11 @@ func TestTruncatedXLSX(t *testing.T) {
 			t.Errorf("cut at %d of %d: error %q", cut, len(data), fe)
 		}
 	}
+	// Cut before its table of contents, it says so, not in the zip reader's words.
+	if fe := openErr(t, data[:len(data)/2], "人员.xlsx", Options{}); fe.Error() !=
+		"the .xlsx file is damaged or incomplete: its table of contents is missing or broken, so the upload was probably cut off" {
+		t.Errorf("cut at half: error %q", fe)
+	}
 	// Cut at half and called .csv: the content still says ZIP.
 	fe := openErr(t, data[:len(data)/2], "人员.csv", Options{})
 	if !strings.HasPrefix(fe.Error(), "the .xlsx file is damaged or incomplete: ") {

@@ -51,7 +51,9 @@ func openXLSX(r io.ReaderAt, size int64, opts Options) (_ Reader, err error) {
 	zr, err := zip.NewReader(r, size)
 	if err != nil {
 		if errors.Is(err, zip.ErrFormat) {
-			return nil, damaged(fmt.Errorf("its table of contents is missing or broken, so the upload was probably cut off (%w)", err))
+			// The zip reader's words ("not a valid zip file") add nothing
+			// for a clerk; the error is kept for the log.
+			return nil, &FileError{Reason: "the .xlsx file is damaged or incomplete: its table of contents is missing or broken, so the upload was probably cut off", Err: err}
 		}
 		return nil, damaged(err)
 	}

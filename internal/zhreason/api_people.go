@@ -265,7 +265,7 @@ func damagedWorkbook() []Entry {
 		{"the file is empty", "文件为空"},
 		{"it is not a ZIP package, as every .xlsx file is", "它不是 ZIP 压缩包，而 .xlsx 文件都是 ZIP 压缩包"},
 		{"it could not be parsed (%v)", "无法解析（%v）"},
-		{"its table of contents is missing or broken, so the upload was probably cut off (%v)", "目录缺失或损坏，上传可能被中断（%v）"},
+		{"its table of contents is missing or broken, so the upload was probably cut off", "目录缺失或损坏，上传可能被中断"},
 		{"its part %s is corrupt (%v)", "其中的部件 %s 已损坏（%v）"},
 		{"its part %s cannot be read (%v)", "其中的部件 %s 无法读取（%v）"},
 		{"it has no sheets", "没有工作表"},
