@@ -76,10 +76,12 @@ func MapHeader(header []string, fields []Field) (Columns, error) {
 		}
 		name, ok := byKey[k]
 		switch {
+		// A column is named by its header and its letter alone, which read
+		// the same in a Chinese wording of the error as in English.
 		case !ok:
-			herr.Unknown = append(herr.Unknown, fmt.Sprintf("%s (column %s)", strings.TrimSpace(h), ColumnLetter(i)))
+			herr.Unknown = append(herr.Unknown, fmt.Sprintf("%s (%s)", strings.TrimSpace(h), ColumnLetter(i)))
 		case c.Has(name):
-			herr.Duplicate = append(herr.Duplicate, fmt.Sprintf("%s (columns %s and %s)", strings.TrimSpace(h), ColumnLetter(c.index[name]), ColumnLetter(i)))
+			herr.Duplicate = append(herr.Duplicate, fmt.Sprintf("%s (%s, %s)", strings.TrimSpace(h), ColumnLetter(c.index[name]), ColumnLetter(i)))
 		default:
 			c.index[name] = i
 			c.label[name] = strings.TrimSpace(h)

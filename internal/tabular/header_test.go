@@ -60,20 +60,20 @@ func TestMapHeader(t *testing.T) {
 			name:    "unknown columns are named with their letter",
 			header:  []string{"姓名", "身份证号", "备注", "民族", "(必填)"},
 			want:    map[string]int{"name": 0, "id_number": 1, "phone": -1, "address": -1},
-			unknown: []string{"备注 (column C)", "民族 (column D)", "(必填) (column E)"},
+			unknown: []string{"备注 (C)", "民族 (D)", "(必填) (E)"},
 		},
 		{
 			name:      "a field given twice",
 			header:    []string{"姓名", "身份证号", "Full Name"},
 			want:      map[string]int{"name": 0, "id_number": 1, "phone": -1, "address": -1},
-			duplicate: []string{"Full Name (columns A and C)"},
+			duplicate: []string{"Full Name (A, C)"},
 		},
 		{
 			name:    "all at once",
 			header:  []string{"电话", "备注", "电话"},
 			want:    map[string]int{"name": -1, "id_number": -1, "phone": 0, "address": -1},
 			missing: []string{"name (姓名/Full Name)", "id_number (公民身份号码/身份证号/ID Number)"},
-			unknown: []string{"备注 (column B)"}, duplicate: []string{"电话 (columns A and C)"},
+			unknown: []string{"备注 (B)"}, duplicate: []string{"电话 (A, C)"},
 		},
 	}
 	for _, tt := range tests {
@@ -121,7 +121,7 @@ func TestMapHeaderMessage(t *testing.T) {
 	_, err := MapHeader([]string{"电话", "备注"}, personFields)
 	want := "the header row does not match the template: " +
 		"missing required columns: name (姓名/Full Name), id_number (公民身份号码/身份证号/ID Number); " +
-		"unknown columns: 备注 (column B)"
+		"unknown columns: 备注 (B)"
 	if err == nil || err.Error() != want {
 		t.Errorf("error\n%v\nwant\n%s", err, want)
 	}

@@ -200,10 +200,10 @@ func TestPeopleRefusals(t *testing.T) {
 	}
 	_, err = tabular.MapHeader([]string{"姓名", "姓名", "车牌"}, []tabular.Field{
 		{Name: "name", Aliases: []string{"姓名"}, Required: true}, {Name: "id_number", Aliases: []string{"身份证号"}, Required: true}})
-	add(err, "缺少必填列：id_number (身份证号)", "无法识别的列：车牌", "重复的列：姓名")
+	add(err, "缺少必填列：id_number (身份证号)", "无法识别的列：车牌 (C)", "重复的列：姓名 (A, B)")
 	_, err = tabular.MapHeader([]string{"姓名", "车牌"}, []tabular.Field{
 		{Name: "name", Aliases: []string{"姓名"}, Required: true}, {Name: "id_number", Aliases: []string{"身份证号"}, Required: true}})
-	add(err, "缺少必填列：id_number (身份证号)", "无法识别的列：车牌")
+	add(err, "缺少必填列：id_number (身份证号)", "无法识别的列：车牌 (B)")
 
 	wording(t, rs)
 }
