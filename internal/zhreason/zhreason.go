@@ -9,6 +9,17 @@
 // Chinese text as they were printed. A refusal the catalog does not know is
 // returned as it is, never half translated. New holds the import's reasons,
 // NewAPI those and the rest of the API's, area by area.
+//
+// A refusal may print another one: a bulk load's "row 3: …", a boundary's
+// "invalid geometry: …" and the problems and ring names within it. So a
+// value printed by %s is itself worded when the catalog knows it as a
+// whole, down to a few levels (see Catalog.Lookup); one printed by %q (what
+// the user typed), %d or %v is carried over as it is. Only an entry whose
+// literal text holds a space and at least four letters words such a value:
+// a code (a house code, a grid code, a kind) has no space, so it is never
+// taken for a message, nor is a value that a general format such as
+// "%s: %s" would match. A value that is no message as a whole may be a list
+// of them joined by "; ", each worded on its own and joined by "；".
 package zhreason
 
 import (
@@ -45,8 +56,32 @@ type pattern struct {
 	prefix  string // literal text before the first argument
 	suffix  string // literal text after the last argument
 	literal int    // bytes of literal text in all
+	nests   bool   // it may word a value another refusal prints
+	verbs   []byte // the verb of each argument
 	re      *regexp.Regexp
 	out     []piece
+}
+
+// maxNesting is how many refusals deep a value printed by %s is worded:
+// a boundary's refusal prints its problem, which prints a detail, which
+// prints the names of its rings.
+const maxNesting = 5
+
+// maxListPart is the most parts, split at "; ", that one message of a list
+// may span: a message holds a "; " of its own at most once or twice.
+const maxListPart = 3
+
+// nestable reports whether an entry with the literal text lit may word a
+// value printed inside another refusal: lit holds a space, which no code
+// does, and enough letters that a separator (": ", " - ") is not enough.
+func nestable(lit string) bool {
+	letters := 0
+	for _, r := range lit {
+		if 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' {
+			letters++
+		}
+	}
+	return strings.Contains(lit, " ") && letters >= 4
 }
 
 // piece is a part of a Chinese wording: literal text, or argument arg (0-based).
@@ -95,8 +130,9 @@ func Compile(entries []Entry) (*Catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("zhreason: %q: %w", e.English, err)
 		}
-		p := &pattern{english: e.English, prefix: lits[0], suffix: lits[len(lits)-1], literal: len(strings.Join(lits, "")),
-			re: regexp.MustCompile(re.String()), out: out}
+		lit := strings.Join(lits, "")
+		p := &pattern{english: e.English, prefix: lits[0], suffix: lits[len(lits)-1], literal: len(lit),
+			nests: nestable(lit), verbs: verbs, re: regexp.MustCompile(re.String()), out: out}
 		if w, ok := firstWord(p.prefix); ok {
 			c.byWord[w] = append(c.byWord[w], p)
 		} else {
@@ -130,23 +166,38 @@ func (c *Catalog) Chinese(reason string) string {
 
 // Lookup returns the Chinese wording of reason and true, or reason and
 // false when no format of the catalog matches the whole reason.
+//
+// In the wording, a value the format prints with %s is worded in turn when
+// an entry that may nest (its literal text has a space and four letters)
+// matches the whole value, or, failing that, each message of a list the
+// value joins with "; ", to maxNesting levels; otherwise it is carried over
+// as printed, like every value printed with %q, %d, %v or another verb.
 func (c *Catalog) Lookup(reason string) (string, bool) {
-	if zh, ok := c.exact[reason]; ok {
+	return c.lookup(reason, 0)
+}
+
+// lookup words reason, printed depth levels deep: at depth 0 it is the
+// whole refusal, below only the entries that may nest word it.
+func (c *Catalog) lookup(reason string, depth int) (string, bool) {
+	if zh, ok := c.exact[reason]; ok && (depth == 0 || nestable(reason)) {
 		return zh, true
 	}
 	if w, ok := firstWord(reason); ok {
-		if zh, ok := match(c.byWord[w], reason); ok {
+		if zh, ok := c.match(c.byWord[w], reason, depth); ok {
 			return zh, true
 		}
 	}
-	if zh, ok := match(c.loose, reason); ok {
+	if zh, ok := c.match(c.loose, reason, depth); ok {
 		return zh, true
 	}
 	return reason, false
 }
 
-func match(ps []*pattern, reason string) (string, bool) {
+func (c *Catalog) match(ps []*pattern, reason string, depth int) (string, bool) {
 	for _, p := range ps {
+		if depth > 0 && !p.nests {
+			continue
+		}
 		if !strings.HasPrefix(reason, p.prefix) || !strings.HasSuffix(reason, p.suffix) {
 			continue
 		}
@@ -156,15 +207,66 @@ func match(ps []*pattern, reason string) (string, bool) {
 		}
 		var b strings.Builder
 		for _, pc := range p.out {
-			if pc.arg < 0 {
+			switch {
+			case pc.arg < 0:
 				b.WriteString(pc.text)
-			} else {
+			case p.verbs[pc.arg] == 's':
+				b.WriteString(c.nested(m[pc.arg+1], depth+1))
+			default:
 				b.WriteString(m[pc.arg+1])
 			}
 		}
 		return b.String(), true
 	}
 	return "", false
+}
+
+// nested words a value printed by %s depth levels deep: as a list of
+// messages joined by "; " when it is one, else as a whole message, else as
+// it was printed.
+func (c *Catalog) nested(v string, depth int) string {
+	if depth > maxNesting {
+		return v
+	}
+	if zh, ok := c.list(v, depth); ok {
+		return zh
+	}
+	zh, _ := c.lookup(v, depth)
+	return zh
+}
+
+// list words v as messages joined by "; ", each worded whole and joined by
+// "；". A message may hold "; " itself, so the shortest messages that word
+// the whole list are taken, a part joined to the next when it is no
+// message alone or what follows it would not be one. It reports false when
+// v is no such list of at least two messages.
+func (c *Catalog) list(v string, depth int) (string, bool) {
+	parts := strings.Split(v, "; ")
+	if len(parts) < 2 {
+		return "", false
+	}
+	// rest[i] words parts[i:] when ok[i], which says they are messages.
+	n := len(parts)
+	rest := make([]string, n+1)
+	ok := make([]bool, n+1)
+	ok[n] = true
+	for i := n - 1; i >= 0; i-- {
+		for j := i + 1; j <= min(n, i+maxListPart); j++ {
+			if !ok[j] || i == 0 && j == n {
+				continue // the whole value is not a list of one
+			}
+			zh, found := c.lookup(strings.Join(parts[i:j], "; "), depth)
+			if !found {
+				continue
+			}
+			if j < n {
+				zh += "；" + rest[j]
+			}
+			rest[i], ok[i] = zh, true
+			break
+		}
+	}
+	return rest[0], ok[0]
 }
 
 // RowErrors returns a copy of rows with their reasons in Chinese. A report
