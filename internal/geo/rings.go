@@ -169,7 +169,9 @@ func (c *checker) report(p Problem, at orb.Point) bool {
 	}
 	c.seenReport[key] = true
 	if c.reports == maxIntersectionReports {
-		c.problems[len(c.problems)-1].Detail += " (further intersections not listed)"
+		last := &c.problems[len(c.problems)-1]
+		detail := fmt.Sprintf("%s (further intersections not listed)", last.Detail)
+		last.Detail = detail
 		return false
 	}
 	c.reports++

@@ -102,11 +102,7 @@ func Check(g orb.Geometry, maxVertices int) []Problem {
 	var rings []ringInfo
 	for pi, p := range mp {
 		if len(p) == 0 {
-			where := "the polygon"
-			if multi {
-				where = fmt.Sprintf("polygon %d", pi)
-			}
-			problems = append(problems, Problem{Kind: ProblemEmpty, Ring: -1, Detail: where + " has no rings"})
+			problems = append(problems, Problem{Kind: ProblemEmpty, Ring: -1, Detail: polygonName(pi, multi) + " has no rings"})
 			continue
 		}
 		for ri, r := range p {
@@ -143,18 +139,27 @@ func Check(g orb.Geometry, maxVertices int) []Problem {
 	return append(problems, checkRings(rings, multi)...)
 }
 
-// ringName names a ring the way a person looking at the map would.
+// ringName names a ring the way a person looking at the map would. Each
+// name is one format, so that it can be worded in other languages whole.
 func ringName(poly, ring int, multi bool) string {
-	var s string
-	if ring == 0 {
-		s = "outer ring"
-	} else {
-		s = fmt.Sprintf("hole %d", ring)
+	switch {
+	case !multi && ring == 0:
+		return "outer ring"
+	case !multi:
+		return fmt.Sprintf("hole %d", ring)
+	case ring == 0:
+		return fmt.Sprintf("outer ring of polygon %d", poly)
+	default:
+		return fmt.Sprintf("hole %d of polygon %d", ring, poly)
 	}
+}
+
+// polygonName names a polygon, counted from 0 in a MultiPolygon.
+func polygonName(poly int, multi bool) string {
 	if multi {
-		s += fmt.Sprintf(" of polygon %d", poly)
+		return fmt.Sprintf("polygon %d", poly)
 	}
-	return s
+	return "the polygon"
 }
 
 func firstNonFinite(r orb.Ring) (bool, int) {

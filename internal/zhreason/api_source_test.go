@@ -164,6 +164,7 @@ var leftOut = []string{
 	"%s passes from inside to outside the outer ring where they touch",
 	"%s lies outside the outer ring",
 	"%s and %s overlap or lie one inside the other",
+	"%s (further intersections not listed)",
 	"polygon %d and polygon %d overlap or lie one inside the other",
 	"%s: point %d has a coordinate that is not a finite number",
 	"%s: point %d (%v, %v) is not a longitude, latitude pair (are they swapped, or projected metres?)",
