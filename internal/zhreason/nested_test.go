@@ -49,6 +49,8 @@ func TestNestedValues(t *testing.T) {
 		"invalid geometry: outer ring has 2 corners; a ring needs 3": "几何图形无效：外环 只有 2 个顶点；环至少需要 3 个",
 		// A list of messages joined by "; ", one of them holding "; ".
 		"invalid geometry: outer ring crosses itself at (1, 2); hole 1 has 2 corners; a ring needs 3; hole 2 crosses itself at (3, 4)": "几何图形无效：外环 在 (1, 2) 处与自身相交；第 1 个洞 只有 2 个顶点；环至少需要 3 个；第 2 个洞 在 (3, 4) 处与自身相交",
+		// A list whose first message's %s could take in the rest.
+		"invalid geometry: hole 1 has 2 corners; a ring needs 3; outer ring crosses itself at (1, 2)": "几何图形无效：第 1 个洞 只有 2 个顶点；环至少需要 3 个；外环 在 (1, 2) 处与自身相交",
 		// A list whose parts are not all messages is no list.
 		"invalid geometry: outer ring; a; b": "几何图形无效：outer ring; a; b",
 	} {

@@ -173,27 +173,30 @@ func (c *Catalog) Chinese(reason string) string {
 // value joins with "; ", to maxNesting levels; otherwise it is carried over
 // as printed, like every value printed with %q, %d, %v or another verb.
 func (c *Catalog) Lookup(reason string) (string, bool) {
-	return c.lookup(reason, 0)
+	zh, ok, _ := c.lookup(reason, 0)
+	return zh, ok
 }
 
 // lookup words reason, printed depth levels deep: at depth 0 it is the
-// whole refusal, below only the entries that may nest word it.
-func (c *Catalog) lookup(reason string, depth int) (string, bool) {
+// whole refusal, below only the entries that may nest word it. It counts
+// the values within that look like English words (letters and a space)
+// and were left as printed, which tell a wrong reading of a list.
+func (c *Catalog) lookup(reason string, depth int) (zh string, ok bool, left int) {
 	if zh, ok := c.exact[reason]; ok && (depth == 0 || nestable(reason)) {
-		return zh, true
+		return zh, true, 0
 	}
 	if w, ok := firstWord(reason); ok {
-		if zh, ok := c.match(c.byWord[w], reason, depth); ok {
-			return zh, true
+		if zh, left, ok := c.match(c.byWord[w], reason, depth); ok {
+			return zh, true, left
 		}
 	}
-	if zh, ok := c.match(c.loose, reason, depth); ok {
-		return zh, true
+	if zh, left, ok := c.match(c.loose, reason, depth); ok {
+		return zh, true, left
 	}
-	return reason, false
+	return reason, false, 0
 }
 
-func (c *Catalog) match(ps []*pattern, reason string, depth int) (string, bool) {
+func (c *Catalog) match(ps []*pattern, reason string, depth int) (zh string, left int, ok bool) {
 	for _, p := range ps {
 		if depth > 0 && !p.nests {
 			continue
@@ -211,62 +214,75 @@ func (c *Catalog) match(ps []*pattern, reason string, depth int) (string, bool) 
 			case pc.arg < 0:
 				b.WriteString(pc.text)
 			case p.verbs[pc.arg] == 's':
-				b.WriteString(c.nested(m[pc.arg+1], depth+1))
+				zh, n := c.nested(m[pc.arg+1], depth+1)
+				b.WriteString(zh)
+				left += n
 			default:
 				b.WriteString(m[pc.arg+1])
 			}
 		}
-		return b.String(), true
+		return b.String(), left, true
 	}
-	return "", false
+	return "", 0, false
 }
 
 // nested words a value printed by %s depth levels deep: as a list of
-// messages joined by "; " when it is one, else as a whole message, else as
-// it was printed.
-func (c *Catalog) nested(v string, depth int) string {
+// messages joined by "; ", or as a whole message, whichever leaves fewer
+// English words, else as it was printed. It returns how many values that
+// look like English words it left.
+func (c *Catalog) nested(v string, depth int) (string, int) {
+	left := 0
+	if strings.Contains(v, " ") && strings.ContainsFunc(v, isLetter) {
+		left = 1
+	}
 	if depth > maxNesting {
-		return v
+		return v, left
 	}
-	if zh, ok := c.list(v, depth); ok {
-		return zh
+	zh, ok, n := c.lookup(v, depth)
+	if lz, lok, ln := c.list(v, depth); lok && (!ok || ln <= n) {
+		return lz, ln
 	}
-	zh, _ := c.lookup(v, depth)
-	return zh
+	if ok {
+		return zh, n
+	}
+	return v, left
 }
 
+func isLetter(r rune) bool { return 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' }
+
 // list words v as messages joined by "; ", each worded whole and joined by
-// "；". A message may hold "; " itself, so the shortest messages that word
-// the whole list are taken, a part joined to the next when it is no
-// message alone or what follows it would not be one. It reports false when
-// v is no such list of at least two messages.
-func (c *Catalog) list(v string, depth int) (string, bool) {
+// "；". A message may hold "; " itself, and a message's %s may take in the
+// next ones, so of the ways to read v as such a list the one that leaves
+// the fewest English words is taken, then the one of shortest messages
+// first. It reports false when v is no list of at least two messages.
+func (c *Catalog) list(v string, depth int) (zh string, ok bool, left int) {
 	parts := strings.Split(v, "; ")
 	if len(parts) < 2 {
-		return "", false
+		return "", false, 0
 	}
-	// rest[i] words parts[i:] when ok[i], which says they are messages.
+	// rest[i] words parts[i:], leaving English words lefts[i], when ok[i]:
+	// they are messages.
 	n := len(parts)
 	rest := make([]string, n+1)
-	ok := make([]bool, n+1)
-	ok[n] = true
+	lefts := make([]int, n+1)
+	oks := make([]bool, n+1)
+	oks[n] = true
 	for i := n - 1; i >= 0; i-- {
 		for j := i + 1; j <= min(n, i+maxListPart); j++ {
-			if !ok[j] || i == 0 && j == n {
+			if !oks[j] || i == 0 && j == n {
 				continue // the whole value is not a list of one
 			}
-			zh, found := c.lookup(strings.Join(parts[i:j], "; "), depth)
-			if !found {
+			zh, found, l := c.lookup(strings.Join(parts[i:j], "; "), depth)
+			if !found || oks[i] && l+lefts[j] >= lefts[i] {
 				continue
 			}
 			if j < n {
 				zh += "；" + rest[j]
 			}
-			rest[i], ok[i] = zh, true
-			break
+			rest[i], lefts[i], oks[i] = zh, l+lefts[j], true
 		}
 	}
-	return rest[0], ok[0]
+	return rest[0], oks[0], lefts[0]
 }
 
 // RowErrors returns a copy of rows with their reasons in Chinese. A report
