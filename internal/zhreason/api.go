@@ -7,7 +7,7 @@ package zhreason
 // refusals in the source that no entry words.
 func API() []Entry {
 	var es []Entry
-	for _, area := range [][]Entry{Entries(), eventsAPI, adminAPI, workforceAPI, peopleAPI, namedAPI} {
+	for _, area := range [][]Entry{Entries(), eventsAPI, adminAPI, workforceAPI, peopleAPI, namedAPI, boundaryAPI} {
 		es = append(es, area...)
 	}
 	return es

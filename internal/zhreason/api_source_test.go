@@ -56,7 +56,7 @@ var sources = map[string]source{
 		returns: []string{"check", "checkPositions", "parseBoundary", "repeat"},
 		wraps:   []string{"checkCoordinates"},
 	},
-	"geo":    {calls: map[string]helper{"refuse": {arg: 1, format: true}}, returns: []string{"String"}},
+	"geo":    {calls: map[string]helper{"refuse": {arg: 1, format: true}}, returns: []string{"String", "ringName", "polygonName"}},
 	"idcard": {calls: map[string]helper{"refuse": {format: true}}},
 	"pii":    {calls: map[string]helper{"refuse": {format: true}}},
 	"tabular": {
@@ -141,41 +141,9 @@ var notShown = []string{
 	"tabular: write after Close",
 }
 
-// leftOut are refusals built from parts the catalog cannot word one by
-// one: a message that joins other messages, or names a place in English
-// words of its own (geo's rings, bulk loads' rows), and a message worded
-// only within the one that prints it.
+// leftOut are refusals built from parts the catalog cannot word: a message
+// that prints another one in words the catalog does not hold.
 var leftOut = []string{
-	// workforce: a bulk load prefixes the refusal of one of its rows.
-	"%s %d: %s",
-	// registry: a bad row of a file, as tabular words it.
-	"row %d: %s",
-	// gridmap: a feature the GeoJSON decoder refuses, in its words; a part of
-	// a GeometryCollection; a boundary's fatal problems, joined.
-	"not a GeoJSON feature: %s",
-	"geometry %d: %s",
-	"invalid geometry: %s",
-	// geo: the problems of a boundary name its rings in English.
-	"%s (ring %d): %s",
-	"%s: %s", // a problem's kind and detail; a region import's field and reason
-	"%s doubles back on itself at %s",
-	"%s %s itself at %s",
-	"%s %s %s at %s",
-	"%s passes from inside to outside the outer ring where they touch",
-	"%s lies outside the outer ring",
-	"%s and %s overlap or lie one inside the other",
-	"%s (further intersections not listed)",
-	"polygon %d and polygon %d overlap or lie one inside the other",
-	"%s: point %d has a coordinate that is not a finite number",
-	"%s: point %d (%v, %v) is not a longitude, latitude pair (are they swapped, or projected metres?)",
-	"%s: the last point differs from the first, so the ring is not closed",
-	"%s has %d distinct corners; a ring needs at least 3",
-	"the geometry is a %s; a boundary must be a Polygon or MultiPolygon",
-	"the boundary has %d points, more than the %d allowed; simplify it first",
-	"no geometry was given",
-	"the MultiPolygon has no polygons",
-	"%s has no rings",
-	"too many edges overlap each other to check the boundary; simplify it or split it into smaller parts",
 	// tabular: an .xlsx file damaged in a way its zip reader words.
 	"the .xlsx file is damaged or incomplete: %s",
 }
@@ -241,6 +209,10 @@ var wordedCaseByCase = caseByCase(map[string][]string{
 	"must be the id of an uploaded attachment: %s": {
 		"must be the id of an uploaded attachment: must be %d-%d characters of A-Z a-z 0-9 . _ : -"},
 
+	// geo: the way a ring meets itself or another ring.
+	"%s %s itself at %s": {"%s crosses itself at %s", "%s touches itself at %s", "%s runs along itself at %s"},
+	"%s %s %s at %s":     {"%s crosses %s at %s", "%s runs along %s at %s"},
+
 	// auth, registry, tabular
 	"a %s account needs a %s code": {
 		"a center account needs a region code", "a worker account needs a region code",
@@ -277,7 +249,13 @@ var wordedCaseByCase = caseByCase(map[string][]string{
 	"%s has %d numbers; want longitude, latitude and at most an altitude": {positions()},
 	"%s: the %s is %s, not a number":                                      {positions()},
 	"coordinate [%g, %g]: %v":                                             {pointPrefixed("coordinate [%v, %v]: ", "")},
-	"location: %s":                                                        {pointPrefixed("location: ", "")},
+
+	// geo: a problem of a boundary, by its kind, or a field of a region a
+	// map import refuses. workforce: an item of a bulk load.
+	"%s (ring %d): %s": {problemKinds()},
+	"%s: %s":           {problemKinds(), importFields()},
+	"%s %d: %s":        {bulkItems()},
+	"location: %s":     {pointPrefixed("location: ", "")},
 })
 
 // caseByCase joins the cases read by hand with those a wording function
@@ -369,7 +347,7 @@ func TestEveryAPIWordingIsUsed(t *testing.T) {
 	for _, area := range []struct {
 		name    string
 		entries []Entry
-	}{{"eventsAPI", eventsAPI}, {"adminAPI", adminAPI}, {"workforceAPI", workforceAPI}, {"peopleAPI", peopleAPI}, {"namedAPI", namedAPI}} {
+	}{{"eventsAPI", eventsAPI}, {"adminAPI", adminAPI}, {"workforceAPI", workforceAPI}, {"peopleAPI", peopleAPI}, {"namedAPI", namedAPI}, {"boundaryAPI", boundaryAPI}} {
 		for _, e := range area.entries {
 			if !given[e.English] {
 				t.Errorf("%s: %q is given by no source", area.name, e.English)
