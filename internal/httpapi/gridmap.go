@@ -169,6 +169,16 @@ func (s *Server) checkRegion(w http.ResponseWriter, r *http.Request, p auth.Prin
 		s.writeError(w, r, err)
 		return
 	}
+	w.Header().Add("Vary", "Accept-Language")
+	if wantsChinese(r) {
+		for i, inv := range rep.Invalid {
+			problems := make([]string, len(inv.Problems))
+			for j, pr := range inv.Problems {
+				problems[j] = s.refusals.Chinese(pr)
+			}
+			rep.Invalid[i].Problems = problems
+		}
+	}
 	writeJSON(w, http.StatusOK, rep)
 }
 
@@ -287,10 +297,22 @@ func (s *Server) importRegions(w http.ResponseWriter, r *http.Request, p auth.Pr
 			return
 		}
 	}
-	writeImportResult(w, res)
+	s.writeImportResult(w, r, res)
 }
 
-func writeImportResult(w http.ResponseWriter, res gridmap.ImportResult) {
+// writeImportResult answers with what a map import did, the reasons of its
+// rejected features worded in Chinese when r asks for Chinese, as a
+// problem's are.
+func (s *Server) writeImportResult(w http.ResponseWriter, r *http.Request, res gridmap.ImportResult) {
+	if wantsChinese(r) && len(res.Rejected) > 0 {
+		rejected := make([]gridmap.Rejection, len(res.Rejected))
+		for i, rej := range res.Rejected {
+			rej.Reason = s.refusals.Chinese(rej.Reason)
+			rejected[i] = rej
+		}
+		res.Rejected = rejected
+	}
+	w.Header().Add("Vary", "Accept-Language")
 	status := http.StatusOK
 	if !res.Stored {
 		status = http.StatusUnprocessableEntity
@@ -324,7 +346,7 @@ func importFeatures[T any](s *Server, w http.ResponseWriter, r *http.Request, p 
 		return
 	}
 	if len(rejected) > 0 {
-		writeImportResult(w, gridmap.ImportResult{Rejected: rejected})
+		s.writeImportResult(w, r, gridmap.ImportResult{Rejected: rejected})
 		return
 	}
 	res, err := store(items)
@@ -332,7 +354,7 @@ func importFeatures[T any](s *Server, w http.ResponseWriter, r *http.Request, p 
 		s.writeError(w, r, err)
 		return
 	}
-	writeImportResult(w, res)
+	s.writeImportResult(w, r, res)
 }
 
 func (s *Server) importOverlays(w http.ResponseWriter, r *http.Request, p auth.Principal) {
