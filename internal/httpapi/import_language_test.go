@@ -27,7 +27,7 @@ func TestImportReasonsFollowTheLanguage(t *testing.T) {
 		const (
 			zhGrid = "网格 230602999999999 不存在"
 			enGrid = "grid 230602999999999 not found"
-			zhUse  = `用途须为 自住、出租、空置、商用、混合、其他 之一，填写的是 "别墅"`
+			zhUse  = `用途须为 自住（self_occupied）、出租（rented）、空置（vacant）、商用（commercial）、混合（mixed）、其他（other） 之一，填写的是 "别墅"`
 		)
 		var report string
 		for _, tc := range []struct {

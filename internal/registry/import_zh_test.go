@@ -23,15 +23,18 @@ import (
 var (
 	quoted    = regexp.MustCompile(`"(?:[^"\\]|\\.)*"`)
 	typedAsIs = regexp.MustCompile(`\b(?:wgs84|gcj02|cgcs2000|epsg:4326|GCJ-02|CSV|UTF-8|GBK|MiB|\.xlsx|NaN|Inf|X)\b`)
-	asciiWord = regexp.MustCompile(`[A-Za-z]`)
-	han       = regexp.MustCompile(`\p{Han}`)
+	// A coded column's code, after its Chinese names: 自住（self_occupied）.
+	codeAfterName = regexp.MustCompile(`\p{Han}（[a-z_]+）`)
+	asciiWord     = regexp.MustCompile(`[A-Za-z]`)
+	han           = regexp.MustCompile(`\p{Han}`)
 )
 
 // wordedInChinese reports what is left in English in zh, the Chinese
 // wording of a rejection whose cell held value: the wording must differ
 // from the English reason, hold Chinese, and, once the cell value, every
-// "quoted" value and the names typed as they are (wgs84, GCJ-02, CSV, X…)
-// are taken out, hold no ASCII letter.
+// "quoted" value, the names typed as they are (wgs84, GCJ-02, CSV, X…) and
+// the codes a coded column lists after their names are taken out, hold no
+// ASCII letter.
 func wordedInChinese(english, zh, value string) string {
 	if zh == english || !han.MatchString(zh) {
 		return zh
@@ -41,6 +44,7 @@ func wordedInChinese(english, zh, value string) string {
 		rest = strings.ReplaceAll(rest, value, "")
 	}
 	rest = typedAsIs.ReplaceAllString(quoted.ReplaceAllString(rest, ""), "")
+	rest = codeAfterName.ReplaceAllString(rest, "")
 	if asciiWord.MatchString(rest) {
 		return rest
 	}

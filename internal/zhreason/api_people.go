@@ -212,15 +212,10 @@ var peopleAPI = slices.Concat([]Entry{
 // "unknown tag %q" instead).
 func tagChoice() []Entry {
 	for _, c := range registry.Choices() {
-		if c.Column != "tags" {
-			continue
+		if c.Column == "tags" {
+			return []Entry{{"must be one of " + strings.Join(c.Codes, ", ") + ", got %q",
+				c.Label + "须为 " + choiceList(c) + " 之一，填写的是 %q"}}
 		}
-		names := make([]string, len(c.Names))
-		for i, ns := range c.Names {
-			names[i] = strings.Join(ns, "/")
-		}
-		return []Entry{{"must be one of " + strings.Join(c.Codes, ", ") + ", got %q",
-			c.Label + "须为 " + strings.Join(names, "、") + " 之一，填写的是 %q"}}
 	}
 	return nil
 }

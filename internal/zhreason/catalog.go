@@ -11,14 +11,11 @@ import (
 // format; TestEveryImportRefusalIsWordedInChinese finds the ones missing.
 func Entries() []Entry {
 	var es []Entry
-	// Coded columns list the Chinese names the import accepts; a code with
-	// several names shows them as 产权/拥有.
+	// Coded columns list each code's Chinese names with the code itself,
+	// 自住（self_occupied）、产权/拥有（owns）: a file may give either, and the
+	// API, which words the same refusal, takes the code only.
 	for _, c := range registry.Choices() {
-		names := make([]string, len(c.Names))
-		for i, ns := range c.Names {
-			names[i] = strings.Join(ns, "/")
-		}
-		list := strings.Join(names, "、")
+		list := choiceList(c)
 		if c.Column == "tags" {
 			es = append(es, Entry{"unknown tag %q", "未知的标签 %q；" + c.Label + "须为 " + list + " 之一"})
 			continue
@@ -27,6 +24,18 @@ func Entries() []Entry {
 			c.Label + "须为 " + list + " 之一，填写的是 %q"})
 	}
 	return append(es, fixed...)
+}
+
+// choiceList lists a coded column's values as 自住（self_occupied）、….
+func choiceList(c registry.Choice) string {
+	items := make([]string, len(c.Codes))
+	for i, code := range c.Codes {
+		items[i] = strings.Join(c.Names[i], "/") + "（" + code + "）"
+		if len(c.Names[i]) == 0 {
+			items[i] = code
+		}
+	}
+	return strings.Join(items, "、")
 }
 
 // fixed are the reasons whose wording depends on nothing else.

@@ -113,11 +113,11 @@ func TestCompileRefuses(t *testing.T) {
 func TestEveryChoiceListsTheChineseNames(t *testing.T) {
 	c := zhreason.New()
 	got := c.Chinese(`must be one of self_occupied, rented, vacant, commercial, mixed, other, got "villa"`)
-	if want := `用途须为 自住、出租、空置、商用、混合、其他 之一，填写的是 "villa"`; got != want {
+	if want := `用途须为 自住（self_occupied）、出租（rented）、空置（vacant）、商用（commercial）、混合（mixed）、其他（other） 之一，填写的是 "villa"`; got != want {
 		t.Fatalf("usage: %q, want %q", got, want)
 	}
 	got = c.Chinese(`must be one of lives, owns, rents, got "x"`)
-	if want := `房屋关系须为 居住、产权/拥有、租住/租赁 之一，填写的是 "x"`; got != want {
+	if want := `房屋关系须为 居住（lives）、产权/拥有（owns）、租住/租赁（rents） 之一，填写的是 "x"`; got != want {
 		t.Fatalf("house relation: %q, want %q", got, want)
 	}
 	for _, ch := range registry.Choices() {
