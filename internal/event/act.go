@@ -93,7 +93,11 @@ func (s *Service) actTx(ctx context.Context, tx *sql.Tx, p auth.Principal, id in
 	if err != nil {
 		return Event{}, fmt.Errorf("category of event %s: %w", e.Code, err)
 	}
-	return e, s.apply(ctx, tx, &e, p, parties, in, cat, now)
+	before := e
+	if err := s.apply(ctx, tx, &e, p, parties, in, cat, now); err != nil {
+		return e, err
+	}
+	return e, auditAction(ctx, tx, p, &before, &e, in.Action, now)
 }
 
 // querier reads inside a transaction or from the read pool.

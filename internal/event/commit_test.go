@@ -6,7 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
+	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/dbtest"
 )
@@ -72,6 +74,42 @@ func TestGroupRollsBackARefusedWriteAlone(t *testing.T) {
 			if want := map[bool]int{true: 0, false: 1}[refuse]; n != want || (refuse != errors.Is(err, refused)) || (!refuse && err != nil) {
 				t.Fatalf("a write alone, refused %t: answered %v, left %d rows", refuse, err, n)
 			}
+		}
+	})
+}
+
+// An audit entry appended by a write refused inside a group goes with it,
+// to its savepoint: the others' entries commit and still form one chain.
+func TestGroupRollsBackARefusedWritesAuditEntry(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := &Service{db: d}
+		refused := errors.New("refused")
+		batch := make([]*job, 3)
+		for i := range batch {
+			batch[i] = &job{ctx: ctx, done: make(chan error, 1), fn: func(ctx context.Context, tx *sql.Tx) error {
+				if _, err := audit.Append(ctx, tx, time.Now(), audit.Record{Actor: audit.System("test"), Action: "event.test",
+					TargetType: "event", TargetID: fmt.Sprint(i)}); err != nil {
+					return err
+				}
+				if i == 1 {
+					return refused
+				}
+				return nil
+			}}
+		}
+		s.commitBatch(ctx, batch)
+		for i, j := range batch {
+			if err := <-j.done; (i == 1) != errors.Is(err, refused) || (i != 1 && err != nil) {
+				t.Fatalf("write %d answered %v", i, err)
+			}
+		}
+		got, err := audit.List(ctx, d.Read(), audit.Filter{Action: "event.test"})
+		if err != nil || len(got) != 2 || got[0].TargetID != "2" || got[1].TargetID != "0" {
+			t.Fatalf("entries = %+v, %v; want those of writes 0 and 2", got, err)
+		}
+		if _, err := audit.Verify(ctx, d.Read()); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

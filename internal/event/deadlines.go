@@ -469,10 +469,13 @@ func (s *Service) sweepOne(ctx context.Context, tx *sql.Tx, r *sweepRow, cat cat
 	}
 
 	if newCard && card == "red" && opt.Escalate != nil && opt.Escalate(*e, cat) {
-		from := e.RegionCode
+		from, prior := e.RegionCode, *e
 		in := ActInput{Action: Escalate, Version: e.Version, Note: fmt.Sprintf("escalated by itself: the %s step turned red at %s", e.Step, e.Level)}
 		switch err := s.apply(ctx, tx, e, sys, []Party{Center}, in, cat, now); {
 		case err == nil:
+			if err := auditAction(ctx, tx, sys, &prior, e, Escalate, now); err != nil {
+				return err
+			}
 			w.EscalatedTo = e.RegionCode
 			b.Escalated++
 			s.log.LogAttrs(ctx, slog.LevelInfo, "event escalated by its deadline", slog.String("event", e.Code),
