@@ -581,18 +581,20 @@ func (s *Service) decrypt(ctx context.Context, row person, v *PersonView, expire
 
 // Reveal shows a person's ID number and phone to a caller who holds
 // pii:reveal and states a purpose. The reveal lasts RevealFor and is audited
-// (who, whom, why, when); views during it are audited too.
+// (who, whom, why, when); views during it are audited too. A reveal refused
+// for want of the permission or of the person in scope is audited as
+// denied.
 func (s *Service) Reveal(ctx context.Context, p auth.Principal, id int64, purpose string) (PersonView, error) {
 	if !p.Can(auth.PermPIIReveal) {
-		return PersonView{}, apperr.New(apperr.Forbidden, "you may not reveal personal numbers")
+		return PersonView{}, s.revealDenied(ctx, p, id, "forbidden", apperr.New(apperr.Forbidden, "you may not reveal personal numbers"))
 	}
 	purpose = strings.TrimSpace(purpose)
 	if n := len([]rune(purpose)); n < 4 || n > 200 {
 		return PersonView{}, apperr.Field("purpose", "state why you need the numbers (4-200 characters)")
 	}
 	row, err := loadPerson(ctx, s.db.Read(), "id = $1", id)
-	if err == nil && !p.User.Scope().Contains(row.regionPath) {
-		err = apperr.New(apperr.NotFound, "person not found")
+	if (err == nil && !p.User.Scope().Contains(row.regionPath)) || apperr.Is(err, apperr.NotFound) {
+		return PersonView{}, s.revealDenied(ctx, p, id, "not_found", apperr.New(apperr.NotFound, "person not found"))
 	}
 	if err != nil {
 		return PersonView{}, err
@@ -620,4 +622,35 @@ func (s *Service) Reveal(ctx context.Context, p auth.Principal, id int64, purpos
 		return PersonView{}, err
 	}
 	return v, nil
+}
+
+// revealDenied audits a refused reveal and returns the refusal. The entry
+// names the person as its target only when the caller may see them (in
+// their scope), so that it never says more than the caller was told: a
+// person not found, or out of the caller's scope, is kept as the id asked
+// for. No purpose is kept: it was never checked.
+func (s *Service) revealDenied(ctx context.Context, p auth.Principal, id int64, reason string, refusal error) error {
+	rec := audit.Record{Actor: p.Actor(), Action: "pii.reveal", TargetType: "person", Outcome: audit.Denied,
+		Detail: map[string]any{"reason": reason}}
+	inScope := false
+	if reason != "not_found" {
+		row, err := loadPerson(ctx, s.db.Read(), "id = $1", id)
+		if err != nil && !apperr.Is(err, apperr.NotFound) {
+			return err
+		}
+		inScope = err == nil && p.User.Scope().Contains(row.regionPath)
+	}
+	if inScope {
+		rec.TargetID = strconv.FormatInt(id, 10)
+	} else {
+		rec.Detail["requested_id"] = id
+	}
+	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := audit.Append(ctx, tx, audit.Canonical(s.now()), rec)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return refusal
 }

@@ -314,7 +314,8 @@ func TestRevealIsPermittedPurposefulTimeBoxedAndAudited(t *testing.T) {
 			t.Fatalf("reveal = %+v, %v", r, err)
 		}
 		entries, _ := audit.List(ctx, d.Read(), audit.Filter{Action: "pii.reveal"})
-		if len(entries) != 1 || entries[0].Actor != "center" || entries[0].Detail["purpose"] != "核实低保申请" || entries[0].TargetID != fmt.Sprint(v.ID) {
+		if len(entries) != 2 || entries[0].Actor != "center" || entries[0].Outcome != audit.OK || entries[0].Detail["purpose"] != "核实低保申请" ||
+			entries[0].TargetID != fmt.Sprint(v.ID) || entries[1].Actor != "worker" || entries[1].Outcome != audit.Denied {
 			t.Fatalf("reveal audit = %+v", entries)
 		}
 		f.clock.Add(5 * time.Minute)
@@ -330,6 +331,56 @@ func TestRevealIsPermittedPurposefulTimeBoxedAndAudited(t *testing.T) {
 		f.clock.Add(6 * time.Minute)
 		if g, _ := f.svc.GetPerson(ctx, center, v.ID); g.Revealed || g.IDNumber == id {
 			t.Fatalf("numbers still shown after the reveal expired: %+v", g)
+		}
+	})
+}
+
+// A refused reveal is audited as denied: for want of the permission, out
+// of the caller's scope, of a person that does not exist. The entry names
+// the person only when the caller may see them; otherwise it keeps the id
+// asked for, the same whether the person exists elsewhere or not at all.
+// A reveal without a purpose is not an attempt and writes nothing.
+func TestRefusedRevealIsAuditedAsDenied(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d)
+		v, _, err := f.svc.SavePerson(ctx, f.admin, registry.PersonInput{Name: "赵六", IDNumber: validID("230602", "19800808", 66),
+			Phone: "13712345679", GridCode: "990101001001001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		worker := principal(5, "worker", auth.RoleWorker, "/990100/990101/990101001/")
+		other := principal(6, "other", auth.RoleCenter, "/990100/990102/")
+		if _, err := f.svc.Reveal(ctx, worker, v.ID, "核实身份信息"); !apperr.Is(err, apperr.Forbidden) {
+			t.Fatalf("worker reveal: %v", err)
+		}
+		if _, err := f.svc.Reveal(ctx, other, v.ID, "核实身份信息"); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("reveal out of scope: %v", err)
+		}
+		if _, err := f.svc.Reveal(ctx, other, v.ID+1000, "核实身份信息"); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("reveal of nobody: %v", err)
+		}
+		if _, err := f.svc.Reveal(ctx, f.admin, v.ID, "x"); !apperr.Is(err, apperr.Invalid) {
+			t.Fatalf("reveal without purpose: %v", err)
+		}
+		got, _ := audit.List(ctx, d.Read(), audit.Filter{Action: "pii.reveal"})
+		if len(got) != 3 {
+			t.Fatalf("entries = %+v, want 3", got)
+		}
+		nobody, elsewhere, forbidden := got[0], got[1], got[2]
+		if forbidden.Outcome != audit.Denied || forbidden.ActorID != 5 || forbidden.TargetType != "person" ||
+			forbidden.TargetID != fmt.Sprint(v.ID) || forbidden.Detail["reason"] != "forbidden" || forbidden.Detail["requested_id"] != nil {
+			t.Fatalf("forbidden = %+v", forbidden)
+		}
+		for i, en := range []audit.Entry{elsewhere, nobody} {
+			want := []int64{v.ID, v.ID + 1000}[i]
+			if en.Outcome != audit.Denied || en.ActorID != 6 || en.TargetID != "" || en.Detail["reason"] != "not_found" ||
+				en.Detail["requested_id"] != float64(want) {
+				t.Fatalf("not found %d = %+v", i, en)
+			}
+		}
+		if _, err := audit.Verify(ctx, d.Read()); err != nil {
+			t.Fatal(err)
 		}
 	})
 }
