@@ -209,7 +209,7 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		defer f.Close()
 		w = f
 	}
-	n, err := svc.ExportRegions(ctx, region.All(), code, crs, w)
+	n, err := svc.ExportRegions(ctx, audit.System("cli"), region.All(), code, crs, w)
 	if err != nil {
 		return err
 	}

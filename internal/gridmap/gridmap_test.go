@@ -17,6 +17,7 @@ import (
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
 
+	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/dbtest"
@@ -218,7 +219,7 @@ func TestExportRoundTrip(t *testing.T) {
 		f := newFixture(t, d)
 		f.importText(t, collection(cityFixture()), gridmap.ParseOptions{}, false)
 		var buf bytes.Buffer
-		n, err := f.svc.ExportRegions(context.Background(), region.All(), "990101001", geo.WGS84, &buf)
+		n, err := f.svc.ExportRegions(context.Background(), audit.System("test"), region.All(), "990101001", geo.WGS84, &buf)
 		if err != nil || n != 6 {
 			t.Fatalf("export = %d, %v", n, err)
 		}
@@ -236,12 +237,40 @@ func TestExportRoundTrip(t *testing.T) {
 		}
 		// A GCJ-02 export converts back to the same WGS-84 outline.
 		buf.Reset()
-		if _, err := f.svc.ExportRegions(context.Background(), region.All(), "990101001001001", geo.GCJ02, &buf); err != nil {
+		if _, err := f.svc.ExportRegions(context.Background(), audit.System("test"), region.All(), "990101001001001", geo.GCJ02, &buf); err != nil {
 			t.Fatal(err)
 		}
 		res = f.importText(t, buf.String(), gridmap.ParseOptions{CRS: geo.GCJ02}, false)
 		if res.Rejected == nil || len(res.Rejected) != 0 || res.Created != 0 {
 			t.Fatalf("gcj02 round trip = %+v", res)
+		}
+	})
+}
+
+// Every export is audited: who, the region, the scope, the CRS and how
+// many regions it wrote; a region not found exports and audits nothing.
+func TestExportIsAudited(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		f.importText(t, collection(cityFixture()), gridmap.ParseOptions{}, false)
+		ctx := context.Background()
+		actor := audit.Actor{ID: 9, Name: "center", IP: "10.0.0.9"}
+		if _, err := f.svc.ExportRegions(ctx, actor, region.Under("/990100/990102/"), "990101001", geo.WGS84, io.Discard); !apperr.Is(err, apperr.NotFound) {
+			t.Fatalf("export out of scope: %v", err)
+		}
+		if n, err := f.svc.ExportRegions(ctx, actor, region.Under("/990100/990101/"), "990101001", geo.GCJ02, io.Discard); err != nil || n != 6 {
+			t.Fatalf("export = %d, %v", n, err)
+		}
+		got, err := audit.List(ctx, d.Read(), audit.Filter{Action: "region.export"})
+		if err != nil || len(got) != 1 {
+			t.Fatalf("entries = %+v, %v", got, err)
+		}
+		if en := got[0]; en.ActorID != 9 || en.IP != "10.0.0.9" || en.TargetType != "region" || en.TargetID != "990101001" ||
+			en.Outcome != audit.OK || en.Detail["regions"] != float64(6) || en.Detail["crs"] != "gcj02" || en.Detail["scope"] != "/990100/990101/" {
+			t.Fatalf("entry = %+v", en)
+		}
+		if _, err := audit.Verify(ctx, d.Read()); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

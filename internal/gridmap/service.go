@@ -325,8 +325,11 @@ func firstCodes(codes []string) []string {
 }
 
 // ExportRegions streams the subtree under code (inside scope) as GeoJSON.
-// Regions without a boundary are left out.
-func (s *Service) ExportRegions(ctx context.Context, scope region.Scope, code string, crs geo.CRS, w interface{ Write([]byte) (int, error) }) (int, error) {
+// Regions without a boundary are left out. Every export that starts is
+// audited as region.export (who, the region, the scope, the CRS and how
+// many regions were written), one cut short as failed.
+func (s *Service) ExportRegions(ctx context.Context, actor audit.Actor, scope region.Scope, code string, crs geo.CRS,
+	w interface{ Write([]byte) (int, error) }) (int, error) {
 	var sub region.Scope
 	if code == "" {
 		sub = scope
@@ -337,6 +340,22 @@ func (s *Service) ExportRegions(ctx context.Context, scope region.Scope, code st
 		}
 		sub = region.Under(r.Path)
 	}
+	n, err := s.exportRegions(ctx, sub, crs, w)
+	outcome := audit.OK
+	if err != nil {
+		outcome = audit.Failed
+	}
+	// The export left the server whether or not its reader stayed.
+	actx := context.WithoutCancel(ctx)
+	aerr := s.db.InTx(actx, func(tx *sql.Tx) error {
+		_, err := audit.Append(actx, tx, audit.Canonical(s.now()), audit.Record{Actor: actor, Action: "region.export", TargetType: "region",
+			TargetID: code, Outcome: outcome, Detail: map[string]any{"regions": n, "scope": scope.Path(), "crs": string(crs)}})
+		return err
+	})
+	return n, errors.Join(err, aerr)
+}
+
+func (s *Service) exportRegions(ctx context.Context, sub region.Scope, crs geo.CRS, w interface{ Write([]byte) (int, error) }) (int, error) {
 	lo, hi := sub.Range()
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT code, name, level, COALESCE(parent_code, ''), kind, subtype, valid_from, boundary
 		FROM regions WHERE path >= $1 AND path < $2 AND boundary IS NOT NULL ORDER BY level, code`, lo, hi)

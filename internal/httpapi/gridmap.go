@@ -154,7 +154,7 @@ func (s *Server) exportRegions(w http.ResponseWriter, r *http.Request, p auth.Pr
 	}
 	w.Header().Set("Content-Type", "application/geo+json")
 	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="regions-%s.geojson"`, code))
-	if _, err := s.opts.Map.ExportRegions(r.Context(), p.User.Scope(), code, crs, w); err != nil {
+	if _, err := s.opts.Map.ExportRegions(r.Context(), p.Actor(), p.User.Scope(), code, crs, w); err != nil {
 		// The status is sent; all that is left is to stop and log.
 		s.log.Warn("export regions", "code", code, "err", err)
 	}

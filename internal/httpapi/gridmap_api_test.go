@@ -149,6 +149,14 @@ func TestGridMapAPI(t *testing.T) {
 		if fc, err := geojson.UnmarshalFeatureCollection(ex.body); err != nil || len(fc.Features) != 4 {
 			t.Fatalf("export: %v %d", err, len(fc.Features))
 		}
+		exported := admin.do("GET", "/api/v1/audit?action=region.export", "").json(t)["items"].([]any)
+		if len(exported) != 1 {
+			t.Fatalf("export audit = %v", exported)
+		}
+		if en := exported[0].(map[string]any); en["target_id"] != "230602001" || en["outcome"] != "ok" ||
+			en["detail"].(map[string]any)["regions"] != float64(4) || en["detail"].(map[string]any)["crs"] != "gcj02" {
+			t.Fatalf("export audit = %v", en)
+		}
 		chk := admin.do("GET", "/api/v1/regions/230602/check", "").json(t)
 		if sum := chk["summary"].(map[string]any); sum["with_gaps"] != float64(0) || sum["with_overlaps"] != float64(0) {
 			t.Fatalf("check summary = %v", sum)
