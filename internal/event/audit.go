@@ -43,3 +43,22 @@ func auditAction(ctx context.Context, tx *sql.Tx, p auth.Principal, before, afte
 		TargetID: strconv.FormatInt(after.ID, 10), Detail: detail})
 	return err
 }
+
+// AuditStatsExport records an export of the event measures as
+// stats.export: who, the region, the months (or days) and category the
+// export covers, its format and how many rows it wrote; failed when the
+// writing stopped short. It runs after the export was written, whether or
+// not its reader stayed.
+func (s *Service) AuditStatsExport(ctx context.Context, p auth.Principal, st Stats, format string, rows int, failed bool) error {
+	ctx = context.WithoutCancel(ctx)
+	outcome := audit.OK
+	if failed {
+		outcome = audit.Failed
+	}
+	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+		_, err := audit.Append(ctx, tx, audit.Canonical(s.now()), audit.Record{Actor: p.Actor(), Action: "stats.export", TargetType: "event_stats",
+			TargetID: st.Region, Outcome: outcome, Detail: map[string]any{"from": st.From, "to": st.To, "category": st.Category,
+				"format": format, "rows": rows, "scope": p.User.Scope().Path()}})
+		return err
+	})
+}

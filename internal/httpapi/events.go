@@ -145,8 +145,12 @@ func (s *Server) exportEventStats(w http.ResponseWriter, r *http.Request, p auth
 	}
 	header := append([]string{"区划编码 region", "名称 name", "起 from", "止 to", "分类 category"}, measures...)
 	header = append(header, rates...)
-	_ = tw.Write(header)
+	werr := tw.Write(header)
+	written := 0
 	for _, st := range rows {
+		if werr != nil {
+			break
+		}
 		line := []string{st.Region, names[st.Region], st.From, st.To, st.Category}
 		for _, m := range measures {
 			line = append(line, strconv.FormatInt(st.Counts[m], 10))
@@ -158,10 +162,18 @@ func (s *Server) exportEventStats(w http.ResponseWriter, r *http.Request, p auth
 			}
 			line = append(line, v)
 		}
-		if err := tw.Write(line); err != nil {
-			s.log.Warn("write event stats", "err", err)
-			break
+		if werr = tw.Write(line); werr == nil {
+			written++
 		}
 	}
-	_ = tw.Close()
+	if err := tw.Close(); werr == nil {
+		werr = err
+	}
+	if werr != nil {
+		s.log.Warn("write event stats", "err", werr)
+	}
+	if err := s.opts.Events.AuditStatsExport(r.Context(), p, top, string(format), written, werr != nil); err != nil {
+		// The status is sent; all that is left is to log.
+		s.log.Error("audit event stats export", "err", err)
+	}
 }

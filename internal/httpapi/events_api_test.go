@@ -92,6 +92,26 @@ func TestEventsAPI(t *testing.T) {
 		if ex.status != 200 || len(lines) != 4 || !strings.Contains(lines[0], "closure") || !strings.HasPrefix(lines[2], "230602001,萨尔图街道") {
 			t.Fatalf("export: %d %s", ex.status, ex.body)
 		}
+		// The export is audited with what it covered; each action that
+		// succeeded is audited once, a refused one not at all.
+		exported := admin.do("GET", "/api/v1/audit?action=stats.export", "").json(t)["items"].([]any)
+		if len(exported) != 1 {
+			t.Fatalf("export audit = %v", exported)
+		}
+		if en := exported[0].(map[string]any); en["actor"] != "admin1" || en["target_type"] != "event_stats" || en["target_id"] != "230602" {
+			t.Fatalf("export audit = %v", en)
+		} else if det := en["detail"].(map[string]any); det["from"] != "2000-01" || det["to"] != "2100-12" || det["category"] != "*" ||
+			det["format"] != "csv" || det["rows"] != float64(3) {
+			t.Fatalf("export audit detail = %v", det)
+		}
+		acted := admin.do("GET", fmt.Sprintf("/api/v1/audit?target_type=event&target_id=%d", id), "").json(t)["items"].([]any)
+		var actions []string
+		for _, en := range acted {
+			actions = append(actions, en.(map[string]any)["action"].(string))
+		}
+		if want := "event.rate event.verify event.feedback event.accept event.dispatch event.register"; strings.Join(actions, " ") != want {
+			t.Fatalf("event audit = %v, want %s", actions, want)
+		}
 
 		// The suggested duplicates are only those the reporter may read:
 		// not another resident's report, with its description.
