@@ -125,13 +125,18 @@ func abovePaths(path string) []string {
 // viewOf is the caller's view: staff only; department accounts see from
 // their department's region.
 func (s *Service) viewOf(ctx context.Context, p auth.Principal) (view, error) {
+	return viewFor(ctx, s.db.Read(), p)
+}
+
+// viewFor is the caller's view read through q.
+func viewFor(ctx context.Context, q db.Querier, p auth.Principal) (view, error) {
 	if !p.User.Role.Staff() {
 		return view{}, apperr.New(apperr.Forbidden, "only staff may read departments and routing rules")
 	}
 	scope := p.User.Scope()
 	if p.User.ScopeKind() == auth.ScopeDepartment {
 		var path string
-		err := s.db.Read().QueryRowContext(ctx, `SELECT region_path FROM departments WHERE code = $1`, p.User.ScopeDepartment).Scan(&path)
+		err := q.QueryRowContext(ctx, `SELECT region_path FROM departments WHERE code = $1`, p.User.ScopeDepartment).Scan(&path)
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			scope = region.None()
@@ -269,11 +274,22 @@ func (s *Service) List(ctx context.Context, p auth.Principal, in Query) (Page[De
 
 // Get returns a department the caller may see; others are not found.
 func (s *Service) Get(ctx context.Context, p auth.Principal, code string) (Department, error) {
-	v, err := s.viewOf(ctx, p)
+	return Visible(ctx, s.db.Read(), p, code)
+}
+
+// Visible returns a department p may name (dispatch an event to, make a
+// parent, put in a routing rule), read through q so that a write asks
+// inside its own transaction. The rule is Get's: a department of the
+// caller's region or below, or of a region above it (a township center
+// works with the county's and the city's bureaus), never one of another
+// county or township, which is not found exactly as one that does not
+// exist.
+func Visible(ctx context.Context, q db.Querier, p auth.Principal, code string) (Department, error) {
+	v, err := viewFor(ctx, q, p)
 	if err != nil {
 		return Department{}, err
 	}
-	d, err := getDept(ctx, s.db.Read(), code)
+	d, err := getDept(ctx, q, code)
 	if err == nil && !v.sees(d.RegionPath) {
 		err = apperr.New(apperr.NotFound, "department %s not found", code)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/category"
+	"github.com/gridgov/gridgov/internal/department"
 	"github.com/gridgov/gridgov/internal/plaintext"
 	"github.com/gridgov/gridgov/internal/region"
 )
@@ -199,7 +200,7 @@ func (s *Service) apply(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princi
 	case SelfHandle:
 		e.measures |= fNeedDispose | fSelfHandled
 	case Dispatch:
-		if err := s.dispatch(ctx, tx, e, in); err != nil {
+		if err := s.dispatch(ctx, tx, p, e, in); err != nil {
 			return err
 		}
 		detail["lead"], detail["assisting"] = e.LeadDepartment, e.Assisting
@@ -417,7 +418,14 @@ func (s *Service) startStep(e *Event, cat category.Category, now time.Time) {
 	e.StepDue = &due
 }
 
-func (s *Service) dispatch(ctx context.Context, tx *sql.Tx, e *Event, in ActInput) error {
+// dispatch gives e to its lead department and the assisting ones, named
+// by the caller or chosen by the routing rules. Each must be one the
+// caller may see by the department service's rule (of the caller's region
+// or below, or a county's or the city's bureau above it); one of another
+// county or township is not found, exactly as one that does not exist, so
+// that a center can neither hand an event out of its area nor learn which
+// departments exist there.
+func (s *Service) dispatch(ctx context.Context, tx *sql.Tx, p auth.Principal, e *Event, in ActInput) error {
 	lead, assisting := strings.TrimSpace(in.Department), in.Assisting
 	routed := lead == ""
 	if routed {
@@ -448,13 +456,14 @@ func (s *Service) dispatch(ctx context.Context, tx *sql.Tx, e *Event, in ActInpu
 				return apperr.Field(field, fmt.Sprintf("department %s is the lead department%s; it cannot also assist", code, how))
 			}
 		}
-		var active bool
-		err := tx.QueryRowContext(ctx, `SELECT active FROM departments WHERE code = $1`, code).Scan(&active)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && !active) {
-			return apperr.Field(field, fmt.Sprintf("department %s not found or not active", code))
-		}
-		if err != nil {
+		d, err := department.Visible(ctx, tx, p, code)
+		switch {
+		case apperr.Is(err, apperr.NotFound):
+			return apperr.Field(field, fmt.Sprintf("department %s not found", code))
+		case err != nil:
 			return fmt.Errorf("dispatch: %w", err)
+		case !d.Active:
+			return apperr.Field(field, fmt.Sprintf("department %s is inactive", code))
 		}
 		if slices.Contains(all[:i], code) {
 			return apperr.Field(field, fmt.Sprintf("department %s is named twice", code))

@@ -27,7 +27,6 @@ var eventsAPI = []Entry{
 	{"no routing rule covers this category here; choose the lead department", "此地没有适用于该类别的派遣规则；请选择主办部门"},
 	{"department %s is the lead department; it cannot also assist", "部门 %s 是主办部门，不能同时协办"},
 	{"department %s is the lead department by the routing rules; it cannot also assist", "按派遣规则，部门 %s 是主办部门，不能同时协办"},
-	{"department %s not found or not active", "部门 %s 不存在或已停用"},
 	{"department %s is named twice", "部门 %s 填了两次"},
 	{"name the event this one repeats", "请填写本事件所重复的事件"},
 	{"an event cannot repeat itself", "事件不能与自身重复"},
