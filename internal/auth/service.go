@@ -610,11 +610,21 @@ func (s *Service) GetUser(ctx context.Context, actor Principal, id int64) (User,
 }
 
 func visibleTo(actor Principal, u User) bool {
-	scope := actor.User.Scope()
+	return actor.SeesAccount(u.ScopeRegion, u.scopePath)
+}
+
+// SeesAccount reports whether p may see an account scoped to the region
+// with this code and path (both "" for an account scoped to no region: an
+// administrator of everything, a department's staff, a resident), by the
+// rule of GetUser and ListUsers: every account for a caller scoped to
+// everything, else only those scoped inside the caller's region. Any other
+// account is to be answered as one that does not exist.
+func (p Principal) SeesAccount(scopeRegion, scopePath string) bool {
+	scope := p.User.Scope()
 	if scope.IsAll() {
 		return true
 	}
-	return u.ScopeRegion != "" && scope.Contains(u.scopePath)
+	return scopeRegion != "" && scope.Contains(scopePath)
 }
 
 // ListUsers returns accounts inside the actor's scope, ordered by id.

@@ -277,10 +277,13 @@ func (s *Service) checkAccount(ctx context.Context, q db.Querier, p auth.Princip
 	if userID == nil || *userID == 0 {
 		return nil
 	}
-	var role, path string
-	err := q.QueryRowContext(ctx, `SELECT u.role, COALESCE(r.path, '') FROM users u LEFT JOIN regions r ON r.code = u.scope_region
-		WHERE u.id = $1`, *userID).Scan(&role, &path)
-	if errors.Is(err, sql.ErrNoRows) || (err == nil && path != "" && !p.User.Scope().Contains(path)) {
+	// An account the caller may not see (outside their region, or scoped
+	// to no region: an administrator, a department's staff, a resident)
+	// is not found, exactly as one that does not exist.
+	var role, scopeRegion, path string
+	err := q.QueryRowContext(ctx, `SELECT u.role, COALESCE(u.scope_region, ''), COALESCE(r.path, '') FROM users u
+		LEFT JOIN regions r ON r.code = u.scope_region WHERE u.id = $1`, *userID).Scan(&role, &scopeRegion, &path)
+	if errors.Is(err, sql.ErrNoRows) || (err == nil && !p.SeesAccount(scopeRegion, path)) {
 		return apperr.Field("user_id", fmt.Sprintf("account %d not found", *userID))
 	}
 	if err != nil {
