@@ -28,7 +28,9 @@ import (
 // escalations, supervision, comments) are internal to the handling.
 var publicNotes = []Action{Register, Reject, Merge, SelfHandle, Dispatch, Feedback, Verify, Reopen, Park, Unpark, Void}
 
-// Public is an event as the public sees it: never the reporter, and for a
+// Public is an event as the public sees it: never the reporter; for a
+// report of a person (a resident's, a hotline caller's) what the resident
+// app shows of another's report, the title and the rough place; and for a
 // withheld category neither text nor place (nor region or grid; lists of a
 // region below the city leave it out).
 type Public struct {
@@ -233,9 +235,19 @@ func (s *Service) scanPublic(ctx context.Context, row interface{ Scan(...any) er
 	if p.LeadDepartment == "" {
 		p.LeadDepartment = e.LeadDepartment
 	}
-	if p.Withheld {
+	switch {
+	case p.Withheld:
 		p.Title, p.Description, p.Address, p.Location, p.StatusNote = "", "", "", nil, ""
 		p.Level, p.RegionCode, p.GridCode = "", "", ""
+	case e.fromAPerson():
+		// As the resident app shows another resident's report
+		// (publicView): the title and the point rounded to about 100 m,
+		// never the reporter's own words or the exact address or point.
+		p.Description, p.Address = "", ""
+		if e.Location != nil {
+			a := roughen(*e.Location)
+			p.Location = &a
+		}
 	}
 	return p, e.ID, nil
 }

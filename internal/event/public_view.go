@@ -96,6 +96,14 @@ func roughen(p orb.Point) orb.Point {
 	return orb.Point{r(p[0]), r(p[1])}
 }
 
+// fromAPerson reports whether e is the report of a person who did not
+// publish it: a resident's in the app or a caller's to the hotline, whose
+// words and address are often of their own home. The public feed shows
+// such a report as the resident app shows another's (no description, no
+// address, the point roughened); reports by staff, sensors and Open311
+// clients, which post to a public feed, are shown as filed.
+func (e Event) fromAPerson() bool { return e.Source == FromResident || e.Source == FromHotline }
+
 const followersColumn = `, (SELECT COUNT(*) FROM event_follows f WHERE f.event_id = events.id)`
 
 // publicView turns an event row into its public view for viewer (0: no
