@@ -1,9 +1,12 @@
 package gridmap
 
 import (
+	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
+	"slices"
 
 	"github.com/paulmach/orb/geojson"
 )
@@ -11,8 +14,12 @@ import (
 // decodeFeature reads one GeoJSON feature. orb reads a null or missing
 // coordinate as 0, which puts a vertex on the prime meridian or the equator
 // without a word, so the raw positions are checked first: a non-empty reason
-// refuses the feature's geometry, and err means it is no feature at all.
+// refuses the feature's geometry, and err means it is no feature at all,
+// said in words of our own rather than orb's or the JSON decoder's.
 func decodeFeature(raw json.RawMessage) (f *geojson.Feature, reason string, err error) {
+	if err := checkFeature(raw); err != nil {
+		return nil, "", err
+	}
 	var g struct {
 		Geometry   *rawGeometry       `json:"geometry"`
 		Properties geojson.Properties `json:"properties"`
@@ -24,8 +31,85 @@ func decodeFeature(raw json.RawMessage) (f *geojson.Feature, reason string, err 
 		}
 	}
 	f, err = geojson.UnmarshalFeature(raw)
-	return f, "", err
+	if err != nil {
+		// checkFeature reads every member orb does; what is left is a
+		// value of a type neither foresaw.
+		return nil, "", errors.New("it cannot be read")
+	}
+	return f, "", nil
 }
+
+// checkFeature refuses a feature that orb would refuse, naming the member
+// at fault: a feature is an object whose type is "Feature", whose
+// properties are an object or null, whose bbox is numbers and whose
+// geometry is null or a geometry of a GeoJSON type.
+func checkFeature(raw json.RawMessage) error {
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil || m == nil {
+		return errors.New("a feature must be a JSON object")
+	}
+	var typ string
+	if t, ok := m["type"]; ok && json.Unmarshal(t, &typ) != nil {
+		typ = string(t)
+	}
+	if typ != "Feature" {
+		return fmt.Errorf(`"type" must be "Feature", got %q`, typ)
+	}
+	if p, ok := m["properties"]; ok && !isNull(p) {
+		var props map[string]any
+		if json.Unmarshal(p, &props) != nil {
+			return errors.New(`"properties" must be an object or null`)
+		}
+	}
+	if b, ok := m["bbox"]; ok && !isNull(b) {
+		var nums []float64
+		if json.Unmarshal(b, &nums) != nil {
+			return errors.New(`"bbox" must be an array of numbers`)
+		}
+	}
+	if g, ok := m["geometry"]; ok && !isNull(g) {
+		return checkGeometry(g)
+	}
+	return nil
+}
+
+// geometryTypes are the types of a GeoJSON geometry.
+var geometryTypes = []string{"Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon", "GeometryCollection"}
+
+// checkGeometry refuses a geometry that is no object, has no GeoJSON type,
+// or, as a GeometryCollection, holds one that is not a geometry in turn.
+// Its coordinates are rawGeometry.check's.
+func checkGeometry(raw json.RawMessage) error {
+	var g struct {
+		Type       json.RawMessage   `json:"type"`
+		Geometries []json.RawMessage `json:"geometries"`
+	}
+	var m map[string]json.RawMessage
+	if json.Unmarshal(raw, &m) != nil || m == nil {
+		return errors.New(`"geometry" must be an object or null`)
+	}
+	var typ string
+	if t, ok := m["type"]; ok && json.Unmarshal(t, &typ) != nil {
+		typ = string(t)
+	}
+	if !slices.Contains(geometryTypes, typ) {
+		return fmt.Errorf("geometry type %q is not a GeoJSON geometry type (Point, MultiPoint, LineString, MultiLineString, Polygon, MultiPolygon or GeometryCollection)", typ)
+	}
+	if typ != "GeometryCollection" {
+		return nil
+	}
+	if json.Unmarshal(raw, &g) != nil {
+		return errors.New(`"geometries" of a GeometryCollection must be an array`)
+	}
+	for i, sub := range g.Geometries {
+		if err := checkGeometry(sub); err != nil {
+			return fmt.Errorf("geometry %d: %s", i, err)
+		}
+	}
+	return nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 type rawGeometry struct {
 	Type        string         `json:"type"`

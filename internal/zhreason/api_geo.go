@@ -53,6 +53,15 @@ var boundaryAPI = slices.Concat([]Entry{
 	// gridmap: a feature the GeoJSON decoder refuses, a part of a
 	// GeometryCollection, a boundary's fatal problems (geojson.go, coords.go).
 	{"not a GeoJSON feature: %s", "不是 GeoJSON 要素：%s"},
+	{"a feature must be a JSON object", "要素须为 JSON 对象"},
+	{`"type" must be "Feature", got %q`, `"type" 须为 "Feature"，收到的是 %q`},
+	{`"properties" must be an object or null`, `"properties" 须为对象或 null`},
+	{`"bbox" must be an array of numbers`, `"bbox" 须为由数字组成的数组`},
+	{`"geometry" must be an object or null`, `"geometry" 须为对象或 null`},
+	{"geometry type %q is not a GeoJSON geometry type (Point, MultiPoint, LineString, MultiLineString, Polygon, MultiPolygon or GeometryCollection)",
+		"几何类型 %q 不是 GeoJSON 的几何类型（Point、MultiPoint、LineString、MultiLineString、Polygon、MultiPolygon 或 GeometryCollection）"},
+	{`"geometries" of a GeometryCollection must be an array`, `GeometryCollection 的 "geometries" 须为数组`},
+	{"it cannot be read", "无法读取"},
 	{"geometry %d: %s", "几何图形 %d：%s"},
 	{"invalid geometry: %s", "几何图形无效：%s"},
 
