@@ -187,8 +187,14 @@ func TestDemoIsIdempotent(t *testing.T) {
 	// Overlays and stations from files; a bad station refuses the file.
 	dir := t.TempDir()
 	overlays := filepath.Join(dir, "mediation.geojson")
+	// An overlay far from the city is refused; one in its middle is taken.
 	os.WriteFile(overlays, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"MX1","name":"调解网格X"},
 		"geometry":{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,1],[0,0]]]}}]}`), 0o600)
+	if code, out, _ := c.run("", "import", "overlays", "--layer", "mediation", overlays); code != 1 || !strings.Contains(out, "lies outside the city") {
+		t.Fatalf("overlay outside the city: %d %q", code, out)
+	}
+	os.WriteFile(overlays, []byte(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"MX1","name":"调解网格X"},
+		"geometry":{"type":"Polygon","coordinates":[[[124.88,46.18],[124.92,46.18],[124.92,46.22],[124.88,46.22],[124.88,46.18]]]}}]}`), 0o600)
 	if code, out, errOut := c.run("", "import", "overlays", "--layer", "mediation", overlays); code != 0 || !strings.Contains(out, "1 created") {
 		t.Fatalf("import overlays: %d %q %q", code, out, errOut)
 	}

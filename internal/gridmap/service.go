@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"math"
 	"regexp"
 	"runtime"
 	"strings"
@@ -50,12 +51,15 @@ func (s *Service) ImportOverlays(ctx context.Context, actor audit.Actor, scope r
 	if err := s.Locator.Refresh(ctx); err != nil {
 		return res, err
 	}
-	grids := s.Locator.current().levels[region.Grid]
+	snap := s.Locator.current()
+	grids := snap.levels[region.Grid]
 	type prepared struct {
-		o     region.Overlay
-		blob  []byte
-		area  float64
-		links []region.OverlayLink
+		o      region.Overlay
+		index  int
+		blob   []byte
+		area   float64
+		links  []region.OverlayLink
+		inside float64 // the share of its area inside the city, -1 unknown
 	}
 	var ready []prepared
 	seen := map[string]codesSeen{} // by layer
@@ -67,8 +71,8 @@ func (s *Service) ImportOverlays(ctx context.Context, actor audit.Actor, scope r
 		case region.ValidateLayer(o.Layer) != nil:
 			reject(region.ValidateLayer(o.Layer).Error())
 			continue
-		case strings.TrimSpace(o.Code) == "" || len(o.Code) > 64:
-			reject("code must be 1-64 characters")
+		case !mapCode.MatchString(o.Code):
+			reject("code must be 1-64 letters, digits, '_' or '-'")
 			continue
 		case strings.TrimSpace(o.Name) == "":
 			reject("name must not be empty")
@@ -88,27 +92,41 @@ func (s *Service) ImportOverlays(ctx context.Context, actor audit.Actor, scope r
 		if err != nil {
 			return res, fmt.Errorf("encode overlay %s: %w", o.Code, err)
 		}
-		p := prepared{o: o, blob: blob, area: geo.AreaM2(o.Boundary)}
+		p := prepared{o: o, index: i, blob: blob, area: geo.AreaM2(o.Boundary)}
 		ready = append(ready, p)
 	}
 	if len(res.Rejected) > 0 {
 		return res, nil
 	}
-	if grids != nil {
-		// Exact intersections dominate an import; they are independent, so
-		// they run on every core.
-		g, _ := errgroup.WithContext(ctx)
-		g.SetLimit(runtime.NumCPU())
-		for i := range ready {
-			g.Go(func() error {
-				links, err := linkOverlay(grids, ready[i].o)
-				ready[i].links = links
-				return err
-			})
+	// Exact intersections dominate an import; they are independent, so
+	// they run on every core.
+	g, _ := errgroup.WithContext(ctx)
+	g.SetLimit(runtime.NumCPU())
+	for i := range ready {
+		g.Go(func() error {
+			inside, err := snap.insideCity(ready[i].o.Boundary)
+			if err != nil {
+				return fmt.Errorf("overlay %s within the city: %w", ready[i].o.Code, err)
+			}
+			ready[i].inside = inside
+			if grids != nil {
+				ready[i].links, err = linkOverlay(grids, ready[i].o)
+			}
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return res, err
+	}
+	for _, p := range ready {
+		if p.inside >= 0 && p.inside < minInsideCity {
+			res.Rejected = append(res.Rejected, Rejection{Index: p.index, Code: p.o.Code, Field: "boundary",
+				Reason: fmt.Sprintf("%s lies outside the city: %.1f%% of its area is inside the city's regions, more than %.0f%% must be",
+					p.o.Code, math.Floor(p.inside*1000)/10, minInsideCity*100)})
 		}
-		if err := g.Wait(); err != nil {
-			return res, err
-		}
+	}
+	if len(res.Rejected) > 0 {
+		return res, nil
 	}
 	now := audit.Canonical(s.now())
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
@@ -154,6 +172,44 @@ func (s *Service) ImportOverlays(ctx context.Context, actor audit.Actor, scope r
 	return res, s.Locator.Refresh(ctx)
 }
 
+// minInsideCity is the share of an overlay's area that must lie inside the
+// city. An overlay network (police districts, mediation areas) is drawn by
+// its own agency along its own lines, which may run past the city's edge in
+// places, so it need not lie within as closely as a region within its
+// parent; but it serves the city's grids, and one that lies mostly or
+// wholly outside (another city's, or points in the wrong order or system)
+// would answer lookups far from any grid it serves.
+const minInsideCity = 0.5
+
+// insideCity is the share of mp's area that lies inside the city: inside
+// the regions of the highest level the map has boundaries for. It is -1
+// when the map has none, which constrains nothing.
+func (s *snapshot) insideCity(mp orb.MultiPolygon) (float64, error) {
+	area := geo.AreaM2(mp)
+	for l := region.City; l <= region.Grid; l++ {
+		li := s.levels[l]
+		if li == nil || len(li.features) == 0 {
+			continue
+		}
+		if !(area > 0) {
+			return 0, nil
+		}
+		b := mp.Bound()
+		inside := 0.0
+		var err error
+		li.boxes.Search([2]float64{b.Min[0], b.Min[1]}, [2]float64{b.Max[0], b.Max[1]}, func(_, _ [2]float64, id int) bool {
+			var inter orb.MultiPolygon
+			if inter, err = geo.Intersection(mp, li.features[id].Geom); err != nil {
+				return false
+			}
+			inside += geo.AreaM2(inter)
+			return true
+		})
+		return min(inside/area, 1), err
+	}
+	return -1, nil
+}
+
 // linkOverlay finds the grids an overlay polygon covers and the share of each.
 func linkOverlay(grids *layerIndex, o region.Overlay) ([]region.OverlayLink, error) {
 	b := o.Boundary.Bound()
@@ -176,9 +232,9 @@ func linkOverlay(grids *layerIndex, o region.Overlay) ([]region.OverlayLink, err
 	return links, nil
 }
 
-// stationCode is the form of a station's code, as of other codes people
-// type: letters, digits, '_' and '-'.
-var stationCode = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+// mapCode is the form of a station's or an overlay's code, as of other
+// codes people type: letters, digits, '_' and '-'.
+var mapCode = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
 
 // checkStationText checks a station's name, address and opening hours as
 // text shown to residents: plain, and of a sane length. It returns the
@@ -221,7 +277,7 @@ func (s *Service) ImportStations(ctx context.Context, actor audit.Actor, scope r
 			reject("code and name are required", field)
 			continue
 		}
-		if !stationCode.MatchString(st.Code) {
+		if !mapCode.MatchString(st.Code) {
 			reject("code must be 1-64 letters, digits, '_' or '-'", "code")
 			continue
 		}

@@ -1,6 +1,8 @@
 package httpapi_test
 
 import (
+	"fmt"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -61,6 +63,50 @@ func TestMapRefusesMalformedInput(t *testing.T) {
 		wantProblem(t, admin.upload("/api/v1/regions/import?partial=maybe", nil, mapFile()), 400, "invalid", "partial")
 		if r := admin.upload("/api/v1/regions/import?partial=true", nil, mapFile()); r.status != 200 {
 			t.Fatalf("partial import: %d %s", r.status, r.body)
+		}
+	})
+}
+
+// An overlay's code follows a station's rule, and an overlay network serves
+// the city's grids: a polygon that lies mostly outside the city is refused,
+// one that runs past its edge in places is taken.
+func TestOverlayImportRefusesABadCodeAndAPolygonOutsideTheCity(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newEnv(t, d, options{withMap: true})
+		e.user("admin1", auth.RoleAdmin, "")
+		admin := e.loggedIn("admin1")
+		if r := admin.upload("/api/v1/regions/import", nil, mapFile()); r.status != 200 {
+			t.Fatalf("map: %d %s", r.status, r.body)
+		}
+		overlay := func(code string, minLng, minLat, maxLng, maxLat float64) string {
+			return fmt.Sprintf(`{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":%q,"name":"警务区"},`+
+				`"geometry":{"type":"Polygon","coordinates":[[[%[2]g,%[3]g],[%[4]g,%[3]g],[%[4]g,%[5]g],[%[2]g,%[5]g],[%[2]g,%[3]g]]]}}]}`,
+				code, minLng, minLat, maxLng, maxLat)
+		}
+		for _, tc := range []struct{ name, file, english, chinese string }{
+			{"code", overlay("QA P6!", 124.9, 46.5, 125.0, 46.6),
+				"code must be 1-64 letters, digits, '_' or '-'", "编码须为 1 至 64 个字母、数字、“_”或“-”"},
+			{"in Paris", overlay("P6", 2.3, 48.8, 2.4, 48.9),
+				"P6 lies outside the city: 0.0% of its area is inside the city's regions, more than 50% must be",
+				"P6 位于本市之外：只有 0.0% 的面积在本市区划内，须超过 50%"},
+			{"mostly outside", overlay("P7", 125.3, 46.5, 125.6, 46.6),
+				"P7 lies outside the city: 33.3% of its area is inside the city's regions, more than 50% must be",
+				"P7 位于本市之外：只有 33.3% 的面积在本市区划内，须超过 50%"},
+		} {
+			for _, lang := range []struct{ accept, want string }{{"en", tc.english}, {"zh-CN", tc.chinese}} {
+				r := admin.uploadWith("/api/v1/overlays/import", http.Header{"Accept-Language": {lang.accept}}, map[string]string{"layer": "police"}, "p.geojson", tc.file)
+				rejected, _ := r.json(t)["rejected"].([]any)
+				if r.status != 422 || len(rejected) != 1 {
+					t.Fatalf("%s: %d %s", tc.name, r.status, r.body)
+				}
+				if got := rejected[0].(map[string]any)["reason"]; got != lang.want {
+					t.Errorf("%s %s: reason %q, want %q", tc.name, lang.accept, got, lang.want)
+				}
+			}
+		}
+		// Two thirds inside: a district that runs past the city's edge.
+		if r := admin.upload("/api/v1/overlays/import", map[string]string{"layer": "police"}, overlay("P8", 125.2, 46.5, 125.5, 46.6)); r.status != 200 || r.json(t)["created"] != float64(1) {
+			t.Fatalf("an overlay mostly inside: %d %s", r.status, r.body)
 		}
 	})
 }
