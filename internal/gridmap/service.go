@@ -15,6 +15,7 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
+	"github.com/paulmach/orb/planar"
 
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/audit"
@@ -251,7 +252,8 @@ func checkStationText(st region.Station) *apperr.FieldError {
 }
 
 // ImportStations creates or updates stations by code. A station without a
-// grid code is placed in the grid that holds its location.
+// grid code is placed in the grid that holds its location; one with a grid
+// code must lie inside that grid.
 func (s *Service) ImportStations(ctx context.Context, actor audit.Actor, scope region.Scope, stations []region.Station) (ImportResult, error) {
 	res := ImportResult{Rejected: []Rejection{}}
 	if err := s.Locator.Refresh(ctx); err != nil {
@@ -305,6 +307,13 @@ func (s *Service) ImportStations(ctx context.Context, actor audit.Actor, scope r
 		g, ok := snap.byCode[st.GridCode]
 		if !ok || g.Level != region.Grid || !scope.Contains(g.Path) {
 			reject(fmt.Sprintf("grid %s does not exist", st.GridCode), gridField)
+			continue
+		}
+		// The location places a station, as it places an event; a grid
+		// given with it must be one that holds it, else the station would
+		// be listed under a grid it is not in.
+		if g.Geom != nil && !planar.MultiPolygonContains(g.Geom, st.Location) {
+			reject(fmt.Sprintf("the location (lng, lat) lies outside grid %s; give the grid that holds it, or leave grid_code out", st.GridCode), "grid_code")
 			continue
 		}
 		ready = append(ready, placed{st: st, path: g.Path, index: i})

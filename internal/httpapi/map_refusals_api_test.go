@@ -30,6 +30,7 @@ func TestMapRefusesMalformedInput(t *testing.T) {
 			{"no lng", `{"code":"S1","name":"驿站","lat":46.5}`, "lng"},
 			{"no lat", `{"code":"S1","name":"驿站","lng":124.9}`, "lat"},
 			{"an unknown grid", `{"code":"S1","name":"驿站","lng":124.9,"lat":46.5,"grid_code":"230602001001099"}`, "grid_code"},
+			{"a point in another grid", `{"code":"S1","name":"驿站","lng":125.0,"lat":46.5,"grid_code":"230602001001001"}`, "grid_code"},
 		} {
 			t.Run("station/"+tc.name, func(t *testing.T) {
 				wantProblem(t, admin.do("POST", "/api/v1/stations", tc.body), 400, "invalid", tc.field)
@@ -39,6 +40,17 @@ func TestMapRefusesMalformedInput(t *testing.T) {
 		r := admin.do("POST", "/api/v1/stations", `{"code":"S1","name":"驿站","lat":46.5}`)
 		if errs, _ := r.json(t)["errors"].([]any); len(errs) != 1 || errs[0].(map[string]any)["reason"] != "is required" {
 			t.Fatalf("no lng: %s", r.body)
+		}
+		// A grid given with the location must hold it, in a file as in a
+		// single station.
+		inOther := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"S2","name":"驿站","grid_code":"230602001001001"},"geometry":{"type":"Point","coordinates":[125.0,46.5]}}]}`
+		r = admin.upload("/api/v1/stations/import", nil, inOther)
+		if rej, _ := r.json(t)["rejected"].([]any); r.status != 422 || len(rej) != 1 || rej[0].(map[string]any)["field"] != "grid_code" ||
+			rej[0].(map[string]any)["reason"] != "the location (lng, lat) lies outside grid 230602001001001; give the grid that holds it, or leave grid_code out" {
+			t.Fatalf("a point in another grid: %d %s", r.status, r.body)
+		}
+		if r := admin.upload("/api/v1/stations/import", nil, strings.Replace(inOther, "230602001001001", "230602001001002", 1)); r.status != 200 {
+			t.Fatalf("a point in its grid: %d %s", r.status, r.body)
 		}
 		if r := admin.do("POST", "/api/v1/stations", `{"code":"S-1_a","name":"友谊驿站","opening_hours":"08:30-17:30","lng":124.9,"lat":46.5}`); r.status != 201 {
 			t.Fatalf("a good station: %d %s", r.status, r.body)

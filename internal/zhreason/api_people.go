@@ -160,6 +160,8 @@ var peopleAPI = slices.Concat([]Entry{
 	{"a station is a Point", "驿站须为 Point（点）"},
 	{"location is not inside any grid", "位置不在任何网格内"},
 	{"grid %s does not exist", "网格 %s 不存在"},
+	{"the location (lng, lat) lies outside grid %s; give the grid that holds it, or leave grid_code out",
+		"该位置（lng, lat）不在网格 %s 内；请填写包含该位置的网格，或不填 grid_code"},
 	{"station %s exists outside your area", "驿站 %s 已登记在您的辖区之外"},
 	{"region %s has no boundary yet", "区划 %s 尚无边界"},
 	{"code must be 1-64 letters, digits, '_' or '-'", "编码须为 1 至 64 个字母、数字、“_”或“-”"},
