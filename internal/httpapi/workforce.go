@@ -270,20 +270,16 @@ func (s *Server) decideRebind(approve bool) func(http.ResponseWriter, *http.Requ
 func workforcePeriod(r *http.Request) (workforce.Period, error) {
 	q := r.URL.Query()
 	var fs apperr.Fields
-	for _, name := range []string{"from", "to"} {
-		if q.Has(name) {
-			fs.Add(name, "is not a filter here; give month (YYYY-MM) or date (YYYY-MM-DD)")
-		}
-	}
+	notARange(q, &fs)
 	return workforce.Period{Month: q.Get("month"), Date: q.Get("date")}, fs.Err()
 }
 
-// monthOnly refuses from and to on a list filtered by month alone: a range
+// notARange refuses from and to on a list taken by month or date: a range
 // left unread would answer for another period than the one asked for.
-func monthOnly(q url.Values, fs *apperr.Fields) {
+func notARange(q url.Values, fs *apperr.Fields) {
 	for _, name := range []string{"from", "to"} {
 		if q.Has(name) {
-			fs.Add(name, "is not a filter here; give month (YYYY-MM)")
+			fs.Add(name, "is not a filter here; give month (YYYY-MM) or date (YYYY-MM-DD)")
 		}
 	}
 }

@@ -104,8 +104,8 @@ func (s *Server) listPatrols(w http.ResponseWriter, r *http.Request, p auth.Prin
 	q := r.URL.Query()
 	var fs apperr.Fields
 	in := workforce.PatrolQuery{WorkerID: int64(intParam(q.Get("worker"), 0, "worker", &fs)), Region: q.Get("region"), Month: q.Get("month"),
-		After: int64(intParam(q.Get("after"), 0, "after", &fs)), Limit: intParam(q.Get("limit"), 100, "limit", &fs)}
-	monthOnly(q, &fs)
+		Date: q.Get("date"), After: int64(intParam(q.Get("after"), 0, "after", &fs)), Limit: intParam(q.Get("limit"), 100, "limit", &fs)}
+	notARange(q, &fs)
 	if err := fs.Err(); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -152,9 +152,9 @@ func (s *Server) listVisits(w http.ResponseWriter, r *http.Request, p auth.Princ
 	q := r.URL.Query()
 	var fs apperr.Fields
 	in := workforce.VisitQuery{WorkerID: int64(intParam(q.Get("worker"), 0, "worker", &fs)), Grid: q.Get("grid"), Region: q.Get("region"),
-		Month: q.Get("month"), Purpose: q.Get("purpose"), After: int64(intParam(q.Get("after"), 0, "after", &fs)),
+		Month: q.Get("month"), Date: q.Get("date"), Purpose: q.Get("purpose"), After: int64(intParam(q.Get("after"), 0, "after", &fs)),
 		Limit: intParam(q.Get("limit"), 100, "limit", &fs)}
-	monthOnly(q, &fs)
+	notARange(q, &fs)
 	if err := fs.Err(); err != nil {
 		s.writeError(w, r, err)
 		return

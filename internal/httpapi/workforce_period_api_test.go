@@ -8,8 +8,8 @@ import (
 	"github.com/gridgov/gridgov/internal/dbtest"
 )
 
-// The workforce's lists and measures are taken by month (and the
-// attendance also by date); a from or to, which they do not read, is
+// The workforce's lists and measures are taken by month or by date; a
+// from or to, which they do not read, or a month or date that is none, is
 // refused naming it rather than answered for another period.
 func TestWorkforcePeriodRefusesARange(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
@@ -23,6 +23,11 @@ func TestWorkforcePeriodRefusesARange(t *testing.T) {
 			}
 			wantProblem(t, c1.do("GET", path+"?from=xx", ""), 400, "invalid", "from")
 			wantProblem(t, c1.do("GET", path+"?to=2026-06-30", ""), 400, "invalid", "to")
+			if r := c1.do("GET", path+"?date=2026-06-01", ""); r.status != 200 {
+				t.Fatalf("%s by date: %d %s", path, r.status, r.body)
+			}
+			wantProblem(t, c1.do("GET", path+"?date=yesterday", ""), 400, "invalid", "date")
+			wantProblem(t, c1.do("GET", path+"?month=June", ""), 400, "invalid", "month")
 		}
 	})
 }

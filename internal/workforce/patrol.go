@@ -786,7 +786,8 @@ func (s *Service) TrackOf(ctx context.Context, p auth.Principal, id int64) (Trac
 type PatrolQuery struct {
 	WorkerID int64
 	Region   string
-	Month    string
+	Month    string // YYYY-MM, or
+	Date     string // YYYY-MM-DD, the day patrols started
 	After    int64
 	Limit    int
 }
@@ -825,11 +826,9 @@ func (s *Service) ListPatrols(ctx context.Context, p auth.Principal, q PatrolQue
 		lo, hi := scopeOf(r.Path)
 		where = append(where, " AND p.region_path >= "+arg(lo)+" AND p.region_path < "+arg(hi)...)
 	}
-	if q.Month != "" {
-		from, to, err := s.monthRange(q.Month)
-		if err != nil {
-			return PatrolPage{}, err
-		}
+	if from, to, ok, err := s.periodRange(q.Month, q.Date); err != nil {
+		return PatrolPage{}, err
+	} else if ok {
 		where = append(where, " AND p.started_at >= "+arg(from)+" AND p.started_at < "+arg(to)...)
 	}
 	if q.After > 0 {
@@ -854,6 +853,27 @@ func (s *Service) ListPatrols(ctx context.Context, p auth.Principal, q PatrolQue
 		page.NextAfter = &last
 	}
 	return page, rows.Err()
+}
+
+// periodRange is the UTC range of a month (YYYY-MM) or a day (YYYY-MM-DD)
+// in the deployment's zone; ok is false when neither is given. A refusal
+// names the parameter.
+func (s *Service) periodRange(month, date string) (from, to time.Time, ok bool, err error) {
+	switch {
+	case month != "" && date != "":
+		return from, to, false, apperr.Field("date", "give a month or a date, not both")
+	case date != "":
+		d, err := parseDate(date)
+		if err != nil {
+			return from, to, false, apperr.Field("date", err.Error())
+		}
+		t := time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, s.location())
+		return t.UTC(), t.AddDate(0, 0, 1).UTC(), true, nil
+	case month != "":
+		from, to, err := s.monthRange(month)
+		return from, to, err == nil, err
+	}
+	return from, to, false, nil
 }
 
 // monthRange is the UTC range of a YYYY-MM month in the deployment's zone.

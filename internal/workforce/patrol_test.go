@@ -182,6 +182,19 @@ func TestPatrolTrackRefusalsAndTotals(t *testing.T) {
 		if page, err := f.svc.ListPatrols(ctx, f.east, workforce.PatrolQuery{Month: "2026-06"}); err != nil || len(page.Items) != 1 {
 			t.Fatalf("list = %+v, %v", page, err)
 		}
+		// By the day it started, in the deployment's zone; a day that is
+		// none, or a month and a day at once, is refused naming it.
+		day := p.StartedAt.In(cst)
+		if page, err := f.svc.ListPatrols(ctx, f.east, workforce.PatrolQuery{Date: day.Format("2006-01-02")}); err != nil || len(page.Items) != 1 {
+			t.Fatalf("list by its day = %+v, %v", page, err)
+		}
+		if page, err := f.svc.ListPatrols(ctx, f.east, workforce.PatrolQuery{Date: day.AddDate(0, 0, 1).Format("2006-01-02")}); err != nil || len(page.Items) != 0 {
+			t.Fatalf("list by the next day = %+v, %v", page, err)
+		}
+		for _, q := range []workforce.PatrolQuery{{Date: "yesterday"}, {Month: "2026-06", Date: "2026-06-01"}} {
+			_, err := f.svc.ListPatrols(ctx, f.east, q)
+			wantField(t, err, apperr.Invalid, "date")
+		}
 		if page, err := f.svc.ListPatrols(ctx, f.west, workforce.PatrolQuery{}); err != nil || len(page.Items) != 0 {
 			t.Fatalf("other township list = %+v, %v", page, err)
 		}

@@ -380,7 +380,8 @@ type VisitQuery struct {
 	WorkerID int64
 	Grid     string
 	Region   string
-	Month    string
+	Month    string // YYYY-MM, or
+	Date     string // YYYY-MM-DD, the day of the visit
 	Purpose  string
 	After    int64
 	Limit    int
@@ -442,10 +443,11 @@ func (s *Service) ListVisits(ctx context.Context, p auth.Principal, q VisitQuery
 		lo, hi := scopeOf(r.Path)
 		conds = append(conds, "v.region_path >= "+arg(lo), "v.region_path < "+arg(hi))
 	}
-	if q.Month != "" {
-		if _, _, err := s.monthRange(q.Month); err != nil {
-			return VisitPage{}, err
-		}
+	if from, to, ok, err := s.periodRange(q.Month, q.Date); err != nil {
+		return VisitPage{}, err
+	} else if ok && q.Date != "" {
+		conds = append(conds, "v.at >= "+arg(from), "v.at < "+arg(to))
+	} else if ok {
 		conds = append(conds, "v.month = "+arg(q.Month))
 	}
 	if q.Purpose != "" {

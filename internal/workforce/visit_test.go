@@ -152,6 +152,16 @@ func TestVisitRecordAndCounts(t *testing.T) {
 		if len(first.PersonIDs) != 1 || len(first.ProxyServices) != 1 || first.Photos[0] != "att-1" {
 			t.Fatalf("first visit listed as %+v", first)
 		}
+		// By day, in the deployment's zone: the visit late on 31 May is
+		// that day's.
+		if page, err := f.svc.ListVisits(ctx, f.east, workforce.VisitQuery{Date: "2026-05-31"}); err != nil || page.Counts.Visits != 1 || len(page.Items) != 1 {
+			t.Fatalf("visits of 31 May = %+v, %v", page, err)
+		}
+		if page, err := f.svc.ListVisits(ctx, f.east, workforce.VisitQuery{Date: "2026-05-30"}); err != nil || page.Counts.Visits != 0 {
+			t.Fatalf("visits of 30 May = %+v, %v", page.Counts, err)
+		}
+		_, err = f.svc.ListVisits(ctx, f.east, workforce.VisitQuery{Date: "yesterday"})
+		wantField(t, err, apperr.Invalid, "date")
 		if page, err := f.svc.ListVisits(ctx, f.east, workforce.VisitQuery{Month: "2026-06", Purpose: "dispute"}); err != nil || page.Counts.Visits != 1 {
 			t.Fatalf("june disputes = %+v, %v", page.Counts, err)
 		}

@@ -66,7 +66,6 @@ var adminAPI = []Entry{
 	{"must be the id of your action on the event, as its answer gave it", "须为您对该事件处置记录的 id，即处置时返回的 id"},
 	{"must be [lng, lat]: exactly two numbers", "须为 [lng, lat]：恰好两个数"},
 	{"is not a filter here; give month (YYYY-MM) or date (YYYY-MM-DD)", "此处不能按此筛选；请填写月份 month（YYYY-MM）或日期 date（YYYY-MM-DD）"},
-	{"is not a filter here; give month (YYYY-MM)", "此处不能按此筛选；请填写月份 month（YYYY-MM）"},
 
 	// apikey: the keys of Open311 clients.
 	{"only a deployment-wide administrator may manage API keys", "只有系统管理员可以管理 API 密钥"},
