@@ -318,6 +318,14 @@ func (s *Service) parseHouseRow(cols tabular.Columns, row tabular.Row) (House, e
 		h.FloorAreaM2 = &v
 	}
 	if lng, lat := get("lng"), get("lat"); lng != "" || lat != "" {
+		// A lone number is half a point, not a bad one: the refusal says
+		// the pair goes together, under the column left empty.
+		switch {
+		case lat == "":
+			return House{}, apperr.Field("lat", "longitude and latitude go together: give both or neither")
+		case lng == "":
+			return House{}, apperr.Field("lng", "longitude and latitude go together: give both or neither")
+		}
 		crs, err := geo.ParseCRS(orDefault(get("crs"), "wgs84"))
 		if err != nil {
 			return House{}, apperr.Field("crs", err.Error())

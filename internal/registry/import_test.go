@@ -261,6 +261,8 @@ func TestImportHousesNamesTheCoordinateAtFault(t *testing.T) {
 			{"longitude, Chinese header", "房屋编码,经度,纬度\nQA-H12,181,46.2\n", "经度", "longitude 181"},
 			{"latitude, English header", "house_code,lng,lat\nQA-H13,125.05,-91\n", "lat", "latitude -91"},
 			{"latitude not a number", "房屋编码,经度,纬度\nQA-H14,125.05,北纬\n", "纬度", "number"},
+			{"longitude only", "房屋编码,经度,纬度\nQA-H16,125.05,\n", "纬度", "longitude and latitude go together"},
+			{"latitude only", "house_code,lng,lat\nQA-H17,,46.2\n", "lng", "longitude and latitude go together"},
 			{"pair outside China", "房屋编码,经度,纬度,坐标系\nQA-H15,2.35,48.85,gcj02\n", "经度", "outside China"},
 		}
 		for _, tc := range cases {

@@ -53,6 +53,7 @@ var fixed = []Entry{
 	{"must be a number of square metres", "须为数字，单位平方米"},
 	{"must be a positive number of square metres", "须为正数，单位平方米"},
 	{"must be a number", "须为数字"},
+	{"longitude and latitude go together: give both or neither", "经度和纬度须同时填写，或都不填"},
 	{"the location is not inside any grid", "该位置不在任何网格内"},
 	{"give a grid code or a location", "请填写网格编码或经纬度"},
 	{"house %s exists outside your area", "房屋 %s 已登记在您的辖区之外"},
