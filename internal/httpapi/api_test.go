@@ -227,6 +227,16 @@ func wantProblem(t *testing.T, r resp, status int, code, field string) {
 	}
 }
 
+// wantReason is wantProblem for a 400 whose first field error is field,
+// refused for reason.
+func wantReason(t *testing.T, r resp, field, reason string) {
+	t.Helper()
+	wantProblem(t, r, 400, "invalid", field)
+	if got := r.json(t)["errors"].([]any)[0].(map[string]any)["reason"]; got != reason {
+		t.Fatalf("%s: reason %q, want %q", field, got, reason)
+	}
+}
+
 func TestLoginSessionCookieBearerAndLogout(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		e := newEnv(t, d, options{})

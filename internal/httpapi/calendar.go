@@ -232,12 +232,21 @@ func (s *Server) calendarDeadline(w http.ResponseWriter, r *http.Request, _ auth
 	// An unescaped "+08:00" arrives as " 08:00": a query string decodes
 	// "+" as a space, and an offset is the only place a space can come from.
 	from, err := time.Parse(time.RFC3339, strings.ReplaceAll(strings.TrimSpace(q.Get("from")), " ", "+"))
-	if err != nil {
+	switch {
+	case strings.TrimSpace(q.Get("from")) == "":
+		fs.Add("from", "is required")
+	case err != nil:
 		fs.Add("from", "must be a time in RFC 3339, e.g. 2026-09-30T16:00:00+08:00")
 	}
 	amount, err := strconv.ParseFloat(q.Get("amount"), 64)
-	if err != nil {
+	switch {
+	case strings.TrimSpace(q.Get("amount")) == "":
+		fs.Add("amount", "is required")
+	case err != nil:
 		fs.Add("amount", "must be a number")
+	}
+	if q.Get("unit") == "" {
+		fs.Add("unit", "is required")
 	}
 	if err := fs.Err(); err != nil {
 		s.writeError(w, r, err)

@@ -87,6 +87,10 @@ func TestCalendarReadAndDeadline(t *testing.T) {
 		wantProblem(t, w.do("GET", "/api/v1/calendar/deadline?from=2026-09-30T08:00:00Z&amount=x&unit=hours", ""), 400, "invalid", "amount")
 		wantProblem(t, w.do("GET", "/api/v1/calendar/deadline?from=2026-09-30T08:00:00Z&amount=4&unit=weeks", ""), 400, "invalid", "unit")
 		wantProblem(t, w.do("GET", "/api/v1/calendar/deadline?from=2026-09-30T08:00:00Z&amount=1.5&unit=days", ""), 400, "invalid", "amount")
+		// What is missing is said to be required, not to be malformed.
+		wantReason(t, w.do("GET", "/api/v1/calendar/deadline?from=2026-09-30T08:00:00Z&unit=hours", ""), "amount", "is required")
+		wantReason(t, w.do("GET", "/api/v1/calendar/deadline?amount=4&unit=hours", ""), "from", "is required")
+		wantReason(t, w.do("GET", "/api/v1/calendar/deadline?from=2026-09-30T08:00:00Z&amount=4", ""), "unit", "is required")
 	})
 }
 
