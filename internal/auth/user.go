@@ -93,7 +93,9 @@ func (n *NewUser) validate() apperr.Fields {
 	if utf8.RuneCountInString(n.DisplayName) > 50 {
 		fs.Add("display_name", "must be at most 50 characters")
 	}
-	if _, err := ParseRole(string(n.Role)); err != nil {
+	if n.Role == "" {
+		fs.Add("role", "is required")
+	} else if _, err := ParseRole(string(n.Role)); err != nil {
 		fs.Add("role", err.Error())
 	} else {
 		kind, required := n.Role.scopeRule()

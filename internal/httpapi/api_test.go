@@ -431,6 +431,8 @@ func TestBadInputIsRefusedNamingTheField(t *testing.T) {
 				wantProblem(t, c.do(tc.method, tc.path, tc.body, tc.headers...), tc.status, tc.code, tc.field)
 			})
 		}
+		// A role left out is missing, not an unknown one called "".
+		wantReason(t, c.do("POST", "/api/v1/users", `{"username":"u2","scope":"230602001001","password":"`+pw+`"}`), "role", "is required")
 		// Nothing was written by the refused requests.
 		if r := c.do("GET", "/api/v1/regions/230602005", ""); r.status != 404 {
 			t.Fatalf("a refused region was stored: %d", r.status)
