@@ -74,8 +74,11 @@ func checkInput(in *ActInput) error {
 	} else if t.note && in.Note == "" {
 		fs.Add("note", fmt.Sprintf("say why (%s needs a note)", in.Action))
 	}
-	if in.Version <= 0 {
+	switch {
+	case in.Version == 0:
 		fs.Add("version", "give the version of the event you saw")
+	case in.Version < 0:
+		fs.Add("version", "must be a positive integer")
 	}
 	return fs.Err()
 }

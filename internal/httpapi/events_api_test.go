@@ -68,6 +68,9 @@ func TestEventsAPI(t *testing.T) {
 		}
 		wantProblem(t, act(center, `{"action":"verify"}`), 409, "conflict", "action")
 		wantProblem(t, center.do("POST", fmt.Sprintf("/api/v1/events/%d/actions", id), `{"action":"reopen","note":"x","version":1}`), 409, "conflict", "version")
+		// A version given but below 1 is no version, not a missing one.
+		wantReason(t, center.do("POST", fmt.Sprintf("/api/v1/events/%d/actions", id), `{"action":"reopen","note":"x","version":-1}`), "version", "must be a positive integer")
+		wantReason(t, center.do("POST", fmt.Sprintf("/api/v1/events/%d/actions", id), `{"action":"reopen","note":"x"}`), "version", "give the version of the event you saw")
 		wantProblem(t, center.do("POST", "/api/v1/events", `{"category_code":"nope","title":"x","grid_code":"230602001001001"}`), 400, "invalid", "category_code")
 		wantProblem(t, center.do("POST", "/api/v1/events", `{"category_code":"city_appearance.exposed_garbage","title":"<b>x</b>","grid_code":"230602001001001"}`), 400, "invalid", "title")
 		wantProblem(t, center.do("GET", "/api/v1/events?queue=someday", ""), 400, "invalid", "queue")

@@ -58,8 +58,11 @@ func (s *Service) ActOnEvent(ctx context.Context, c DeviceCaller, eventID int64,
 	if !slices.Contains(deviceActions, in.Action) {
 		fs.Add("action", "must be self_handle or feedback; other actions are taken in the console")
 	}
-	if in.Version <= 0 {
+	switch {
+	case in.Version == 0:
 		fs.Add("version", "give the version of the event you saw")
+	case in.Version < 0:
+		fs.Add("version", "must be a positive integer")
 	}
 	if err := fs.Err(); err != nil {
 		return DeviceAction{}, err
