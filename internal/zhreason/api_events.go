@@ -153,7 +153,7 @@ var eventsAPI = []Entry{
 	{"is the lead department", "是主办部门"},
 	{"department %s is given twice", "部门 %s 填了两次"},
 	{"a rule for this category and region exists", "该类别在该区域已有派遣规则"},
-	{"rule %d already routes %s in %s", "规则 %d 已在 %[3]s 派遣 %[2]s"},
+	{"rule %d already routes %s in %s", "%[3]s的 %[2]s 类别已有派遣规则（规则 %[1]d）"},
 
 	// workcal: a holiday file and the calendar's configuration (holidays.go,
 	// workcal.go, date.go).

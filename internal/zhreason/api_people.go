@@ -343,16 +343,24 @@ func positions() []Entry {
 		{"polygon %d", "多边形 %[1]d"},
 		{"ring %d of polygon %d", "多边形 %[2]d 的环 %[1]d"},
 	}
+	// A name that ends in a number is set off from the words after it by
+	// a space, one that ends in a Chinese word is not: "坐标 3 有", "该点有".
+	then := func(name string) string {
+		if strings.HasSuffix(name, "d") {
+			return name + " "
+		}
+		return name
+	}
 	var es []Entry
 	for _, p := range inner {
-		es = append(es, Entry{p.English + " is not an array", p.Chinese + " 不是数组"})
+		es = append(es, Entry{p.English + " is not an array", then(p.Chinese) + "不是数组"})
 	}
 	for _, p := range leaf {
 		n := strings.Count(p.English, "%")
 		es = append(es,
-			Entry{p.English + " is not an array of numbers", p.Chinese + " 不是由数字组成的数组"},
+			Entry{p.English + " is not an array of numbers", then(p.Chinese) + "不是由数字组成的数组"},
 			Entry{p.English + " has %d numbers; want longitude, latitude and at most an altitude",
-				p.Chinese + shift(" 有 %d 个数；应为经度、纬度，至多再加一个海拔", n)})
+				then(p.Chinese) + shift("有 %d 个数；应为经度、纬度，至多再加一个海拔", n)})
 		for _, axis := range []Entry{{"longitude", "经度"}, {"latitude", "纬度"}, {"altitude", "海拔"}} {
 			es = append(es, Entry{p.English + ": the " + axis.English + " is %s, not a number",
 				p.Chinese + shift("："+axis.Chinese+"为 %s，不是数字", n)})

@@ -207,3 +207,22 @@ func TestPeopleRefusals(t *testing.T) {
 
 	wording(t, rs)
 }
+
+// Wordings read as Chinese does: a region named before what it holds, and
+// no space between a Chinese name and the words after it.
+func TestWordingsReadNaturally(t *testing.T) {
+	for _, c := range apiCatalogs(t) {
+		for en, want := range map[string]string{
+			"rule 4 already routes city_appearance in 示范市":                                 "示范市的 city_appearance 类别已有派遣规则（规则 4）",
+			"the point has 1 numbers; want longitude, latitude and at most an altitude":    "该点有 1 个数；应为经度、纬度，至多再加一个海拔",
+			"the point is not an array of numbers":                                         "该点不是由数字组成的数组",
+			"coordinates is not an array":                                                  "坐标不是数组",
+			"coordinate 3 has 1 numbers; want longitude, latitude and at most an altitude": "坐标 3 有 1 个数；应为经度、纬度，至多再加一个海拔",
+			"ring 0 of polygon 1 is not an array":                                          "多边形 1 的环 0 不是数组",
+		} {
+			if got, _ := c.Lookup(en); got != want {
+				t.Errorf("%q: %q, want %q", en, got, want)
+			}
+		}
+	}
+}
