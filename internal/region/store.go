@@ -82,7 +82,8 @@ func (s *Store) Get(ctx context.Context, scope Scope, code string) (Region, erro
 func (s *Store) Children(ctx context.Context, scope Scope, parentCode string) ([]Region, error) {
 	lo, hi := scope.Range()
 	if lo == "" {
-		return nil, nil
+		// A scope of no region (a department's) sees an empty tree.
+		return []Region{}, nil
 	}
 	var rows *sql.Rows
 	var err error

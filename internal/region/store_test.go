@@ -60,6 +60,12 @@ func TestStoreScopeFiltering(t *testing.T) {
 		if _, err := s.Children(ctx, scope, "230602"); !apperr.Is(err, apperr.NotFound) {
 			t.Fatalf("children of out-of-scope parent: %v", err)
 		}
+		// A scope of no region (a department's) lists an empty tree, never null.
+		for _, parent := range []string{"", "230602"} {
+			if none, err := s.Children(ctx, region.None(), parent); err != nil || none == nil || len(none) != 0 {
+				t.Fatalf("children of %q in no scope = %#v, %v", parent, none, err)
+			}
+		}
 		all, err := s.Children(ctx, region.All(), "230602")
 		if err != nil || len(all) != 2 {
 			t.Fatalf("children of county = %v, %v", all, err)
