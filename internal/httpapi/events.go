@@ -106,6 +106,12 @@ func (s *Server) eventStats(w http.ResponseWriter, r *http.Request, p auth.Princ
 // bulletin or ranking starts from.
 func (s *Server) exportEventStats(w http.ResponseWriter, r *http.Request, p auth.Principal) {
 	q := r.URL.Query()
+	if q.Has("department") {
+		// The export follows the region tree; a department's figures are
+		// read from /stats/events, never silently left unfiltered.
+		s.writeError(w, r, apperr.Field("department", "the export is by region; read a department's figures from /api/v1/stats/events"))
+		return
+	}
 	format, err := spreadsheetFormat(q.Get("format"))
 	if err != nil {
 		s.writeError(w, r, err)

@@ -90,6 +90,9 @@ func TestEventsAPI(t *testing.T) {
 			t.Fatalf("stats: %d %s", st.status, st.body)
 		}
 		wantProblem(t, admin.do("GET", "/api/v1/stats/events?region=230602&from=June", ""), 400, "invalid", "from")
+		// A department is no filter of the export, which is by region:
+		// refused, never left out silently.
+		wantProblem(t, admin.do("GET", "/api/v1/stats/events/export?region=230602&department=230602-urban&format=csv", ""), 400, "invalid", "department")
 		ex := admin.do("GET", "/api/v1/stats/events/export?region=230602&from=2000-01&to=2100-12&format=csv", "")
 		lines := strings.Split(strings.TrimSpace(string(ex.body)), "\n")
 		if ex.status != 200 || len(lines) != 4 || !strings.Contains(lines[0], "closure") || !strings.HasPrefix(lines[2], "230602001,萨尔图街道") {

@@ -57,6 +57,7 @@ var adminAPI = []Entry{
 	{"you may not change the region tree", "您无权修改区划树"},
 	{"you may not read the audit log", "您无权查看审计日志"},
 	{"lng and lat go together", "lng 和 lat 须同时填写"},
+	{"the export is by region; read a department's figures from /api/v1/stats/events", "导出按区划进行；部门的统计请从 /api/v1/stats/events 查看"},
 	{"you may not change the registry", "您无权修改人口房屋信息"},
 	{"you may not read the registry", "您无权查看人口房屋信息"},
 	{"must be auto, utf-8 or gbk", "须为 auto（自动识别）、utf-8 或 gbk"},
