@@ -31,3 +31,20 @@ func TestWorkforcePeriodRefusesARange(t *testing.T) {
 		}
 	})
 }
+
+// Every workforce list pages by at most 500: more is refused naming limit,
+// as the workers' list always did, never cut to a page of 100 unsaid.
+func TestWorkforceListsRefuseAPageTooLarge(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		e := newFieldEnv(t, d)
+		e.user("center1", auth.RoleCenter, "230602001")
+		c1 := e.loggedIn("center1")
+		for _, path := range []string{"/api/v1/workforce/workers", "/api/v1/workforce/rebind-requests", "/api/v1/workforce/attendance/workers",
+			"/api/v1/workforce/staffing/unstaffed", "/api/v1/workforce/patrols", "/api/v1/workforce/visits"} {
+			if r := c1.do("GET", path+"?limit=500", ""); r.status != 200 {
+				t.Fatalf("%s with 500: %d %s", path, r.status, r.body)
+			}
+			wantProblem(t, c1.do("GET", path+"?limit=501", ""), 400, "invalid", "limit")
+		}
+	})
+}

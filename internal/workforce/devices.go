@@ -393,8 +393,9 @@ func (s *Service) ListRebinds(ctx context.Context, p auth.Principal, q RebindQue
 	if err != nil {
 		return nil, err
 	}
-	if q.Limit <= 0 || q.Limit > 500 {
-		q.Limit = 100
+	var fs apperr.Fields
+	if q.Limit = pageLimit(&fs, q.Limit); fs.Err() != nil {
+		return nil, fs.Err()
 	}
 	lo, hi := scopeOf(r.Path)
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT `+rebindColumns+` FROM rebind_requests q JOIN workers w ON w.id = q.worker_id

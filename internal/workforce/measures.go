@@ -308,8 +308,9 @@ func (s *Service) WorkerRates(ctx context.Context, p auth.Principal, regionCode 
 	if err != nil {
 		return AttendancePage{}, err
 	}
-	if limit <= 0 || limit > 500 {
-		limit = 100
+	var fs apperr.Fields
+	if limit = pageLimit(&fs, limit); fs.Err() != nil {
+		return AttendancePage{}, fs.Err()
 	}
 	lo, hi := scopeOf(r.Path)
 	ms, err := scanMembers(s.db.Read().QueryContext(ctx, `SELECT `+memberColumns+` FROM workers WHERE active AND region_path >= $1
@@ -553,8 +554,9 @@ func (s *Service) UnstaffedGrids(ctx context.Context, p auth.Principal, regionCo
 	if err != nil {
 		return GridPage{}, err
 	}
-	if limit <= 0 || limit > 500 {
-		limit = 100
+	var fs apperr.Fields
+	if limit = pageLimit(&fs, limit); fs.Err() != nil {
+		return GridPage{}, fs.Err()
 	}
 	lo, hi := scopeOf(r.Path)
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT g.code, g.name FROM regions g WHERE `+gridsInForce+` AND g.code > $4

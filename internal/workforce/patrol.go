@@ -801,8 +801,9 @@ type PatrolPage struct {
 // ListPatrols lists patrol summaries: of one worker (a worker lists their
 // own), or of the workers in a region.
 func (s *Service) ListPatrols(ctx context.Context, p auth.Principal, q PatrolQuery) (PatrolPage, error) {
-	if q.Limit <= 0 || q.Limit > 500 {
-		q.Limit = 100
+	var fs apperr.Fields
+	if q.Limit = pageLimit(&fs, q.Limit); fs.Err() != nil {
+		return PatrolPage{}, fs.Err()
 	}
 	where, args := []byte(" WHERE 1 = 1"), []any{}
 	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }

@@ -408,8 +408,9 @@ type VisitPage struct {
 
 // ListVisits lists visits with counts per purpose and month.
 func (s *Service) ListVisits(ctx context.Context, p auth.Principal, q VisitQuery) (VisitPage, error) {
-	if q.Limit <= 0 || q.Limit > 500 {
-		q.Limit = 100
+	var fs apperr.Fields
+	if q.Limit = pageLimit(&fs, q.Limit); fs.Err() != nil {
+		return VisitPage{}, fs.Err()
 	}
 	var conds []string
 	var args []any

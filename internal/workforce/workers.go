@@ -546,12 +546,7 @@ func (s *Service) ListWorkers(ctx context.Context, p auth.Principal, q WorkerQue
 	if q.Employment != "" && q.Employment != FullTime && q.Employment != PartTime {
 		fs.Add("employment", "must be full_time or part_time")
 	}
-	if q.Limit <= 0 {
-		q.Limit = 100
-	}
-	if q.Limit > 500 {
-		fs.Add("limit", "must be at most 500")
-	}
+	q.Limit = pageLimit(&fs, q.Limit)
 	if err := fs.Err(); err != nil {
 		return WorkerPage{}, err
 	}

@@ -191,6 +191,18 @@ func (s *Service) regionFor(ctx context.Context, p auth.Principal, code string) 
 // scopeOf is the path range of the subtree at path.
 func scopeOf(path string) (lo, hi string) { return region.Under(path).Range() }
 
+// pageLimit is a list's page size: 100 when none is given, and at most
+// 500 — more is refused under limit, never cut short unsaid.
+func pageLimit(fs *apperr.Fields, limit int) int {
+	switch {
+	case limit <= 0:
+		return 100
+	case limit > 500:
+		fs.Add("limit", "must be at most 500")
+	}
+	return limit
+}
+
 func lastCode(path string) string {
 	codes := strings.Split(strings.Trim(path, "/"), "/")
 	return codes[len(codes)-1]
