@@ -12,13 +12,14 @@ import (
 	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/event"
+	"github.com/gridgov/gridgov/internal/notice"
 )
 
-// Recipient kinds of in-app notifications.
+// Recipient kinds of in-app notifications (internal/notice writes them).
 const (
-	ToRegion     = "region"     // the center of a region (a grid is a region too)
-	ToDepartment = "department" // a department, by code
-	ToUser       = "user"       // one account, by id
+	ToRegion     = notice.ToRegion
+	ToDepartment = notice.ToDepartment
+	ToUser       = notice.ToUser
 )
 
 // Notifier stores what the deadline sweep raised: in-app notifications
@@ -71,9 +72,9 @@ func (n *Notifier) Store(ctx context.Context, tx *sql.Tx, ws []event.Warning) er
 			if r.what == "escalated" {
 				t = fmt.Sprintf("自动上报：事件 %s 在%s超时，已上报本级", w.Code, stepName(w.Step))
 			}
-			if _, err := tx.ExecContext(ctx, `INSERT INTO notifications (recipient_kind, recipient, event_id, kind, title, body, created_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.kind, r.who, w.EventID, r.what, t, body, w.At); err != nil {
-				return fmt.Errorf("notification: %w", err)
+			if err := notice.Insert(ctx, tx, notice.Notice{RecipientKind: r.kind, Recipient: r.who, EventID: w.EventID, Kind: r.what,
+				Title: t, Body: body, At: w.At}); err != nil {
+				return err
 			}
 		}
 		if len(n.endpoints) == 0 {
