@@ -83,7 +83,8 @@ func checkInput(in *ActInput) error {
 	return fs.Err()
 }
 
-// actTx loads the event and applies the action inside tx.
+// actTx loads the event and applies the action inside tx, with its audit
+// entry and the notification of whoever the action hands the event to.
 func (s *Service) actTx(ctx context.Context, tx *sql.Tx, p auth.Principal, id int64, in ActInput, now time.Time) (Event, error) {
 	e, err := s.loadEventTx(ctx, tx, id)
 	if err != nil {
@@ -101,7 +102,10 @@ func (s *Service) actTx(ctx context.Context, tx *sql.Tx, p auth.Principal, id in
 	if err := s.apply(ctx, tx, &e, p, parties, in, cat, now); err != nil {
 		return e, err
 	}
-	return e, auditAction(ctx, tx, p, &before, &e, in.Action, now)
+	if err := auditAction(ctx, tx, p, &before, &e, in.Action, now); err != nil {
+		return e, err
+	}
+	return e, s.notifyHandover(ctx, tx, p, &before, &e, in.Action, now)
 }
 
 // querier reads inside a transaction or from the read pool.

@@ -96,6 +96,17 @@ func TestServeJobs(t *testing.T) {
 		}
 		dispatched := act(act(report(), event.Register), event.Dispatch) // signing due 09:30
 		waiting := act(report(), event.Register)                         // dispatch due 09:30
+		inbox := jobs.NewInbox(d, c.Now)
+		dept := []jobs.Recipient{{Kind: jobs.ToDepartment, Who: "D-CG"}}
+		// The dispatch itself told the department; read, it leaves the
+		// warnings alone in what is unread.
+		told, err := inbox.List(ctx, dept, true, 0, 10)
+		if err != nil || len(told) != 1 || told[0].Kind != "dispatched" || *told[0].EventID != dispatched.ID {
+			t.Fatalf("department inbox after the dispatch = %+v, %v", told, err)
+		}
+		if err := inbox.MarkRead(ctx, dept, told[0].ID); err != nil {
+			t.Fatal(err)
+		}
 
 		r, err := jobs.ForServe(jobs.ServeConfig{DB: d, Events: svc, AutoEscalateRed: true, Now: c.Now, Log: quiet,
 			Webhooks: jobs.WebhookConfig{Endpoints: []string{srv.URL}, Secret: hookSecret}})
@@ -106,8 +117,6 @@ func TestServeJobs(t *testing.T) {
 		if ok, err := r.RunDue(ctx, jobs.DeadlinesJob); !ok || err != nil {
 			t.Fatalf("sweep at 09:25: %v %v", ok, err)
 		}
-		inbox := jobs.NewInbox(d, c.Now)
-		dept := []jobs.Recipient{{Kind: jobs.ToDepartment, Who: "D-CG"}}
 		list, err := inbox.List(ctx, dept, true, 0, 10)
 		if err != nil || len(list) != 1 || list[0].Kind != "warn_yellow" || list[0].EventID == nil || *list[0].EventID != dispatched.ID {
 			t.Fatalf("department inbox = %+v, %v", list, err)
