@@ -10,8 +10,9 @@ import (
 	"github.com/gridgov/gridgov/internal/jobs"
 )
 
-// notificationRoutes serves the caller's in-app notifications (deadline
-// warnings, escalations), kept by the background jobs.
+// notificationRoutes serves the caller's in-app notifications: the
+// deadline sweep's warnings, and an event escalated, dispatched, returned
+// or sent back for rework to the caller's center or department.
 func (s *Server) notificationRoutes(mux *http.ServeMux) {
 	inbox := jobs.NewInbox(s.opts.DB, time.Now)
 	mux.Handle("GET /api/v1/notifications", s.authed(func(w http.ResponseWriter, r *http.Request, p auth.Principal) {
