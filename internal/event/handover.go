@@ -17,7 +17,7 @@ import (
 // action: escalated (吹哨), the center of the level it went up to;
 // dispatched, the lead department and each assisting one; returned by
 // its lead department, the center holding it; sent back for rework, the
-// lead department. before is the event as it was loaded, after as the
+// lead department and each assisting one. before is the event as it was loaded, after as the
 // action left it. The text names the event's code and title and who
 // handed it over (a center by its region, a department by its name),
 // nothing of the reporter and not the note, which is free text.
@@ -60,6 +60,16 @@ func (s *Service) notifyHandover(ctx context.Context, tx *sql.Tx, p auth.Princip
 		}
 		list = append(list, to{notice.ToDepartment, after.LeadDepartment, "rework",
 			fmt.Sprintf("返工：事件 %s 被%s要求返工", after.Code, from)})
+		// Joint handling is redone jointly: the assisting departments too,
+		// read here, as an event is loaded for an action without them.
+		assisting, err := assistingOf(ctx, tx, after.ID)
+		if err != nil {
+			return err
+		}
+		for _, d := range assisting {
+			list = append(list, to{notice.ToDepartment, d, "rework",
+				fmt.Sprintf("返工：事件 %s 被%s要求返工（本部门协办）", after.Code, from)})
+		}
 	default:
 		return nil
 	}
@@ -105,4 +115,22 @@ func nameOf(ctx context.Context, tx *sql.Tx, query, code string) (string, error)
 		return "", fmt.Errorf("notification: %w", err)
 	}
 	return name, nil
+}
+
+// assistingOf reads the assisting departments of an event inside tx.
+func assistingOf(ctx context.Context, tx *sql.Tx, id int64) ([]string, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT department FROM event_departments WHERE event_id = $1 AND role = 'assist' ORDER BY department`, id)
+	if err != nil {
+		return nil, fmt.Errorf("assisting departments: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var code string
+		if err := rows.Scan(&code); err != nil {
+			return nil, fmt.Errorf("assisting departments: %w", err)
+		}
+		out = append(out, code)
+	}
+	return out, rows.Err()
 }

@@ -107,21 +107,23 @@ func TestHandoverNotifies(t *testing.T) {
 			t.Fatalf("return told %+v", got)
 		}
 
-		// Dispatched to the police alone, signed for, fed back, sent back
-		// for rework: the police is told of the dispatch and of the rework.
-		e = f.act(t, county, e, event.ActInput{Action: event.Dispatch, Department: "D-POLICE", Assisting: []string{}})
+		// Dispatched to the police with the water bureau assisting, signed
+		// for, fed back, sent back for rework: both are told of the
+		// dispatch and of the rework.
+		e = f.act(t, county, e, event.ActInput{Action: event.Dispatch, Department: "D-POLICE", Assisting: []string{"D-WATER"}})
 		e = f.act(t, f.police, e, event.ActInput{Action: event.Accept})
 		e = f.act(t, f.police, e, event.ActInput{Action: event.Feedback, Note: "已处理"})
 		e = f.act(t, county, e, event.ActInput{Action: event.Rework, Note: "仍有残留"})
 		got = notes(t, d, e.ID)[4:]
-		if len(got) != 2 || got[0].who != "D-POLICE" || got[0].what != "dispatched" ||
-			got[1] != (note{"department", "D-POLICE", "rework", "返工：事件 " + e.Code + " 被东区要求返工", got[1].body}) {
+		if len(got) != 4 || got[0].who != "D-POLICE" || got[0].what != "dispatched" || got[1].who != "D-WATER" || got[1].what != "assisting" ||
+			got[2] != (note{"department", "D-POLICE", "rework", "返工：事件 " + e.Code + " 被东区要求返工", got[2].body}) ||
+			got[3] != (note{"department", "D-WATER", "rework", "返工：事件 " + e.Code + " 被东区要求返工（本部门协办）", got[3].body}) {
 			t.Fatalf("dispatch and rework told %+v", got)
 		}
 		e = f.act(t, f.police, e, event.ActInput{Action: event.Feedback, Note: "已清理"})
 		f.act(t, county, e, event.ActInput{Action: event.Verify})
-		if n := len(notes(t, d, 0)); n != 6 {
-			t.Fatalf("%d notifications in all, want 6", n)
+		if n := len(notes(t, d, 0)); n != 8 {
+			t.Fatalf("%d notifications in all, want 8", n)
 		}
 	})
 }
