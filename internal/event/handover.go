@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gridgov/gridgov/internal/auth"
+	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/notice"
 )
 
@@ -117,9 +118,9 @@ func nameOf(ctx context.Context, tx *sql.Tx, query, code string) (string, error)
 	return name, nil
 }
 
-// assistingOf reads the assisting departments of an event inside tx.
-func assistingOf(ctx context.Context, tx *sql.Tx, id int64) ([]string, error) {
-	rows, err := tx.QueryContext(ctx, `SELECT department FROM event_departments WHERE event_id = $1 AND role = 'assist' ORDER BY department`, id)
+// assistingOf reads the assisting departments of an event, by code.
+func assistingOf(ctx context.Context, q db.Querier, id int64) ([]string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT department FROM event_departments WHERE event_id = $1 AND role = 'assist' ORDER BY department`, id)
 	if err != nil {
 		return nil, fmt.Errorf("assisting departments: %w", err)
 	}

@@ -46,19 +46,11 @@ func (s *Service) Get(ctx context.Context, p auth.Principal, id int64) (Detail, 
 		return Detail{}, fmt.Errorf("event followers: %w", err)
 	}
 	if e.LeadDepartment != "" {
-		rows, err := s.db.Read().QueryContext(ctx, `SELECT department FROM event_departments WHERE event_id = $1 AND role = 'assist' ORDER BY department`, id)
+		assisting, err := assistingOf(ctx, s.db.Read(), id)
 		if err != nil {
-			return Detail{}, fmt.Errorf("event departments: %w", err)
+			return Detail{}, err
 		}
-		for rows.Next() {
-			var code string
-			if err := rows.Scan(&code); err != nil {
-				rows.Close()
-				return Detail{}, err
-			}
-			d.Assisting = append(d.Assisting, code)
-		}
-		rows.Close()
+		d.Assisting = assisting
 	}
 	rows, err := s.db.Read().QueryContext(ctx, `SELECT id, action, actor_name, role, department, from_state, to_state, note, detail, step,
 		step_on_time, at FROM event_actions WHERE event_id = $1 ORDER BY id`, id)
