@@ -147,6 +147,7 @@ type Service struct {
 
 	commits  committer
 	prepared stmts
+	near     nearby // the duplicate search on SQLite
 	// counters holds the counter moves of each open write, by transaction.
 	counters sync.Map
 	changes  Changes

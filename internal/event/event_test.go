@@ -61,6 +61,7 @@ func (c *clock) Add(d time.Duration) {
 type fixture struct {
 	d     *db.DB
 	svc   *event.Service
+	cfg   event.Config // svc's, for a second server on the same database
 	clock *clock
 	// principals
 	city, township, otherTownship, worker, police, water, resident auth.Principal
@@ -110,8 +111,8 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 		t.Fatal(err)
 	}
 	keys, _ := secret.NewKeyring(secret.Key{ID: "k1", Bytes: make([]byte, 32)})
-	svc := event.NewService(event.Config{DB: d, Keys: keys, Locator: fakeLocator{}, Catalog: cats, Router: depts, Now: c.Now, Log: log})
-	return &fixture{d: d, svc: svc, clock: c,
+	cfg := event.Config{DB: d, Keys: keys, Locator: fakeLocator{}, Catalog: cats, Router: depts, Now: c.Now, Log: log}
+	return &fixture{d: d, svc: event.NewService(cfg), cfg: cfg, clock: c,
 		city:          principal(1, auth.RoleCenter, "/990100/", ""),
 		township:      principal(2, auth.RoleCenter, "/990100/990101/990101001/", ""),
 		otherTownship: principal(3, auth.RoleCenter, "/990100/990101/990101002/", ""),
@@ -747,6 +748,39 @@ func TestSimilarReportsOnlyWhatTheReporterMayRead(t *testing.T) {
 			}
 			// Out of the way of the next reporter.
 			f.act(t, f.township, out.Event, event.ActInput{Action: event.Void, Note: "测试"})
+		}
+	})
+}
+
+// The duplicate search sees every writer's reports: those filed before it
+// first ran and those filed since by another server on the same database.
+// It looks past any number of closed events to the open ones behind them.
+func TestSimilarReportsSeeEveryWriter(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		in := event.ReportInput{CategoryCode: "city_appearance.overflowing_bins", Title: "垃圾桶满了", Lng: ptr(125.1), Lat: ptr(46.0)}
+		ids := func(out event.Filed) []int64 {
+			var ids []int64
+			for _, e := range out.Similar {
+				ids = append(ids, e.ID)
+			}
+			return ids
+		}
+		before := f.report(t, f.city, in)
+		other := event.NewService(f.cfg)
+		first, err := other.Report(ctx, f.city, in)
+		if err != nil || !slices.Equal(ids(first), []int64{before.ID}) {
+			t.Fatalf("the second server's first report is suggested %v (%v), want %v", ids(first), err, []int64{before.ID})
+		}
+		after := f.report(t, f.city, in)
+		f.clock.Add(time.Minute)
+		for range 2 * 21 {
+			f.act(t, f.township, f.report(t, f.city, in), event.ActInput{Action: event.Void, Note: "测试"})
+		}
+		out, err := other.Report(ctx, f.city, in)
+		if want := []int64{after.ID, first.Event.ID, before.ID}; err != nil || !slices.Equal(ids(out), want) {
+			t.Fatalf("the second server's next report is suggested %v (%v), want %v", ids(out), err, want)
 		}
 	})
 }

@@ -434,14 +434,15 @@ func (s *Service) similar(ctx context.Context, e Event) ([]similarRow, error) {
 	if e.Location == nil {
 		return nil, nil
 	}
+	if s.db.Engine == db.SQLite {
+		return s.similarNearby(ctx, e)
+	}
 	q, err := s.similarStmt(ctx)
 	if err != nil {
 		return nil, err
 	}
 	// A box of ±similarMeters around the point, then the exact distance;
 	// one more than similarLimit, as the report itself may be among them.
-	// On SQLite the unary + keeps the planner on events_similar (category,
-	// lat, lng) rather than the category's recent events.
 	dLat := similarMeters / 111_320.0
 	dLng := dLat / math.Cos(e.Location[1]*math.Pi/180)
 	rows, err := q.QueryContext(ctx, e.CategoryCode, e.ID, e.CreatedAt.Add(-similarWithin), e.Location[0]-dLng, e.Location[0]+dLng,
@@ -473,15 +474,12 @@ func (s *Service) similar(ctx context.Context, e Event) ([]similarRow, error) {
 	return out, rows.Err()
 }
 
-// similarStmt is the search of similar, prepared on the read pool.
+// similarStmt is the search of similar on PostgreSQL, prepared on the
+// read pool.
 func (s *Service) similarStmt(ctx context.Context) (*sql.Stmt, error) {
-	since := "created_at"
-	if s.db.Engine == db.SQLite {
-		since = "+created_at"
-	}
 	st, err := s.db.ReadStmt(ctx, `SELECT id, code, category_code, title, description, state, level, region_code, grid_code, region_path,
 		lng, lat, address, reporter_id, created_at FROM events WHERE category_code = $1
-		AND id <> $2 AND `+since+` >= $3 AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided') AND lng BETWEEN $4 AND $5
+		AND id <> $2 AND created_at >= $3 AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided') AND lng BETWEEN $4 AND $5
 		AND lat BETWEEN $6 AND $7 ORDER BY id DESC LIMIT `+strconv.Itoa(similarLimit+1))
 	if err != nil {
 		return nil, fmt.Errorf("similar events: %w", err)
