@@ -68,8 +68,9 @@ const nearbyColumns = `id, code, category_code, title, description, grid_code, r
 // candidates returns the events of the category within similarMeters of
 // the point, reported at or after since and other than id skip, newest
 // first: the events stored up to the moment of the call, open or not.
-// Only the catch-up runs under the lock; the walk reads the cells' lists as
-// they were then, which later appends and prunes never change.
+// The lock covers the catch-up and the choice of cells; the walk reads the
+// cells' lists as they were then, which later appends and prunes leave
+// alone (an append writes past their end, a prune makes new lists).
 func (n *nearby) candidates(ctx context.Context, d *db.DB, category string, at orb.Point, since time.Time, skip int64) (*nearWalk, error) {
 	dLat := similarMeters / 111_320.0
 	dLng := dLat / math.Cos(at[1]*math.Pi/180)
