@@ -240,6 +240,7 @@ func (s *Service) similarNearby(ctx context.Context, e Event) ([]similarRow, err
 	}
 	var out []similarRow
 	chunk := make([]*nearEvent, 0, similarChunk)
+	args := make([]any, similarChunk)
 	for len(out) < similarChunk {
 		chunk = chunk[:0]
 		for c := walk.next(); c != nil; c = walk.next() {
@@ -250,23 +251,32 @@ func (s *Service) similarNearby(ctx context.Context, e Event) ([]similarRow, err
 		if len(chunk) == 0 {
 			break
 		}
-		args := make([]any, similarChunk)
-		byID := make(map[int64]*nearEvent, len(chunk))
 		for i := range args {
 			args[i] = int64(0) // no event has id 0
 			if i < len(chunk) {
-				args[i], byID[chunk[i].ID] = chunk[i].ID, chunk[i]
+				args[i] = chunk[i].ID
 			}
 		}
-		open, err := s.openOf(ctx, st, args, byID)
+		open, err := openOf(ctx, st, args)
 		if err != nil {
 			return nil, err
 		}
 		for _, c := range chunk {
-			if o, ok := open[c.ID]; ok && len(out) < similarChunk {
-				o.DistanceM = int(math.Round(geo.DistanceM(c.Location, *e.Location)))
-				out = append(out, o)
+			state, ok := open[c.ID]
+			if !ok || len(out) == similarChunk {
+				continue
 			}
+			if out == nil {
+				out = make([]similarRow, 0, len(chunk))
+			}
+			// Who may read a suggestion follows from its place and reporter
+			// (and, for a department, its handlers), never from the level
+			// holding it, which is left out.
+			out = append(out, similarRow{Similar: c.Similar})
+			o := &out[len(out)-1]
+			o.State, o.DistanceM = state, int(math.Round(geo.DistanceM(c.Location, *e.Location)))
+			o.e.ID, o.e.CategoryCode, o.e.State, o.e.GridCode = c.ID, c.CategoryCode, state, c.GridCode
+			o.e.regionPath, o.e.reporterID = c.regionPath, c.reporterID
 		}
 		if len(chunk) < similarChunk {
 			break
@@ -275,29 +285,21 @@ func (s *Service) similarNearby(ctx context.Context, e Event) ([]similarRow, err
 	return out, nil
 }
 
-// openOf reads which of a chunk's candidates are open, as suggestions.
-// Who may read a suggestion follows from its place and reporter (and, for a
-// department, its handlers), never from the level holding it, which is
-// left out.
-func (s *Service) openOf(ctx context.Context, st *sql.Stmt, args []any, byID map[int64]*nearEvent) (map[int64]similarRow, error) {
-	rows, err := st.QueryContext(ctx, args...)
+// openOf reads which of a chunk's candidates are open, and their states.
+func openOf(ctx context.Context, st *sql.Stmt, ids []any) (map[int64]State, error) {
+	rows, err := st.QueryContext(ctx, ids...)
 	if err != nil {
 		return nil, fmt.Errorf("similar events: %w", err)
 	}
 	defer rows.Close()
-	out := make(map[int64]similarRow, len(byID))
+	out := make(map[int64]State, len(ids))
 	for rows.Next() {
 		var id int64
 		var state string
-		var o similarRow
 		if err := rows.Scan(&id, &state); err != nil {
 			return nil, fmt.Errorf("similar events: %w", err)
 		}
-		c := byID[id]
-		o.Similar, o.State = c.Similar, State(state)
-		o.e.ID, o.e.CategoryCode, o.e.State, o.e.GridCode = c.ID, c.CategoryCode, o.State, c.GridCode
-		o.e.regionPath, o.e.reporterID = c.regionPath, c.reporterID
-		out[id] = o
+		out[id] = State(state)
 	}
 	return out, rows.Err()
 }
