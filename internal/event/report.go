@@ -224,7 +224,7 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	// A search that ran after the commit saw the report itself. Only what
 	// the reporter may read is suggested: a resident sees their own
 	// reports, a worker those of their grid, a department those it handles.
-	out.Similar = []Similar{}
+	out.Similar = make([]Similar, 0, min(len(similar), similarLimit))
 	for _, o := range similar {
 		if len(out.Similar) < similarLimit && o.ID != e.ID && len(s.parties(ctx, p, &o.e)) > 0 {
 			out.Similar = append(out.Similar, o.Similar)
