@@ -36,7 +36,8 @@ type committer struct {
 	jobs    chan *job
 }
 
-// Run commits the event writes of this process in groups until ctx ends.
+// Run commits the event writes of this process in groups until ctx ends;
+// on SQLite it also keeps the duplicate search's index current (nearby.go).
 func (s *Service) Run(ctx context.Context) {
 	s.commits.mu.Lock()
 	if s.commits.running {
@@ -47,6 +48,9 @@ func (s *Service) Run(ctx context.Context) {
 	s.commits.jobs = make(chan *job, 4*maxBatch)
 	jobs := s.commits.jobs
 	s.commits.mu.Unlock()
+	if s.db.Engine == db.SQLite {
+		go s.near.follow(ctx, s.db, s.now, s.log)
+	}
 	defer func() {
 		s.commits.mu.Lock()
 		s.commits.running = false

@@ -785,6 +785,38 @@ func TestSimilarReportsSeeEveryWriter(t *testing.T) {
 	})
 }
 
+// On SQLite a running server keeps its duplicate search's index current
+// by itself, a few events at a time, with no report to make it look.
+func TestSimilarIndexFollowsOtherWriters(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		if d.Engine != db.SQLite {
+			t.Skip("PostgreSQL searches in SQL")
+		}
+		f := newFixture(t, d)
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		other := event.NewService(f.cfg)
+		other.SetFollowChunk(2)
+		go other.Run(ctx)
+		waitFor := func(what string, ok func(last int64, loaded bool) bool) {
+			t.Helper()
+			for deadline := time.Now().Add(10 * time.Second); !ok(other.NearbyRead()); time.Sleep(10 * time.Millisecond) {
+				if time.Now().After(deadline) {
+					last, loaded := other.NearbyRead()
+					t.Fatalf("%s: the index has read up to event %d (loaded %v)", what, last, loaded)
+				}
+			}
+		}
+		waitFor("loading", func(_ int64, loaded bool) bool { return loaded })
+		in := event.ReportInput{CategoryCode: "city_appearance.overflowing_bins", Title: "垃圾桶满了", Lng: ptr(125.1), Lat: ptr(46.0)}
+		var last int64
+		for range 5 {
+			last = f.report(t, f.city, in).ID
+		}
+		waitFor("following", func(read int64, _ bool) bool { return read == last })
+	})
+}
+
 // The duplicate search suggests the open events of the report's category
 // within 200 m and 72 h, newest first, twenty at most; nothing else.
 func TestSimilarReports(t *testing.T) {

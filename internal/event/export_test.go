@@ -29,3 +29,18 @@ func (s *Service) TryAct(ctx context.Context, p auth.Principal, id int64, in Act
 	}
 	return err
 }
+
+// NearbyRead is the highest event id the duplicate search's index has
+// read, and whether it has loaded.
+func (s *Service) NearbyRead() (int64, bool) {
+	s.near.mu.Lock()
+	defer s.near.mu.Unlock()
+	return s.near.last, s.near.loaded
+}
+
+// SetFollowChunk sets how many events the index's follower reads at a time.
+func (s *Service) SetFollowChunk(n int) {
+	s.near.mu.Lock()
+	defer s.near.mu.Unlock()
+	s.near.chunk = n
+}

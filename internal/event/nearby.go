@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"log/slog"
 	"math"
 	"slices"
 	"strings"
@@ -39,6 +40,7 @@ type nearby struct {
 	last   int64 // the highest event id read
 	pruned time.Time
 	cats   map[string]map[nearCell][]*nearEvent
+	chunk  int // events follow reads at a time: followChunk, or a test's own
 }
 
 // nearCell is a cell of nearCellDeg degrees of latitude and longitude.
@@ -78,7 +80,7 @@ func (n *nearby) candidates(ctx context.Context, d *db.DB, category string, at o
 	w := &nearWalk{at: at, since: since, skip: skip}
 	n.mu.Lock()
 	defer n.mu.Unlock()
-	if err := n.catchUp(ctx, d, since); err != nil {
+	if _, err := n.catchUp(ctx, d, since, -1); err != nil {
 		return nil, err
 	}
 	cells := n.cats[category]
@@ -127,60 +129,89 @@ func (w *nearWalk) next() *nearEvent {
 	}
 }
 
-// catchUp reads the events stored since the last call. The first call
+// catchUp reads the events stored since the last call, at most limit of
+// them (-1: all), and says whether it stopped at the limit. The first call
 // reads only those reported at or after since; a later one drops what has
 // grown older than the call's since, once a minute.
-func (n *nearby) catchUp(ctx context.Context, d *db.DB, since time.Time) error {
+func (n *nearby) catchUp(ctx context.Context, d *db.DB, since time.Time, limit int) (more bool, err error) {
 	if !n.loaded {
 		var last int64
 		if err := d.Read().QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&last); err != nil {
-			return fmt.Errorf("similar events: %w", err)
+			return false, fmt.Errorf("similar events: %w", err)
 		}
 		n.cats = map[string]map[nearCell][]*nearEvent{}
-		if err := n.read(ctx, d, `SELECT `+nearbyColumns+` FROM events WHERE created_at >= $1 AND id <= $2 AND lng IS NOT NULL ORDER BY id`,
-			since, since, last); err != nil {
-			return err
+		rows, err := d.Read().QueryContext(ctx, `SELECT `+nearbyColumns+` FROM events WHERE created_at >= $1 AND id <= $2
+			AND lng IS NOT NULL ORDER BY id`, since, last)
+		if err != nil {
+			return false, fmt.Errorf("similar events: %w", err)
+		}
+		if _, err := n.scan(rows, since); err != nil {
+			return false, err
 		}
 		n.last, n.loaded, n.pruned = last, true, since
-		return nil
+		return false, nil
 	}
 	if since.Sub(n.pruned) > time.Minute {
 		n.prune(since)
 	}
-	st, err := d.ReadStmt(ctx, `SELECT `+nearbyColumns+` FROM events WHERE id > $1 ORDER BY id`)
+	st, err := d.ReadStmt(ctx, `SELECT `+nearbyColumns+` FROM events WHERE id > $1 ORDER BY id LIMIT $2`)
 	if err != nil {
-		return fmt.Errorf("similar events: %w", err)
+		return false, fmt.Errorf("similar events: %w", err)
 	}
-	return n.readStmt(ctx, st, since, n.last)
+	rows, err := st.QueryContext(ctx, n.last, limit)
+	if err != nil {
+		return false, fmt.Errorf("similar events: %w", err)
+	}
+	read, err := n.scan(rows, since)
+	return limit >= 0 && read == limit, err
 }
 
-func (n *nearby) read(ctx context.Context, d *db.DB, query string, since time.Time, args ...any) error {
-	rows, err := d.Read().QueryContext(ctx, query, args...)
-	if err != nil {
-		return fmt.Errorf("similar events: %w", err)
+// follow keeps the index current between reports, in chunks, once a
+// second: a report then reads only the last moments' events, even after
+// another process filed thousands (a demo loading its year) or the server
+// started on a busy database.
+func (n *nearby) follow(ctx context.Context, d *db.DB, now func() time.Time, log *slog.Logger) {
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for {
+		for more := true; more && ctx.Err() == nil; {
+			var err error
+			n.mu.Lock()
+			chunk := n.chunk
+			if chunk <= 0 {
+				chunk = followChunk
+			}
+			more, err = n.catchUp(ctx, d, now().Add(-similarWithin), chunk)
+			n.mu.Unlock()
+			if err != nil && ctx.Err() == nil {
+				log.LogAttrs(ctx, slog.LevelWarn, "similar events: catching up", slog.Any("err", err))
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
 	}
-	return n.scan(rows, since)
 }
 
-func (n *nearby) readStmt(ctx context.Context, st *sql.Stmt, since time.Time, args ...any) error {
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
-		return fmt.Errorf("similar events: %w", err)
-	}
-	return n.scan(rows, since)
-}
+// followChunk is how many events follow reads under the lock at a time.
+const followChunk = 2000
 
-// scan keeps the rows with a point reported at or after since, and moves
-// the last id read past every row.
-func (n *nearby) scan(rows *sql.Rows, since time.Time) error {
+// scan keeps the rows with a point reported at or after since, moves the
+// last id read past every row, and counts the rows.
+func (n *nearby) scan(rows *sql.Rows, since time.Time) (int, error) {
 	defer rows.Close()
+	read := 0
 	for rows.Next() {
+		read++
 		var e nearEvent
 		var lng, lat sql.NullFloat64
 		var reporter sql.NullInt64
 		if err := rows.Scan(&e.ID, &e.Code, &e.CategoryCode, &e.Title, &e.Description, &e.GridCode, &e.regionPath, &lng, &lat,
 			&e.Address, &reporter, &e.CreatedAt); err != nil {
-			return fmt.Errorf("similar events: %w", err)
+			return read, fmt.Errorf("similar events: %w", err)
 		}
 		n.last = max(n.last, e.ID)
 		if !lng.Valid || !lat.Valid || e.CreatedAt.Before(since) {
@@ -199,7 +230,7 @@ func (n *nearby) scan(rows *sql.Rows, since time.Time) error {
 		c := cellOf(e.Location)
 		cells[c] = append(cells[c], &e)
 	}
-	return rows.Err()
+	return read, rows.Err()
 }
 
 // prune drops the events reported before since.
