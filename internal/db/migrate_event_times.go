@@ -15,12 +15,12 @@ import (
 // late against the UTC times beside it and an overdue event was queued as
 // on time. PostgreSQL stores instants and needs nothing.
 func eventDueTimesUTC(e Engine) *goose.Migration {
-	up := func(context.Context, *sql.Tx) error { return nil }
+	up := noop
 	if e == SQLite {
 		up = sqliteEventDueTimesUTC
 	}
 	// Down has nothing to undo: the times name the same instants.
-	return goose.NewGoMigration(25, &goose.GoFunc{RunTx: up}, &goose.GoFunc{RunTx: func(context.Context, *sql.Tx) error { return nil }})
+	return goose.NewGoMigration(25, &goose.GoFunc{RunTx: up}, &goose.GoFunc{RunTx: noop})
 }
 
 func sqliteEventDueTimesUTC(ctx context.Context, tx *sql.Tx) error {

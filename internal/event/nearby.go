@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"math"
 	"slices"
-	"strings"
 	"sync"
 	"time"
 
@@ -108,8 +107,9 @@ type nearWalk struct {
 	skip  int64
 }
 
-// next is the next candidate, or nil after the last.
-func (w *nearWalk) next() *nearEvent {
+// next is the next candidate and its distance in metres, or nil after the
+// last.
+func (w *nearWalk) next() (*nearEvent, float64) {
 	for {
 		best := -1
 		for i, list := range w.lists {
@@ -118,13 +118,16 @@ func (w *nearWalk) next() *nearEvent {
 			}
 		}
 		if best < 0 {
-			return nil
+			return nil, 0
 		}
 		list := w.lists[best]
 		e := list[len(list)-1]
 		w.lists[best] = list[:len(list)-1]
-		if e.ID != w.skip && !e.CreatedAt.Before(w.since) && geo.DistanceM(e.Location, w.at) <= similarMeters {
-			return e
+		if e.ID == w.skip || e.CreatedAt.Before(w.since) {
+			continue
+		}
+		if d := geo.DistanceM(e.Location, w.at); d <= similarMeters {
+			return e, d
 		}
 	}
 }
@@ -264,18 +267,21 @@ func (s *Service) similarNearby(ctx context.Context, e Event) ([]similarRow, err
 	if err != nil {
 		return nil, err
 	}
-	st, err := s.db.ReadStmt(ctx, `SELECT id, state FROM events INDEXED BY events_open WHERE id IN (`+
-		strings.TrimSuffix(strings.Repeat("?,", similarChunk), ",")+`) AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided')`)
+	st, err := s.db.ReadStmt(ctx, openOfQuery)
 	if err != nil {
 		return nil, fmt.Errorf("similar events: %w", err)
 	}
+	type candidate struct {
+		e *nearEvent
+		d float64
+	}
 	var out []similarRow
-	chunk := make([]*nearEvent, 0, similarChunk)
+	chunk := make([]candidate, 0, similarChunk)
 	args := make([]any, similarChunk)
 	for len(out) < similarChunk {
 		chunk = chunk[:0]
-		for c := walk.next(); c != nil; c = walk.next() {
-			if chunk = append(chunk, c); len(chunk) == similarChunk {
+		for c, d := walk.next(); c != nil; c, d = walk.next() {
+			if chunk = append(chunk, candidate{c, d}); len(chunk) == similarChunk {
 				break
 			}
 		}
@@ -285,14 +291,15 @@ func (s *Service) similarNearby(ctx context.Context, e Event) ([]similarRow, err
 		for i := range args {
 			args[i] = int64(0) // no event has id 0
 			if i < len(chunk) {
-				args[i] = chunk[i].ID
+				args[i] = chunk[i].e.ID
 			}
 		}
 		open, err := openOf(ctx, st, args)
 		if err != nil {
 			return nil, err
 		}
-		for _, c := range chunk {
+		for _, cd := range chunk {
+			c := cd.e
 			state, ok := open[c.ID]
 			if !ok || len(out) == similarChunk {
 				continue
@@ -305,7 +312,7 @@ func (s *Service) similarNearby(ctx context.Context, e Event) ([]similarRow, err
 			// holding it, which is left out.
 			out = append(out, similarRow{Similar: c.Similar})
 			o := &out[len(out)-1]
-			o.State, o.DistanceM = state, int(math.Round(geo.DistanceM(c.Location, *e.Location)))
+			o.State, o.DistanceM = state, int(math.Round(cd.d))
 			o.e.ID, o.e.CategoryCode, o.e.State, o.e.GridCode = c.ID, c.CategoryCode, state, c.GridCode
 			o.e.regionPath, o.e.reporterID = c.regionPath, c.reporterID
 		}
@@ -315,6 +322,11 @@ func (s *Service) similarNearby(ctx context.Context, e Event) ([]similarRow, err
 	}
 	return out, nil
 }
+
+// openOfQuery reads which of similarChunk events are open, from the
+// narrow index (its condition is the query's, word for word).
+var openOfQuery = `SELECT id, state FROM events INDEXED BY events_open WHERE id IN ` + db.SQLite.Values(1, similarChunk) +
+	` AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided')`
 
 // openOf reads which of a chunk's candidates are open, and their states.
 func openOf(ctx context.Context, st *sql.Stmt, ids []any) (map[int64]State, error) {
