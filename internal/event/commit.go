@@ -7,19 +7,21 @@ import (
 	"fmt"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/gridgov/gridgov/internal/db"
 )
 
 // Group commit. Every durable commit costs an fsync, and SQLite has one
 // writer, so a commit per report caps intake at the disk's fsync rate.
-// Run starts a committer that takes the writes waiting at that moment (up
-// to maxBatch), runs each inside its own savepoint of one transaction (a
-// refused write rolls back alone), applies the measure counters of the
-// whole batch at once in key order (fewer statements, and no deadlocks
-// between concurrent batches on PostgreSQL), commits once, and only then
-// answers every caller. Nothing is acknowledged before it is durable.
-// Without Run, each write is a transaction of its own.
+// Run starts a committer that takes the writes waiting at that moment, or
+// arriving within commitGap of the last commit (up to maxBatch), runs
+// each inside its own savepoint of one transaction (a refused write rolls
+// back alone), applies the measure counters of the whole batch at once in
+// key order (fewer statements, and no deadlocks between concurrent batches
+// on PostgreSQL), commits once, and only then answers every caller.
+// Nothing is acknowledged before it is durable. Without Run, each write is
+// a transaction of its own.
 
 const maxBatch = 256
 
@@ -66,6 +68,9 @@ func (s *Service) Run(ctx context.Context) {
 		}
 	}()
 	batch := make([]*job, 0, maxBatch)
+	gapped := s.db.Engine == db.SQLite // see commitGap
+	var last time.Time                 // when the last group began to commit
+	busy := false                      // whether it held more than one write
 	for {
 		select {
 		case <-ctx.Done():
@@ -73,17 +78,55 @@ func (s *Service) Run(ctx context.Context) {
 		case j := <-jobs:
 			batch = append(batch[:0], j)
 		}
-	drain:
+		wait := time.Duration(0)
+		if gapped && busy {
+			wait = time.Until(last.Add(commitGap))
+		}
+		batch = gather(batch, jobs, wait)
+		last, busy = time.Now(), len(batch) > 1
+		s.commitBatch(ctx, batch)
+	}
+}
+
+// commitGap is the least time from the start of one group's commit to the
+// next. A commit writes some thirty pages to the WAL whatever its size (the
+// last leaves of the tables and of their ordered indexes, the counters of
+// the city and its districts, the header), so a writer committing as soon
+// as anything waited made groups of three or four at 3,000 reports/s, and
+// those pages were most of its work. With the gap the groups double and a
+// report costs a third fewer pages and a fifth less CPU
+// (docs/BENCHMARKS.md). Only a busy writer waits: one whose last group
+// held more than one write, and only for what is left of the gap since
+// that group began to commit. An idle writer, or one client's writes in
+// turn, commit at once. PostgreSQL's commits write no such pages, and
+// there the gap only added its wait, so it is SQLite's only.
+const commitGap = 2 * time.Millisecond
+
+// gather adds to batch the jobs that arrive within wait (none if wait is
+// not positive), then those already queued, up to maxBatch.
+func gather(batch []*job, jobs <-chan *job, wait time.Duration) []*job {
+	if wait > 0 {
+		timer := time.NewTimer(wait)
+		defer timer.Stop()
 		for len(batch) < maxBatch {
 			select {
 			case j := <-jobs:
 				batch = append(batch, j)
-			default:
-				break drain
+				continue
+			case <-timer.C:
 			}
+			break
 		}
-		s.commitBatch(ctx, batch)
 	}
+	for len(batch) < maxBatch {
+		select {
+		case j := <-jobs:
+			batch = append(batch, j)
+		default:
+			return batch
+		}
+	}
+	return batch
 }
 
 // write runs fn in a transaction: the group's when Run is running, its

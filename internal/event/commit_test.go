@@ -113,3 +113,50 @@ func TestGroupRollsBackARefusedWritesAuditEntry(t *testing.T) {
 		}
 	})
 }
+
+// gather takes what is queued at once when no wait is due, waits for more
+// until the window ends, and stops waiting as soon as the group is full.
+func TestGatherWaitsOnlyWithinTheGap(t *testing.T) {
+	queue := func(n int) chan *job {
+		jobs := make(chan *job, maxBatch+n)
+		for range n {
+			jobs <- &job{}
+		}
+		return jobs
+	}
+	first := []*job{{}}
+
+	// No wait due: the queued jobs, at once.
+	if got := gather(first, queue(3), 0); len(got) != 4 {
+		t.Fatalf("no wait: %d jobs, want 4", len(got))
+	}
+	// A queue longer than a group: one group's worth.
+	if got := gather([]*job{{}}, queue(2*maxBatch), -time.Second); len(got) != maxBatch {
+		t.Fatalf("long queue: %d jobs, want %d", len(got), maxBatch)
+	}
+	// A window with nothing arriving ends with the window.
+	start := time.Now()
+	if got := gather([]*job{{}}, queue(0), 20*time.Millisecond); len(got) != 1 {
+		t.Fatalf("empty window: %d jobs, want 1", len(got))
+	}
+	if waited := time.Since(start); waited < 20*time.Millisecond {
+		t.Fatalf("empty window: returned after %s, before the window's end", waited)
+	}
+	// A job arriving within the window joins the group, and a full group
+	// stops the wait however long the window.
+	jobs := queue(maxBatch - 2)
+	go func() {
+		time.Sleep(10 * time.Millisecond)
+		jobs <- &job{}
+	}()
+	done := make(chan []*job)
+	go func() { done <- gather([]*job{{}}, jobs, time.Hour) }()
+	select {
+	case got := <-done:
+		if len(got) != maxBatch {
+			t.Fatalf("window: %d jobs, want %d", len(got), maxBatch)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("a full group still waited for the window's end")
+	}
+}
