@@ -177,7 +177,7 @@ func (s *Service) replayReport(ctx context.Context, tx *sql.Tx, sc Script) (int6
 	}
 	e := Event{Source: in.Source, CategoryCode: in.CategoryCode, Title: in.Title, Description: in.Description, Urgency: in.Urgency,
 		State: Reported, GridCode: grid, Location: point, Address: in.Address, ReporterName: in.ReporterName,
-		CreatedAt: now, UpdatedAt: now, Version: 1, regionPath: path, token: randomHex(12)}
+		CreatedAt: now, UpdatedAt: now, Version: 1, regionPath: path, token: newToken(now)}
 	e.Level, e.RegionCode = holder(path, region.Township)
 	phone := ""
 	if in.ReporterPhone != "" {
