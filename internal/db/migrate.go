@@ -79,7 +79,8 @@ func (d *DB) migrations() (*goose.Provider, error) {
 	// features land in parallel, so one numbered below the newest applied is
 	// applied rather than refused.
 	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true),
-		goose.WithGoMigrations(personsIDNumberIndex(d.Engine), eventDueTimesUTC(d.Engine), eventsOpen(d.Engine))}
+		goose.WithGoMigrations(personsIDNumberIndex(d.Engine), eventDueTimesUTC(d.Engine), eventsOpen(d.Engine),
+			countersClustered(d.Engine))}
 	dialect := goose.DialectSQLite3
 	if d.Engine == Postgres {
 		dialect = goose.DialectPostgres
