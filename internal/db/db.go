@@ -54,6 +54,8 @@ type DB struct {
 
 	readStmts sync.Map // query → *sql.Stmt on the read pool
 
+	ckpt *checkpointer // SQLite's background checkpoints; nil on PostgreSQL
+
 	// bulk counts the bulk writers running (BulkWrites).
 	bulk struct {
 		sync.Mutex
@@ -146,7 +148,13 @@ func openSQLite(path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	read.SetMaxIdleConns(max(4, runtime.NumCPU()))
-	return &DB{Engine: SQLite, write: write, read: read}, nil
+	d := &DB{Engine: SQLite, write: write, read: read}
+	if err := d.startCheckpoints(dsn()); err != nil {
+		write.Close()
+		read.Close()
+		return nil, err
+	}
+	return d, nil
 }
 
 // Ping checks that the database answers.
@@ -169,7 +177,7 @@ func (d *DB) Close() error {
 		err = errors.Join(err, st.(*sql.Stmt).Close())
 		return true
 	})
-	err = errors.Join(err, d.write.Close())
+	err = errors.Join(err, d.stopCheckpoints(), d.write.Close())
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
 	}
@@ -333,7 +341,9 @@ const (
 // import of millions of rows) runs: a first load rewrites the pages of its
 // random-order indexes at every commit, and a checkpoint copies each page
 // once however often the WAL holds it, so checkpointing a quarter as often
-// copies far less (docs/BENCHMARKS.md). The returned done checkpoints what
+// copies far less (docs/BENCHMARKS.md). The background checkpointer
+// (checkpoint.go) copies meanwhile, beside the writer; what the wider
+// interval saves is the writer's own. The returned done checkpoints what
 // the bulk writers left, so that the next writer's commit does not pay for
 // it, and restores the usual interval once the last of them is done. A
 // no-op on PostgreSQL.

@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"os"
+	"path/filepath"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/dbtest"
@@ -189,4 +192,39 @@ func TestConcurrentTransactionsAllCommit(t *testing.T) {
 			t.Fatalf("seq = %d, want %d: an increment was lost", seq, n)
 		}
 	})
+}
+
+// On SQLite a committed write reaches the database file within a few
+// seconds, copied from the WAL by the background checkpointer, though the
+// WAL is far from the writer's own checkpoint.
+func TestBackgroundCheckpointCopiesTheWAL(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "gridgov.db")
+	d, err := db.Open(ctx, db.Config{Path: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer d.Close()
+	size := func() int64 {
+		fi, err := os.Stat(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	dbtest.Exec(t, d.Write(), `CREATE TABLE filler (b BLOB)`)
+	before := size()
+	// 4 MiB: a thousand pages, against the writer's 50,000.
+	dbtest.Exec(t, d.Write(), `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1024)
+		INSERT INTO filler SELECT randomblob(4096) FROM n`)
+	deadline := time.Now().Add(10 * time.Second)
+	for size() < before+4<<20 {
+		if time.Now().After(deadline) {
+			t.Fatalf("the database file holds %d bytes 10 s after a 4 MiB commit (it held %d): nothing copied it from the WAL", size(), before)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if err := d.Close(); err != nil {
+		t.Fatalf("close with the checkpointer running: %v", err)
+	}
 }
