@@ -187,7 +187,11 @@ func (s *Service) commitBatch(ctx context.Context, batch []*job) {
 		return
 	}
 	defer tx.Rollback()
-	total := counterBuf{}
+	// A report moves some thirty counters; its buffer is cleared and used
+	// again by the next write rather than grown anew for each.
+	total, buf := make(counterBuf, 16*len(batch)), make(counterBuf, 64)
+	s.counters.Store(tx, buf)
+	defer s.counters.Delete(tx)
 	ok := 0
 	// A write alone in its group needs no savepoint: refused, it takes the
 	// transaction down with it, and nothing else was in it. At low rates
@@ -204,10 +208,8 @@ func (s *Service) commitBatch(ctx context.Context, batch []*job) {
 				return
 			}
 		}
-		buf := counterBuf{}
-		s.counters.Store(tx, buf)
+		clear(buf)
 		err := j.fn(j.ctx, tx)
-		s.counters.Delete(tx)
 		if err != nil {
 			errs[i] = err
 			if alone {
