@@ -113,7 +113,7 @@ func BenchmarkEventIntake(b *testing.B) {
 // sustained rate and its p99.
 func highestRate(b *testing.B, what, url, token string, bodies [][]byte, seconds int) (float64, time.Duration) {
 	best, p99 := 0.0, time.Duration(0)
-	rates := []int{250, 500, 1000, 1500, 2000, 2500, 3000, 4000, 5000, 6000, 8000, 10000}
+	rates := []int{250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 6000, 8000, 10000}
 	if v := os.Getenv("GRIDGOV_BENCH_INTAKE_RATES"); v != "" {
 		// Chosen rates, as for a profile at one rate.
 		rates = nil
