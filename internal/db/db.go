@@ -132,7 +132,7 @@ func openSQLite(path string) (*DB, error) {
 	}
 	// The page cache is per connection; the writer's is large because bulk
 	// imports insert into several indexes of tables of millions of rows.
-	write, err := sql.Open("sqlite", dsn("cache_size(-1048576)", fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpoint),
+	write, err := sql.Open("sqlite", dsn(fmt.Sprintf("cache_size(%d)", writerCacheKiB), fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpoint),
 		fmt.Sprintf("journal_size_limit(%d)", walKeep), "temp_store(MEMORY)"))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
@@ -198,6 +198,12 @@ func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
 	}
+	return runTx(ctx, tx, fn)
+}
+
+// runTx runs fn in tx and commits when it returns nil; any error or panic
+// rolls tx back.
+func runTx(ctx context.Context, tx *sql.Tx, fn func(tx *sql.Tx) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			_ = tx.Rollback()

@@ -43,7 +43,7 @@ func (s *Service) EnsureIndexes(ctx context.Context) error {
 		if has {
 			continue
 		}
-		if err := s.db.InTx(ctx, func(tx *sql.Tx) error { return s.buildIndex(ctx, tx, ix) }); err != nil {
+		if err := s.db.InIndexBuild(ctx, func(tx *sql.Tx) error { return s.buildIndex(ctx, tx, ix) }); err != nil {
 			return err
 		}
 	}

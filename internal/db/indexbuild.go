@@ -1,0 +1,64 @@
+package db
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+)
+
+// writerCacheKiB is the SQLite writer's page cache, in the negative KiB of
+// PRAGMA cache_size: large, because bulk imports insert into several
+// indexes of tables of millions of rows.
+const writerCacheKiB = -1048576
+
+// SQLite sorts the keys of a new index in memory, on one core, while they
+// fit in the page cache, as they always do in the writer's. For a build it
+// gets a cache of 16 MiB and a helper thread instead: the keys then go in
+// runs of 16 MiB to temporary files, each sorted by the helper while the
+// writer reads the next, and the runs are merged at the end. In-memory
+// temporary storage would turn the helper off, so the build stores them in
+// files.
+var (
+	buildPragmas  = []string{"PRAGMA temp_store = FILE", "PRAGMA threads = 1", "PRAGMA cache_size = -16384"}
+	writerPragmas = []string{"PRAGMA temp_store = MEMORY", "PRAGMA threads = 0", fmt.Sprintf("PRAGMA cache_size = %d", writerCacheKiB)}
+)
+
+// InIndexBuild is InTx for fn that builds indexes over large tables: on
+// SQLite the builds sort on both cores (see buildPragmas). Other writers
+// wait for it as for any transaction.
+func (d *DB) InIndexBuild(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
+	if d.Engine != SQLite {
+		return d.InTx(ctx, fn)
+	}
+	conn, err := d.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("index build: %w", err)
+	}
+	defer func() {
+		// The writer's settings come back, or its connection goes: a new one
+		// opens with them.
+		if rerr := pragmas(ctx, conn, writerPragmas); rerr != nil {
+			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+		}
+		err = errors.Join(err, conn.Close())
+	}()
+	if err := pragmas(ctx, conn, buildPragmas); err != nil {
+		return err
+	}
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	return runTx(ctx, tx, fn)
+}
+
+func pragmas(ctx context.Context, conn *sql.Conn, list []string) error {
+	for _, p := range list {
+		if _, err := conn.ExecContext(context.WithoutCancel(ctx), p); err != nil {
+			return fmt.Errorf("index build: %s: %w", p, err)
+		}
+	}
+	return nil
+}
