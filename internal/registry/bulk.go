@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"hash/maphash"
 	"io"
-	"maps"
 	"runtime"
 	"slices"
 	"strconv"
@@ -53,6 +52,7 @@ type prepared struct {
 	house   House
 	person  validated
 	numbers sealed
+	key     naturalKey // of the house code or the ID number's blind index
 }
 
 // tally counts what one chunk did; it joins the report when the chunk's
@@ -76,17 +76,20 @@ type importer struct {
 	now   time.Time
 	scope region.Scope
 
-	binds  binds
-	stmts  stmtCache
-	seeds  [2]maphash.Seed
-	seen   map[naturalKey]int32 // key → first row, across committed chunks
-	claims map[naturalKey]int32 // the same for rows stored but not committed yet
-	grids  map[string]gridPath  // grid code → path or refusal, per import
+	binds binds
+	stmts stmtCache
+	seeds [2]maphash.Seed
+	seen  map[naturalKey]int32 // key → first row of the file that used it
+	// claims are the keys added to seen since the last commit, forgotten
+	// if it rolls back; an all-or-nothing import, rolled back whole, keeps
+	// none.
+	claims []naturalKey
+	grids  map[string]gridPath // grid code → path or refusal, per import
 
 	// firstLoad is set while persons are loaded into an empty table
 	// without their unique index on ID numbers (see dropDeferredIndexes):
 	// rows are inserted without looking for stored ones, and duplicates
-	// inside the file are refused by seen and claims.
+	// inside the file are refused by seen.
 	firstLoad bool
 
 	rep  ImportReport
@@ -339,10 +342,12 @@ func (im *importer) merge(rows int, t tally) {
 // settle ends the claims of the rows stored since the last commit: kept
 // when they committed, forgotten when they were rolled back.
 func (im *importer) settle(committed bool) {
-	if committed {
-		maps.Copy(im.seen, im.claims)
+	if !committed {
+		for _, k := range im.claims {
+			delete(im.seen, k)
+		}
 	}
-	clear(im.claims)
+	im.claims = im.claims[:0]
 }
 
 // store writes one chunk inside tx and returns what it did; nothing of it
@@ -373,15 +378,14 @@ func (im *importer) store(ctx context.Context, tx *sql.Tx, c *chunk) (tally, err
 
 // claim records that row uses a natural key and reports the earlier row of
 // the file that used it already, if any.
-func (im *importer) claim(key string, row int) (int, bool) {
-	k := im.key(key)
+func (im *importer) claim(k naturalKey, row int) (int, bool) {
 	if first, dup := im.seen[k]; dup {
 		return int(first), true
 	}
-	if first, dup := im.claims[k]; dup {
-		return int(first), true
+	im.seen[k] = int32(row)
+	if !im.opts.AllOrNothing {
+		im.claims = append(im.claims, k)
 	}
-	im.claims[k] = int32(row)
 	return 0, false
 }
 
@@ -421,10 +425,12 @@ func (im *importer) prepare(r *prepared) {
 	var err error
 	if im.kind == Houses {
 		r.house, err = im.s.parseHouseRow(im.cols, r.raw)
+		r.key = im.key(r.house.Code)
 	} else {
 		r.person, err = im.s.parsePersonRow(im.cols, r.raw)
 		if err == nil {
 			r.numbers = im.s.seal(r.person)
+			r.key = im.key(r.person.idIndex)
 		}
 	}
 	var e *apperr.Error
@@ -459,7 +465,7 @@ func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepare
 	live := rows[:0:0]
 	for _, r := range rows {
 		h := &r.house
-		if first, dup := im.claim(h.Code, r.raw.Number); dup {
+		if first, dup := im.claim(r.key, r.raw.Number); dup {
 			t.rejected = append(t.rejected, im.refuse(r.raw.Number, "house_code", h.Code, fmt.Sprintf("house code repeats row %d", first)))
 			continue
 		}
@@ -557,7 +563,7 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	houseIDs := make(map[*prepared][]int64, len(rows))
 	for _, r := range rows {
 		v := &r.person
-		if first, dup := im.claim(v.idIndex, r.raw.Number); dup {
+		if first, dup := im.claim(r.key, r.raw.Number); dup {
 			t.rejected = append(t.rejected, im.refuse(r.raw.Number, "id_number", v.in.IDNumber,
 				fmt.Sprintf("the same ID number is already in row %d", first)))
 			continue
