@@ -42,6 +42,10 @@ const chunkInsertParams = 30000
 type chunk struct {
 	seq  int
 	rows []prepared
+	// houses are those the persons of the chunk name, by code, looked up
+	// beside the preparing: houses are never deleted, so one read a moment
+	// before the chunk's transaction finds what that transaction would.
+	houses map[string]houseRef
 }
 
 // prepared is one row after the parallel stage: refused, a house, or a
@@ -124,6 +128,12 @@ func (im *importer) run(ctx context.Context, r tabular.Reader) (ImportReport, er
 			for c := range raw {
 				for i := range c.rows {
 					im.prepare(&c.rows[i])
+				}
+				if im.kind == Persons {
+					var err error
+					if c.houses, err = im.housesOf(gctx, c); err != nil {
+						return err
+					}
 				}
 				select {
 				case ready <- c:
@@ -367,7 +377,7 @@ func (im *importer) store(ctx context.Context, tx *sql.Tx, c *chunk) (tally, err
 	if im.kind == Houses {
 		err = im.storeHouses(ctx, tx, live, &t)
 	} else {
-		err = im.storePersons(ctx, tx, live, &t)
+		err = im.storePersons(ctx, tx, live, c.houses, &t)
 	}
 	if err != nil {
 		return tally{}, err
@@ -548,17 +558,20 @@ type houseRef struct {
 	grid, path string
 }
 
-func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepared, t *tally) error {
+// housesOf looks up the houses that the prepared persons of c name.
+func (im *importer) housesOf(ctx context.Context, c *chunk) (map[string]houseRef, error) {
 	codes := map[string]bool{}
-	for _, r := range rows {
-		for _, l := range r.person.in.Houses {
-			codes[l.HouseCode] = true
+	for i := range c.rows {
+		if r := &c.rows[i]; r.refusal == nil {
+			for _, l := range r.person.in.Houses {
+				codes[l.HouseCode] = true
+			}
 		}
 	}
-	houses, err := houseRefs(ctx, tx, im.binds, codes)
-	if err != nil {
-		return err
-	}
+	return houseRefs(ctx, im.s.db.Read(), im.binds, codes)
+}
+
+func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepared, houses map[string]houseRef, t *tally) error {
 	live := rows[:0:0]
 	houseIDs := make(map[*prepared][]int64, len(rows))
 	for _, r := range rows {
