@@ -42,10 +42,6 @@ const chunkInsertParams = 30000
 type chunk struct {
 	seq  int
 	rows []prepared
-	// houses are those the persons of the chunk name, by code, looked up
-	// beside the preparing: houses are never deleted, so one read a moment
-	// before the chunk's transaction finds what that transaction would.
-	houses map[string]houseRef
 }
 
 // prepared is one row after the parallel stage: refused, a house, or a
@@ -57,6 +53,11 @@ type prepared struct {
 	person  validated
 	numbers sealed
 	key     naturalKey // of the house code or the ID number's blind index
+	// Made beside the preparing once the row is placed: the houses a person
+	// is linked to, in the order of the row's links, and the values the row
+	// inserts.
+	houseIDs []int64
+	args     []any
 }
 
 // tally counts what one chunk did; it joins the report when the chunk's
@@ -88,7 +89,10 @@ type importer struct {
 	// if it rolls back; an all-or-nothing import, rolled back whole, keeps
 	// none.
 	claims []naturalKey
+	gridMu sync.Mutex
 	grids  map[string]gridPath // grid code → path or refusal, per import
+	// stamp is now as the rows' created_at and updated_at, made once.
+	stamp any
 
 	// firstLoad is set while persons are loaded into an empty table
 	// without their unique index on ID numbers (see dropDeferredIndexes):
@@ -129,11 +133,8 @@ func (im *importer) run(ctx context.Context, r tabular.Reader) (ImportReport, er
 				for i := range c.rows {
 					im.prepare(&c.rows[i])
 				}
-				if im.kind == Persons {
-					var err error
-					if c.houses, err = im.housesOf(gctx, c); err != nil {
-						return err
-					}
+				if err := im.place(gctx, c); err != nil {
+					return err
 				}
 				select {
 				case ready <- c:
@@ -377,7 +378,7 @@ func (im *importer) store(ctx context.Context, tx *sql.Tx, c *chunk) (tally, err
 	if im.kind == Houses {
 		err = im.storeHouses(ctx, tx, live, &t)
 	} else {
-		err = im.storePersons(ctx, tx, live, c.houses, &t)
+		err = im.storePersons(ctx, tx, live, &t)
 	}
 	if err != nil {
 		return tally{}, err
@@ -458,8 +459,54 @@ func (im *importer) prepare(r *prepared) {
 	}
 }
 
+// place puts the prepared rows of c in their grids, and persons in their
+// houses, and makes the values each row inserts. It runs on every core,
+// beside the writer: it reads only regions and houses, which an import
+// never changes and nothing deletes, so a read a moment before the
+// chunk's transaction finds what that transaction would. A row that
+// cannot be placed is refused; an error of the database ends the import.
+func (im *importer) place(ctx context.Context, c *chunk) error {
+	var houses map[string]houseRef
+	if im.kind == Persons {
+		var err error
+		if houses, err = im.housesOf(ctx, c); err != nil {
+			return err
+		}
+	}
+	q := im.s.db.Read()
+	for i := range c.rows {
+		r := &c.rows[i]
+		if r.refusal != nil {
+			continue
+		}
+		var err error
+		if im.kind == Houses {
+			if r.house.regionPath, err = im.grid(ctx, q, r.house.GridCode); err == nil {
+				r.args = houseArgs(r.house, im.stamp)
+			}
+		} else if r.houseIDs, err = im.placePerson(ctx, q, &r.person, houses); err == nil {
+			r.args = personArgs(r.person, r.numbers, r.person.regionPath, im.stamp)
+		}
+		var e *apperr.Error
+		switch {
+		case errors.As(err, &e):
+			field, reason := "", e.Message
+			if len(e.Fields) > 0 {
+				field, reason = e.Fields[0].Field, e.Fields[0].Reason
+			}
+			ref := im.refuse(r.raw.Number, field, cellOf(im.cols, r.raw, field), reason)
+			r.refusal = &ref
+		case err != nil:
+			return err
+		}
+	}
+	return nil
+}
+
 // grid checks a grid code against the caller's scope, once per import.
 func (im *importer) grid(ctx context.Context, q db.Querier, code string) (string, error) {
+	im.gridMu.Lock()
+	defer im.gridMu.Unlock()
 	if g, ok := im.grids[code]; ok {
 		return g.path, g.err
 	}
@@ -479,20 +526,12 @@ func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepare
 			t.rejected = append(t.rejected, im.refuse(r.raw.Number, "house_code", h.Code, fmt.Sprintf("house code repeats row %d", first)))
 			continue
 		}
-		path, err := im.grid(ctx, tx, h.GridCode)
-		if err != nil {
-			if err := im.refuseErr(t, r, err); err != nil {
-				return err
-			}
-			continue
-		}
-		h.regionPath = path
 		live = append(live, r)
 	}
 	// New houses go in; only the stored ones are looked up, to compare.
 	ids, err := insertNew(ctx, tx, im.binds, &im.stmts, newRows{table: "houses", cols: houseInsert, key: "code", n: len(live),
 		keyOf: func(i int) string { return live[i].house.Code },
-		args:  func(i int) []any { return houseArgs(live[i].house, im.now) }})
+		args:  func(i int) []any { return live[i].args }})
 	if err != nil {
 		return err
 	}
@@ -571,24 +610,14 @@ func (im *importer) housesOf(ctx context.Context, c *chunk) (map[string]houseRef
 	return houseRefs(ctx, im.s.db.Read(), im.binds, codes)
 }
 
-func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepared, houses map[string]houseRef, t *tally) error {
+func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepared, t *tally) error {
 	live := rows[:0:0]
-	houseIDs := make(map[*prepared][]int64, len(rows))
 	for _, r := range rows {
-		v := &r.person
 		if first, dup := im.claim(r.key, r.raw.Number); dup {
-			t.rejected = append(t.rejected, im.refuse(r.raw.Number, "id_number", v.in.IDNumber,
+			t.rejected = append(t.rejected, im.refuse(r.raw.Number, "id_number", r.person.in.IDNumber,
 				fmt.Sprintf("the same ID number is already in row %d", first)))
 			continue
 		}
-		ids, err := im.placePerson(ctx, tx, v, houses)
-		if err != nil {
-			if err := im.refuseErr(t, r, err); err != nil {
-				return err
-			}
-			continue
-		}
-		houseIDs[r] = ids
 		live = append(live, r)
 	}
 	if im.firstLoad {
@@ -611,9 +640,7 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	ids, err := insertNew(ctx, tx, im.binds, &im.stmts, newRows{table: "persons", cols: personInsert,
 		key: "id_number_index", scattered: true, fresh: im.firstLoad, n: len(live),
 		keyOf: func(i int) string { return live[i].person.idIndex },
-		args: func(i int) []any {
-			return personArgs(live[i].person, live[i].numbers, live[i].person.regionPath, im.now)
-		}})
+		args:  func(i int) []any { return live[i].args }})
 	if err != nil {
 		return err
 	}
@@ -637,7 +664,7 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 		if !ok {
 			return errChanged // deleted between the insert and the look-up
 		}
-		ids, err := im.keepStored(r, old, houseIDs[r])
+		ids, err := im.keepStored(r, old, r.houseIDs)
 		if err != nil {
 			return err
 		}
@@ -665,7 +692,7 @@ func (im *importer) storePersons(ctx context.Context, tx *sql.Tx, rows []*prepar
 	var tags []tag
 	for _, r := range fresh {
 		id := ids[r.person.idIndex]
-		for i, h := range houseIDs[r] {
+		for i, h := range r.houseIDs {
 			links = append(links, link{id, h, r.person.in.Houses[i].Relation})
 		}
 		for _, tg := range r.person.in.Tags {

@@ -187,7 +187,8 @@ const houseInsertColumns = `code, estate, building, unit, room, address, lng, la
 var houseInsert = insertColumns{houseInsertColumns, []string{"text", "text", "text", "text", "text", "text", "float8", "float8",
 	"text", "text", "text", "text", "float8", "timestamptz", "timestamptz"}}
 
-func houseArgs(h House, now time.Time) []any {
+// houseArgs are the values of houseInsert; now is a time or its db.Stamp.
+func houseArgs(h House, now any) []any {
 	var lng, lat any
 	if h.Location != nil {
 		lng, lat = h.Location[0], h.Location[1]

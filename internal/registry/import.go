@@ -218,7 +218,8 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 	if opts.CommitAfter <= 0 {
 		opts.CommitAfter = time.Second
 	}
-	im := &importer{s: s, p: p, kind: kind, cols: cols, opts: opts, now: audit.Canonical(s.now()), scope: p.User.Scope(), binds: bindsFor(s.db),
+	now := audit.Canonical(s.now())
+	im := &importer{s: s, p: p, kind: kind, cols: cols, opts: opts, now: now, stamp: s.db.Stamp(now), scope: p.User.Scope(), binds: bindsFor(s.db),
 		seeds: [2]maphash.Seed{maphash.MakeSeed(), maphash.MakeSeed()}, seen: map[naturalKey]int32{}, grids: map[string]gridPath{},
 		rep: ImportReport{Rejected: []RowError{}}}
 	bulkDone, err := s.db.BulkWrites(ctx)

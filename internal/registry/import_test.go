@@ -307,3 +307,31 @@ func TestImportErrorReportKeepsIDNumbersMasked(t *testing.T) {
 		}
 	})
 }
+
+// A row refused for its house or grid does not hold its ID number or house
+// code: a later row of the file with the same one goes in, and only a row
+// repeating one that went in is refused as a repeat.
+func TestImportRefusedRowsClaimNothing(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		houses := "房屋编码,地址,经度,纬度,用途,网格编码\n" +
+			"H-1,无处,,,自住,990101999999999\n" +
+			"H-1,友谊路1号,125.05,46.02,自住,\n" +
+			"H-1,友谊路1号,125.05,46.02,出租,\n"
+		rep := f.importCSV(t, registry.Houses, houses, false)
+		if rep.Created != 1 || len(rep.Rejected) != 2 || rep.Rejected[0].Row != 2 || !strings.Contains(rep.Rejected[0].Reason, "grid") ||
+			rep.Rejected[1].Row != 4 || !strings.Contains(rep.Rejected[1].Reason, "row 3") {
+			t.Fatalf("houses report = %+v", rep)
+		}
+		a := validID("230602", "19500101", 11)
+		persons := "姓名,身份证号,联系电话,房屋编码,人口类型,标签\n" +
+			"赵一," + a + ",,H-9,户籍,\n" +
+			"赵一," + a + ",,H-1,户籍,\n" +
+			"钱二," + a + ",,H-1,户籍,\n"
+		rep = f.importCSV(t, registry.Persons, persons, false)
+		if rep.Created != 1 || len(rep.Rejected) != 2 || rep.Rejected[0].Row != 2 || !strings.Contains(rep.Rejected[0].Reason, "H-9") ||
+			rep.Rejected[1].Row != 4 || !strings.Contains(rep.Rejected[1].Reason, "row 3") {
+			t.Fatalf("persons report = %+v", rep)
+		}
+	})
+}

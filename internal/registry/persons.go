@@ -309,7 +309,8 @@ const personInsertColumns = `name, id_kind, id_number_enc, id_number_index, id_n
 var personInsert = insertColumns{personInsertColumns, []string{"text", "text", "bytea", "text", "text", "text", "text",
 	"bytea", "text", "text", "text", "text", "text", "text", "text", "timestamptz", "timestamptz"}}
 
-func personArgs(v validated, n sealed, path string, now time.Time) []any {
+// personArgs are the values of personInsert; now is a time or its db.Stamp.
+func personArgs(v validated, n sealed, path string, now any) []any {
 	return []any{v.in.Name, string(v.id.Kind), n.idEnc, v.idIndex, n.idMask, v.id.BirthDate.Format(time.DateOnly), string(v.id.Sex),
 		n.phoneEnc, n.phoneIndex, n.phoneMask, string(v.in.ResidenceType), v.in.HouseholdNo, v.in.Relation, v.in.GridCode, path, now, now}
 }
