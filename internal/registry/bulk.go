@@ -415,16 +415,26 @@ func (im *importer) refuse(row int, field, value, reason string) RowError {
 // refuseErr turns a domain error about a row into its refusal; other
 // errors are returned as they are.
 func (im *importer) refuseErr(t *tally, r *prepared, err error) error {
+	ref, err := im.refusalOf(r, err)
+	if ref != nil {
+		t.rejected = append(t.rejected, *ref)
+	}
+	return err
+}
+
+// refusalOf is the refusal of row r for a domain error about it, worded
+// for its field; other errors, and nil, are returned as they are.
+func (im *importer) refusalOf(r *prepared, err error) (*RowError, error) {
 	var e *apperr.Error
 	if !errors.As(err, &e) {
-		return err
+		return nil, err
 	}
 	field, reason := "", e.Message
 	if len(e.Fields) > 0 {
 		field, reason = e.Fields[0].Field, e.Fields[0].Reason
 	}
-	t.rejected = append(t.rejected, im.refuse(r.raw.Number, field, cellOf(im.cols, r.raw, field), reason))
-	return nil
+	ref := im.refuse(r.raw.Number, field, cellOf(im.cols, r.raw, field), reason)
+	return &ref, nil
 }
 
 // prepare validates a row, and for a person seals the numbers; it runs on
@@ -444,16 +454,7 @@ func (im *importer) prepare(r *prepared) {
 			r.key = im.key(r.person.idIndex)
 		}
 	}
-	var e *apperr.Error
-	switch {
-	case errors.As(err, &e):
-		field, reason := "", e.Message
-		if len(e.Fields) > 0 {
-			field, reason = e.Fields[0].Field, e.Fields[0].Reason
-		}
-		ref := im.refuse(r.raw.Number, field, cellOf(im.cols, r.raw, field), reason)
-		r.refusal = &ref
-	case err != nil:
+	if r.refusal, err = im.refusalOf(r, err); err != nil {
 		ref := im.refuse(r.raw.Number, "", "", err.Error())
 		r.refusal = &ref
 	}
@@ -487,16 +488,7 @@ func (im *importer) place(ctx context.Context, c *chunk) error {
 		} else if r.houseIDs, err = im.placePerson(ctx, q, &r.person, houses); err == nil {
 			r.args = personArgs(r.person, r.numbers, r.person.regionPath, im.stamp)
 		}
-		var e *apperr.Error
-		switch {
-		case errors.As(err, &e):
-			field, reason := "", e.Message
-			if len(e.Fields) > 0 {
-				field, reason = e.Fields[0].Field, e.Fields[0].Reason
-			}
-			ref := im.refuse(r.raw.Number, field, cellOf(im.cols, r.raw, field), reason)
-			r.refusal = &ref
-		case err != nil:
+		if r.refusal, err = im.refusalOf(r, err); err != nil {
 			return err
 		}
 	}
