@@ -14,20 +14,30 @@ import (
 // narrow index, where the table holds them a page or more apart.
 // PostgreSQL searches in SQL and would only pay the index's upkeep.
 func eventsOpen(e Engine) *goose.Migration {
-	up, down := noop, noop
-	if e == SQLite {
-		up = exec(`CREATE INDEX events_open ON events (id, state) WHERE state NOT IN ('closed', 'rejected', 'duplicate', 'voided')`)
-		down = exec(`DROP INDEX events_open`)
+	return sqliteOnly(e, 26,
+		exec(`CREATE INDEX events_open ON events (id, state) WHERE state NOT IN ('closed', 'rejected', 'duplicate', 'voided')`),
+		exec(`DROP INDEX events_open`))
+}
+
+// sqliteOnly is migration version, which does up and down on SQLite and
+// nothing on PostgreSQL.
+func sqliteOnly(e Engine, version int64, up, down func(context.Context, *sql.Tx) error) *goose.Migration {
+	if e != SQLite {
+		up, down = noop, noop
 	}
-	return goose.NewGoMigration(26, &goose.GoFunc{RunTx: up}, &goose.GoFunc{RunTx: down})
+	return goose.NewGoMigration(version, &goose.GoFunc{RunTx: up}, &goose.GoFunc{RunTx: down})
 }
 
 func noop(context.Context, *sql.Tx) error { return nil }
 
-// exec is a migration step of one statement.
-func exec(query string) func(context.Context, *sql.Tx) error {
+// exec is a migration step of statements run in turn.
+func exec(queries ...string) func(context.Context, *sql.Tx) error {
 	return func(ctx context.Context, tx *sql.Tx) error {
-		_, err := tx.ExecContext(ctx, query)
-		return err
+		for _, q := range queries {
+			if _, err := tx.ExecContext(ctx, q); err != nil {
+				return err
+			}
+		}
+		return nil
 	}
 }
