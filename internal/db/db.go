@@ -54,7 +54,8 @@ type DB struct {
 
 	readStmts sync.Map // query → *sql.Stmt on the read pool
 
-	ckpt *checkpointer // SQLite's background checkpoints; nil on PostgreSQL
+	ckpt  *checkpointer // SQLite's background checkpoints; nil on PostgreSQL
+	turns *turns        // writers' turns between processes (turns.go); nil on PostgreSQL
 
 	// bulk counts the bulk writers running (BulkWrites).
 	bulk struct {
@@ -148,10 +149,17 @@ func openSQLite(path string) (*DB, error) {
 	}
 	read.SetMaxOpenConns(max(4, runtime.NumCPU()))
 	read.SetMaxIdleConns(max(4, runtime.NumCPU()))
-	d := &DB{Engine: SQLite, write: write, read: read}
+	t, err := openTurns(path)
+	if err != nil {
+		write.Close()
+		read.Close()
+		return nil, err
+	}
+	d := &DB{Engine: SQLite, write: write, read: read, turns: t}
 	if err := d.startCheckpoints(dsn()); err != nil {
 		write.Close()
 		read.Close()
+		t.close()
 		return nil, err
 	}
 	return d, nil
@@ -177,7 +185,7 @@ func (d *DB) Close() error {
 		err = errors.Join(err, st.(*sql.Stmt).Close())
 		return true
 	})
-	err = errors.Join(err, d.stopCheckpoints(), d.write.Close())
+	err = errors.Join(err, d.stopCheckpoints(), d.write.Close(), d.turns.close())
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
 	}
@@ -189,16 +197,57 @@ func (d *DB) Read() Querier { return d.read }
 
 // Write returns the pool for single statements that change data; use InTx for
 // anything that takes more than one statement.
-func (d *DB) Write() Querier { return d.write }
+func (d *DB) Write() Querier { return writePool{d} }
+
+// writePool runs each statement as a writer that says it waits (turns.go).
+type writePool struct{ d *DB }
+
+func (w writePool) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	defer w.d.turns.announce(ctx)()
+	return w.d.write.ExecContext(ctx, query, args...)
+}
+
+func (w writePool) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	defer w.d.turns.announce(ctx)()
+	return w.d.write.QueryContext(ctx, query, args...)
+}
+
+func (w writePool) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	defer w.d.turns.announce(ctx)()
+	return w.d.write.QueryRowContext(ctx, query, args...)
+}
 
 // InTx runs fn in a transaction and commits when it returns nil. Any error or
 // panic rolls everything back, so nothing is half-written.
 func (d *DB) InTx(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
-	tx, err := d.write.BeginTx(ctx, nil)
+	tx, err := d.begin(ctx)
 	if err != nil {
-		return fmt.Errorf("begin transaction: %w", err)
+		return err
 	}
 	return runTx(ctx, tx, fn)
+}
+
+// InBulkTx is InTx for bulk writers, which run one transaction after
+// another for a long while: it lets the writers that wait go first, as
+// BeginBulk does.
+func (d *DB) InBulkTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	tx, err := d.BeginBulk(ctx)
+	if err != nil {
+		return err
+	}
+	return runTx(ctx, tx, fn)
+}
+
+// begin starts a transaction on the writer as a writer that says it waits
+// for the lock meanwhile.
+func (d *DB) begin(ctx context.Context) (*sql.Tx, error) {
+	done := d.turns.announce(ctx)
+	defer done()
+	tx, err := d.write.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("begin transaction: %w", err)
+	}
+	return tx, nil
 }
 
 // runTx runs fn in tx and commits when it returns nil; any error or panic
@@ -265,8 +314,19 @@ func (d *DB) HasIndex(ctx context.Context, q Querier, name string) (bool, error)
 }
 
 // BeginWrite starts a transaction on the writer for work that commits in
-// batches of its own choosing (bulk imports); prefer InTx otherwise.
+// batches of its own choosing (group commits); prefer InTx otherwise.
 func (d *DB) BeginWrite(ctx context.Context) (*sql.Tx, error) {
+	return d.begin(ctx)
+}
+
+// BeginBulk is BeginWrite for bulk writers, which commit one batch after
+// another for a long while (imports, the demo's year of events): it first
+// lets the writers that wait for the lock, in this process or another, go
+// first (turns.go).
+func (d *DB) BeginBulk(ctx context.Context) (*sql.Tx, error) {
+	if err := d.turns.yield(ctx); err != nil {
+		return nil, err
+	}
 	tx, err := d.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)

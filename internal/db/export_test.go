@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // MigrateDownTo undoes the migrations above version, for tests of a
@@ -18,3 +19,10 @@ func (d *DB) MigrateDownTo(ctx context.Context, version int64) error {
 	}
 	return nil
 }
+
+// SetBulkPatience bounds how long d's bulk writers wait for the writers
+// that wait, for a test of that bound.
+func (d *DB) SetBulkPatience(p time.Duration) { d.turns.patience = p }
+
+// AnnounceWaiting says that a writer of d waits until done is called.
+func (d *DB) AnnounceWaiting(ctx context.Context) (done func()) { return d.turns.announce(ctx) }

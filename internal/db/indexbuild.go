@@ -26,11 +26,15 @@ var (
 )
 
 // InIndexBuild is InTx for fn that builds indexes over large tables: on
-// SQLite the builds sort on both cores (see buildPragmas). Other writers
-// wait for it as for any transaction.
+// SQLite the builds sort on both cores (see buildPragmas). As a bulk
+// writer it lets the writers that wait go first; they then wait for it as
+// for any transaction.
 func (d *DB) InIndexBuild(ctx context.Context, fn func(tx *sql.Tx) error) (err error) {
 	if d.Engine != SQLite {
 		return d.InTx(ctx, fn)
+	}
+	if err := d.turns.yield(ctx); err != nil {
+		return fmt.Errorf("index build: %w", err)
 	}
 	conn, err := d.write.Conn(ctx)
 	if err != nil {

@@ -83,7 +83,7 @@ func (s *Service) Replay(ctx context.Context, scripts iter.Seq[Script], progress
 		}
 		s.warm(ctx)
 		var err error
-		if tx, err = s.db.BeginWrite(ctx); err != nil {
+		if tx, err = s.db.BeginBulk(ctx); err != nil {
 			return err
 		}
 		buf = counterBuf{}

@@ -260,7 +260,7 @@ func (im *importer) write(ctx context.Context, ready <-chan *chunk) error {
 			}
 			if tx == nil {
 				var err error
-				if tx, err = im.s.db.BeginWrite(ctx); err != nil {
+				if tx, err = im.s.db.BeginBulk(ctx); err != nil {
 					return err
 				}
 			}
@@ -306,7 +306,7 @@ var errChanged = errors.New("import: a stored row changed meanwhile")
 // the chunks are then looked up again and stored anew.
 func (im *importer) storeSome(ctx context.Context, chunks []*chunk) (int, error) {
 	for attempt := 1; ; attempt++ {
-		tx, err := im.s.db.BeginWrite(ctx)
+		tx, err := im.s.db.BeginBulk(ctx)
 		if err != nil {
 			return 0, err
 		}

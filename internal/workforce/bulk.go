@@ -607,7 +607,7 @@ func (s *Service) bulkChecks(ctx context.Context, b Bulk, ws []bulkWorker, res *
 	}
 	return pipelined(len(b.Checks), bulkChunk, prep, func(lo, hi int, vals []any) error {
 		var n int
-		err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		err := s.db.InBulkTx(ctx, func(tx *sql.Tx) error {
 			var err error
 			n, err = insertRows(ctx, tx, s.db.Engine, "attendance", `worker_id, device_id, kind, at, day, lng, lat, crs, accuracy_m, located_grid,
 				grid_code, inside, distance_m, off_schedule, idempotency_key, region_path, created_at`, "ON CONFLICT DO NOTHING", 17, vals)
@@ -658,7 +658,7 @@ func (s *Service) bulkPatrols(ctx context.Context, b Bulk, ws []bulkWorker, res 
 		return out, nil
 	}
 	return pipelined(len(b.Patrols), 500, prep, func(lo, hi int, ps []preparedPatrol) error {
-		err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		err := s.db.InBulkTx(ctx, func(tx *sql.Tx) error {
 			stmt, err := tx.PrepareContext(ctx, `INSERT INTO patrols (worker_id, device_id, grid_code, region_path, start_key, started_at, finished_at,
 				batches, points, distance_m, last_lng, last_lat, last_at, coverage, covered_cells, grid_cells, cell_m)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) ON CONFLICT DO NOTHING RETURNING id`)
@@ -894,7 +894,7 @@ func (s *Service) bulkVisits(ctx context.Context, b Bulk, ws []bulkWorker, res *
 		return out, nil
 	}
 	return pipelined(len(b.Visits), 2000, prep, func(lo, hi int, vs []preparedVisit) error {
-		err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		err := s.db.InBulkTx(ctx, func(tx *sql.Tx) error {
 			stmt, err := tx.PrepareContext(ctx, `INSERT INTO visits (worker_id, device_id, house_id, house_code, grid_code, region_path, purpose,
 				notes, photos, lng, lat, at, month, event_id, idempotency_key, created_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, NULL, $14, $12) ON CONFLICT DO NOTHING RETURNING id`)
