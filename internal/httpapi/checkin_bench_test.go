@@ -70,7 +70,8 @@ func BenchmarkCheckinWave(b *testing.B) {
 	if v := os.Getenv("GRIDGOV_BENCH_WAVE_SECONDS"); v != "" {
 		fmt.Sscan(v, &seconds)
 	}
-	city, err := demo.Generate(mustPreset(b, "small"), demo.Options{Seed: 1})
+	preset := mustPreset(b, "small")
+	city, err := demo.Generate(preset, demo.Options{Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -114,8 +115,8 @@ func BenchmarkCheckinWave(b *testing.B) {
 			b.ReportMetric(patrolAll/wavePatrolRate, "answered-x-required")
 		})
 		b.Run(fmt.Sprintf("%s/intake", engine), func(b *testing.B) {
-			srv, token := intakeServer(b, engine, city)
-			bodies := intakeBodies(b, city)
+			srv, token := intakeServer(b, engine, city, preset)
+			bodies := intakeBodies(b, city, preset, preset.Population.Houses)
 			best, all := climb(b, fmt.Sprintf("%s event intake", engine), []int{250, 500, 1000, 2000, 3000, 4000},
 				func(rate int) vegeta.Metrics {
 					return attack(srv.URL+"/api/v1/events", token, bodies, rate, 4*time.Second)

@@ -31,11 +31,13 @@ import (
 
 // BenchmarkEventIntake drives POST /api/v1/events over loopback HTTP at
 // fixed rates (vegeta, open loop: latency counts from the moment a request
-// was due, so a stalled server is not hidden) on the small demo city. Each
-// report is validated, located in its grid, given a code, stored with its
-// history and measure counters, and acknowledged with 201 only after a
-// durable commit (SQLite synchronous=FULL: an fsync per commit). Beside it,
-// in the same process and run:
+// was due, so a stalled server is not hidden) on the small demo city
+// (GRIDGOV_BENCH_INTAKE_PRESET: another preset), at houses spread over
+// it. Each report is validated, located in its grid, given a code, routed,
+// stored with its history and measure counters, checked for open
+// duplicates nearby, and acknowledged with 201 only after a durable commit
+// (SQLite synchronous=FULL: an fsync per commit). Beside it, in the same
+// process and run:
 //
 //   - minimal: a handler that only inserts the same event row in a
 //     transaction of its own (one fsync per event);
@@ -56,7 +58,11 @@ func BenchmarkEventIntake(b *testing.B) {
 	if v := os.Getenv("GRIDGOV_BENCH_INTAKE_SECONDS"); v != "" {
 		fmt.Sscan(v, &seconds)
 	}
-	city, err := demo.Generate(mustPreset(b, "small"), demo.Options{Seed: 1})
+	preset := mustPreset(b, "small")
+	if v := os.Getenv("GRIDGOV_BENCH_INTAKE_PRESET"); v != "" {
+		preset = mustPreset(b, v)
+	}
+	city, err := demo.Generate(preset, demo.Options{Seed: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -65,7 +71,7 @@ func BenchmarkEventIntake(b *testing.B) {
 		b.ReportMetric(0, "ns/op")
 		b.ReportMetric(rate, "fsync/s")
 	})
-	bodies := intakeBodies(b, city)
+	bodies := intakeBodies(b, city, preset, intakeReports)
 	b.Run("http-floor", func(b *testing.B) {
 		mux := http.NewServeMux()
 		mux.HandleFunc("POST /bench/decode-only", func(w http.ResponseWriter, r *http.Request) {
@@ -86,7 +92,7 @@ func BenchmarkEventIntake(b *testing.B) {
 		b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
 	})
 	for _, engine := range engines {
-		srv, token := intakeServer(b, engine, city)
+		srv, token := intakeServer(b, engine, city, preset)
 		var minimal float64
 		for _, route := range []string{"minimal", "gridgov"} {
 			b.Run(fmt.Sprintf("%s/%s", engine, route), func(b *testing.B) {
@@ -174,12 +180,19 @@ func attack(url, token string, bodies [][]byte, rate int, d time.Duration) veget
 	return m
 }
 
-// intakeBodies are reports at the small city's houses: points spread over
-// the city as real reports are, each inside its grid.
-func intakeBodies(b *testing.B, c demo.City) [][]byte {
+// intakeReports is how many distinct reports the intake's ladder sends at
+// most before it repeats one. The small city has 2,000 houses, so its
+// ladder reports each of them again and again; a larger city's spreads
+// over more of them.
+const intakeReports = 120_000
+
+// intakeBodies are up to n reports at the city's houses, every so many of
+// them so as to spread over the city as real reports are, each inside its
+// grid, of four categories in turn.
+func intakeBodies(b *testing.B, c demo.City, p demo.Preset, n int) [][]byte {
 	var out [][]byte
 	cats := []string{"city_appearance.exposed_garbage", "city_appearance.road_damage", "dispute.neighbour", "livelihood.water"}
-	houses := demo.NewRegistry(c, mustPreset(b, "small"), demo.Options{Seed: 1}).Houses()
+	houses := demo.NewRegistry(c, p, demo.Options{Seed: 1}).Houses()
 	defer houses.Close()
 	lng, lat := -1, -1
 	for i, h := range houses.Header() {
@@ -190,25 +203,30 @@ func intakeBodies(b *testing.B, c demo.City) [][]byte {
 			lat = i
 		}
 	}
-	for i := 0; ; i++ {
+	every := max(1, p.Population.Houses/n)
+	for i := 0; len(out) < n; i++ {
 		row, err := houses.Next()
 		if err != nil {
 			break
 		}
+		if i%every != 0 {
+			continue
+		}
 		var x, y float64
 		fmt.Sscan(row.Cells[lng], &x)
 		fmt.Sscan(row.Cells[lat], &y)
-		body, _ := json.Marshal(map[string]any{"category_code": cats[i%len(cats)], "title": fmt.Sprintf("压测事件 %d", i),
+		j := len(out)
+		body, _ := json.Marshal(map[string]any{"category_code": cats[j%len(cats)], "title": fmt.Sprintf("压测事件 %d", j),
 			"description": "路面破损，影响通行", "lng": x, "lat": y})
 		out = append(out, body)
 	}
 	if len(out) == 0 {
-		b.Fatal("no house points in the small demo city")
+		b.Fatalf("no house points in the %s demo city", p.Name)
 	}
 	return out
 }
 
-func intakeServer(b *testing.B, engine db.Engine, c demo.City) (*httptest.Server, string) {
+func intakeServer(b *testing.B, engine db.Engine, c demo.City, preset demo.Preset) (*httptest.Server, string) {
 	ctx := context.Background()
 	var d *db.DB
 	if engine == db.SQLite {
@@ -244,7 +262,6 @@ func intakeServer(b *testing.B, engine db.Engine, c demo.City) (*httptest.Server
 	if _, err := cats.Seed(ctx); err != nil {
 		b.Fatal(err)
 	}
-	preset := mustPreset(b, "small")
 	depts := department.NewService(d, cats, log, time.Now)
 	if _, err := depts.Import(ctx, auth.System("bench"), demo.Departments(c, preset), demo.RoutingRules(c, preset)); err != nil {
 		b.Fatal(err)
@@ -257,7 +274,7 @@ func intakeServer(b *testing.B, engine db.Engine, c demo.City) (*httptest.Server
 		Categories: cats, Departments: depts, Events: events, Version: "bench"})
 	mux := http.NewServeMux()
 	mux.Handle("/", api)
-	mux.HandleFunc("POST /bench/minimal-insert", minimalInsert(d))
+	mux.HandleFunc("POST /bench/minimal-insert", minimalInsert(b, d))
 	srv := httptest.NewServer(mux)
 	b.Cleanup(srv.Close)
 	token, _ := benchAdmin(b, authSvc, srv.URL)
@@ -266,8 +283,13 @@ func intakeServer(b *testing.B, engine db.Engine, c demo.City) (*httptest.Server
 
 // minimalInsert is the peer: decode the report and insert the same event
 // row in a transaction of its own, nothing else.
-func minimalInsert(d *db.DB) http.HandlerFunc {
+func minimalInsert(b *testing.B, d *db.DB) http.HandlerFunc {
 	var n int64
+	// One grid for every row, looked up once: the peer stores, nothing else.
+	var grid string
+	if err := d.Read().QueryRowContext(context.Background(), `SELECT MIN(code) FROM regions WHERE level = 5`).Scan(&grid); err != nil {
+		b.Fatalf("minimal insert: a grid: %v", err)
+	}
 	return func(w http.ResponseWriter, r *http.Request) {
 		var in event.ReportInput
 		if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
@@ -286,8 +308,8 @@ func minimalInsert(d *db.DB) http.HandlerFunc {
 		var id int64
 		err = tx.QueryRowContext(r.Context(), `INSERT INTO events (code, source, category_code, title, description, urgency, state, level, region_code,
 			grid_code, region_path, lng, lat, token, created_at, updated_at)
-			VALUES ($1, 'api', $2, $3, $4, 'normal', 'reported', 'township', '990100', (SELECT code FROM regions WHERE level = 5 ORDER BY code LIMIT 1),
-			'/990100/', $5, $6, $1, $7, $7) RETURNING id`, code, in.CategoryCode, in.Title, in.Description, *in.Lng, *in.Lat, now).Scan(&id)
+			VALUES ($1, 'api', $2, $3, $4, 'normal', 'reported', 'township', '990100', $8,
+			'/990100/', $5, $6, $1, $7, $7) RETURNING id`, code, in.CategoryCode, in.Title, in.Description, *in.Lng, *in.Lat, now, grid).Scan(&id)
 		if err == nil {
 			err = tx.Commit()
 		}
