@@ -241,8 +241,11 @@ func (d *DB) InBulkTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
 // begin starts a transaction on the writer as a writer that says it waits
 // for the lock meanwhile.
 func (d *DB) begin(ctx context.Context) (*sql.Tx, error) {
-	done := d.turns.announce(ctx)
-	defer done()
+	defer d.turns.announce(ctx)()
+	return d.beginTx(ctx)
+}
+
+func (d *DB) beginTx(ctx context.Context) (*sql.Tx, error) {
 	tx, err := d.write.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("begin transaction: %w", err)
@@ -327,11 +330,7 @@ func (d *DB) BeginBulk(ctx context.Context) (*sql.Tx, error) {
 	if err := d.turns.yield(ctx); err != nil {
 		return nil, err
 	}
-	tx, err := d.write.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("begin transaction: %w", err)
-	}
-	return tx, nil
+	return d.beginTx(ctx)
 }
 
 // ReadStmt is query prepared on the read pool and kept, for the queries
