@@ -110,7 +110,7 @@ func (s *Service) CreateDisplay(ctx context.Context, p Principal, in NewDisplay)
 	sess := Session{TokenHash: HashToken(token), UserID: p.User.ID, CSRFToken: randomToken(), CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(s.cfg.DisplayMax)}
 	var d Display
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		r, err := region.Lookup(ctx, tx, code)
 		if apperr.Is(err, apperr.NotFound) || (err == nil && !p.User.Scope().Contains(r.Path)) {
 			return apperr.Field("region", fmt.Sprintf("region %s is not in your area", code))
@@ -174,7 +174,7 @@ func (s *Service) authenticateDisplay(ctx context.Context, h string, sess Sessio
 		if !errors.As(err, &ended) {
 			return Principal{}, err
 		}
-		if _, err := s.db.Write().ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, h); err != nil {
+		if _, err := s.exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, h); err != nil {
 			return Principal{}, fmt.Errorf("end display session: %w", err)
 		}
 		return Principal{}, apperr.New(apperr.Unauthorized, "%s", ended.reason)
@@ -182,17 +182,17 @@ func (s *Service) authenticateDisplay(ctx context.Context, h string, sess Sessio
 	p.TokenHash = h
 	// Renew by use, at most once a minute like every session.
 	if now.Sub(sess.LastSeenAt) > time.Minute {
-		if _, err := s.db.Write().ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, h); err != nil {
+		if _, err := s.exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, h); err != nil {
 			return Principal{}, fmt.Errorf("touch display session: %w", err)
 		}
-		if _, err := s.db.Write().ExecContext(ctx, `UPDATE displays SET last_seen_at = $1 WHERE id = $2`, now, displayID); err != nil {
+		if _, err := s.exec(ctx, `UPDATE displays SET last_seen_at = $1 WHERE id = $2`, now, displayID); err != nil {
 			return Principal{}, fmt.Errorf("touch display: %w", err)
 		}
 	}
 	// The first use of each day is audited; the guard on the old day lets
 	// only one of several concurrent requests write it.
 	if day := s.now().Format(time.DateOnly); usedOn != day {
-		err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+		err := s.inTx(ctx, func(tx *sql.Tx) error {
 			res, err := tx.ExecContext(ctx, `UPDATE displays SET used_on = $1 WHERE id = $2 AND used_on <> $1`, day, displayID)
 			if err != nil {
 				return fmt.Errorf("record display use: %w", err)
@@ -347,7 +347,7 @@ func (s *Service) RevokeDisplay(ctx context.Context, actor Principal, id int64) 
 // itself) and deletes its session, auditing only the first revocation.
 func (s *Service) endDisplay(ctx context.Context, actor Principal, id, revokedBy int64) error {
 	now := s.clock()
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE displays SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL`,
 			now, nilIfZero(revokedBy), id)
 		if err != nil {

@@ -72,7 +72,7 @@ func (s *Service) OpenResidentSession(ctx context.Context, userID int64, ip stri
 	token := randomToken()
 	sess := Session{TokenHash: HashToken(token), UserID: u.ID, CSRFToken: randomToken(), CreatedAt: now, LastSeenAt: now,
 		ExpiresAt: now.Add(s.cfg.ResidentMax)}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (token_hash, user_id, csrf_token, restricted, ip, created_at, last_seen_at, expires_at)
 			VALUES ($1, $2, $3, FALSE, $4, $5, $5, $6)`, sess.TokenHash, sess.UserID, sess.CSRFToken, ip, sess.CreatedAt, sess.ExpiresAt); err != nil {
 			return fmt.Errorf("create session: %w", err)

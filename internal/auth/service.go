@@ -101,6 +101,7 @@ type Service struct {
 	// hashing bounds concurrent argon2 runs, each of which takes HashParams.Memory.
 	hashing   chan struct{}
 	dummyHash string
+	sessions  *sessionCache
 }
 
 // NewService returns a Service; now is the clock.
@@ -121,6 +122,7 @@ func NewService(d *db.DB, keys *secret.Keyring, cfg Config, now func() time.Time
 		ips:       NewThrottle(cfg.IPLimit, cfg.ThrottleWindow, cfg.ThrottleLockout, now),
 		hashing:   make(chan struct{}, max(1, runtime.NumCPU())),
 		dummyHash: dummy,
+		sessions:  newSessionCache(),
 	}, nil
 }
 
@@ -265,7 +267,7 @@ func (s *Service) Login(ctx context.Context, in LoginInput) (LoginResult, error)
 		TokenHash: HashToken(token), UserID: u.ID, CSRFToken: randomToken(), Restricted: restricted,
 		CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(s.cfg.SessionMax),
 	}
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		if totpStep != 0 {
 			// Only one login may use a given step: the guard on the old value
 			// makes a concurrent replay of the same code update nothing.
@@ -302,7 +304,7 @@ func rateLimited(wait time.Duration) error {
 func (s *Service) loginFailed(ctx context.Context, actor audit.Actor, accountKey, ipKey, reason string, shown error) error {
 	lockedAccount := s.accounts.Fail(accountKey)
 	lockedIP := s.ips.Fail(ipKey)
-	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err := s.inTx(ctx, func(tx *sql.Tx) error {
 		_, err := audit.Append(ctx, tx, s.clock(), audit.Record{Actor: actor, Action: "auth.login", TargetType: "user",
 			TargetID: idOrEmpty(actor.ID), Outcome: audit.Denied,
 			Detail: map[string]any{"reason": reason, "locked": lockedAccount || lockedIP}})
@@ -331,30 +333,16 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 		return Principal{}, apperr.New(apperr.Unauthorized, "not logged in")
 	}
 	h := HashToken(token)
-	var sess Session
-	var displayID sql.NullInt64
-	// Every request comes here: the session and its user (a session's user
-	// always exists: its row goes with the user's) are one read, prepared
-	// once.
-	lookup, err := s.db.ReadStmt(ctx, `SELECT s.user_id, s.csrf_token, s.restricted, s.created_at, s.last_seen_at, s.expires_at,
-		s.display_id, `+userColumns+userFrom+` JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1`)
+	u, sess, displayID, err := s.session(ctx, h)
 	if err != nil {
-		return Principal{}, fmt.Errorf("load session: %w", err)
-	}
-	u, err := scanUser(withLeading{lookup.QueryRowContext(ctx, h), []any{&sess.UserID, &sess.CSRFToken, &sess.Restricted,
-		&sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &displayID}})
-	if err != nil {
-		if err == sql.ErrNoRows {
-			return Principal{}, apperr.New(apperr.Unauthorized, "session expired or logged out")
-		}
-		return Principal{}, fmt.Errorf("load session: %w", err)
+		return Principal{}, err
 	}
 	if displayID.Valid {
 		return s.authenticateDisplay(ctx, h, sess, displayID.Int64, ip)
 	}
 	now := s.clock()
 	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.idleLimit(u.Role) {
-		if _, err := s.db.Write().ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, h); err != nil {
+		if _, err := s.exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, h); err != nil {
 			return Principal{}, fmt.Errorf("end session: %w", err)
 		}
 		return Principal{}, apperr.New(apperr.Unauthorized, "session expired")
@@ -364,11 +352,43 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 	}
 	// Refresh the idle clock at most once a minute to keep reads from writing.
 	if now.Sub(sess.LastSeenAt) > time.Minute {
-		if _, err := s.db.Write().ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, h); err != nil {
+		if _, err := s.exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, h); err != nil {
 			return Principal{}, fmt.Errorf("touch session: %w", err)
 		}
 	}
 	return Principal{User: u, TokenHash: h, CSRFToken: sess.CSRFToken, Restricted: sess.Restricted, IP: ip}, nil
+}
+
+// session reads a session and its user by token hash, from the cache when
+// it was read within the last moment. The user comes without the password
+// hash and TOTP secret, which no caller of a principal needs.
+func (s *Service) session(ctx context.Context, h string) (User, Session, sql.NullInt64, error) {
+	if e, ok := s.sessions.get(h); ok {
+		return e.user, e.sess, e.displayID, nil
+	}
+	gen := s.sessions.generation()
+	var sess Session
+	var displayID sql.NullInt64
+	// Every request comes here: the session and its user (a session's user
+	// always exists: its row goes with the user's) are one read, prepared
+	// once.
+	lookup, err := s.db.ReadStmt(ctx, `SELECT s.user_id, s.csrf_token, s.restricted, s.created_at, s.last_seen_at, s.expires_at,
+		s.display_id, `+userColumns+userFrom+` JOIN sessions s ON s.user_id = u.id WHERE s.token_hash = $1`)
+	if err != nil {
+		return User{}, Session{}, displayID, fmt.Errorf("load session: %w", err)
+	}
+	u, err := scanUser(withLeading{lookup.QueryRowContext(ctx, h), []any{&sess.UserID, &sess.CSRFToken, &sess.Restricted,
+		&sess.CreatedAt, &sess.LastSeenAt, &sess.ExpiresAt, &displayID}})
+	if err != nil {
+		if err == sql.ErrNoRows {
+			return User{}, Session{}, displayID, apperr.New(apperr.Unauthorized, "session expired or logged out")
+		}
+		return User{}, Session{}, displayID, fmt.Errorf("load session: %w", err)
+	}
+	sess.TokenHash = h
+	u.passwordHash, u.totpSecret, u.totpLastStep = "", nil, 0
+	s.sessions.put(h, cachedSession{user: u, sess: sess, displayID: displayID, gen: gen})
+	return u, sess, displayID, nil
 }
 
 // Logout ends the principal's session. A display that signs out is
@@ -377,7 +397,7 @@ func (s *Service) Logout(ctx context.Context, p Principal) error {
 	if p.Display != nil {
 		return s.endDisplay(ctx, p, p.Display.ID, 0)
 	}
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		if _, err := tx.ExecContext(ctx, `DELETE FROM sessions WHERE token_hash = $1`, p.TokenHash); err != nil {
 			return fmt.Errorf("logout: %w", err)
 		}
@@ -397,7 +417,7 @@ func (s *Service) idleLimit(r Role) time.Duration {
 // PurgeExpiredSessions deletes sessions past their end and returns how many.
 func (s *Service) PurgeExpiredSessions(ctx context.Context) (int64, error) {
 	now := s.clock()
-	res, err := s.db.Write().ExecContext(ctx, `DELETE FROM sessions WHERE expires_at < $1
+	res, err := s.exec(ctx, `DELETE FROM sessions WHERE expires_at < $1
 		OR (display_id IS NULL AND last_seen_at < $2)
 		OR (display_id IS NULL AND last_seen_at < $3 AND user_id IN (SELECT id FROM users WHERE role <> $4))
 		OR (display_id IS NOT NULL AND last_seen_at < $5)`,
@@ -434,7 +454,7 @@ func (s *Service) ChangePassword(ctx context.Context, p Principal, current, next
 		return err
 	}
 	now := s.clock()
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET password_hash = $1, must_change_password = FALSE, password_changed_at = $2,
 			updated_at = $2, version = version + 1 WHERE id = $3 AND version = $4`, hash, now, u.ID, u.Version)
 		if err != nil {
@@ -470,7 +490,7 @@ func (s *Service) EnrollTOTP(ctx context.Context, p Principal) (TOTPEnrolment, e
 		return TOTPEnrolment{}, fmt.Errorf("enrol totp: %w", err)
 	}
 	sealed := s.keys.Seal([]byte(key.Secret()), totpContext(p.User.ID))
-	if _, err := s.db.Write().ExecContext(ctx, `UPDATE users SET totp_secret = $1 WHERE id = $2 AND NOT totp_enabled`, sealed, p.User.ID); err != nil {
+	if _, err := s.exec(ctx, `UPDATE users SET totp_secret = $1 WHERE id = $2 AND NOT totp_enabled`, sealed, p.User.ID); err != nil {
 		return TOTPEnrolment{}, fmt.Errorf("enrol totp: %w", err)
 	}
 	return TOTPEnrolment{Secret: key.Secret(), URL: key.URL()}, nil
@@ -498,7 +518,7 @@ func (s *Service) ConfirmTOTP(ctx context.Context, p Principal, code string) err
 		return apperr.Field("code", "does not match; check the phone's clock and enter the current code")
 	}
 	now := s.clock()
-	return s.db.InTx(ctx, func(tx *sql.Tx) error {
+	return s.inTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `UPDATE users SET totp_enabled = TRUE, totp_last_step = $1, updated_at = $2, version = version + 1
 			WHERE id = $3 AND NOT totp_enabled`, step, now, u.ID)
 		if err != nil {
@@ -530,7 +550,7 @@ func (s *Service) CreateUser(ctx context.Context, actor Principal, n NewUser) (U
 	}
 	now := s.clock()
 	var id int64
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		scopeRegion, scopeDept, err := s.resolveScope(ctx, tx, actor, n.Role, n.Scope)
 		if err != nil {
 			return err
@@ -731,7 +751,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor Principal, id int64, up 
 		return cur, nil
 	}
 	now := s.clock()
-	err = s.db.InTx(ctx, func(tx *sql.Tx) error {
+	err = s.inTx(ctx, func(tx *sql.Tx) error {
 		scopeRegion, scopeDept := any(nilIfEmpty(cur.ScopeRegion)), any(nilIfEmpty(cur.ScopeDepartment))
 		if roleOrScopeChanged {
 			if scopeRegion, scopeDept, err = s.resolveScope(ctx, tx, actor, role, scope); err != nil {

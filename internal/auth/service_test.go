@@ -169,7 +169,10 @@ func TestSessionExpiry(t *testing.T) {
 			t.Fatalf("forged token: %v", err)
 		}
 		// A session is only as good as its account: disabled behind its
-		// back (as another server would), the session ends with it.
+		// back (as another process would), the session ends with it once
+		// the moment it is cached for has passed.
+		cache := &clock{t: time.Now()}
+		f.svc.SetSessionCacheClock(cache.Now)
 		res, _ = f.login(t, "li.si", pw)
 		p, err := f.svc.Authenticate(ctx, res.Token, "")
 		if err != nil || p.User.Username != "li.si" || p.User.Role != auth.RoleWorker || p.User.Scope().Path() == "" {
@@ -178,6 +181,10 @@ func TestSessionExpiry(t *testing.T) {
 		if _, err := d.Write().ExecContext(ctx, `UPDATE users SET disabled = TRUE WHERE username = 'li.si'`); err != nil {
 			t.Fatal(err)
 		}
+		if _, err := f.svc.Authenticate(ctx, res.Token, ""); err != nil {
+			t.Fatalf("cached session: %v", err)
+		}
+		cache.Add(auth.SessionCacheFor)
 		if _, err := f.svc.Authenticate(ctx, res.Token, ""); !apperr.Is(err, apperr.Unauthorized) || !strings.Contains(err.Error(), "disabled") {
 			t.Fatalf("session of a disabled account: %v", err)
 		}
@@ -428,6 +435,10 @@ func TestUpdateUser(t *testing.T) {
 		admin := auth.System("t")
 		u := f.user(t, "sun.ba", auth.RoleWorker, "230602001")
 		res, _ := f.login(t, "sun.ba", pw)
+		// Read once, the session is cached; the change must end it at once.
+		if _, err := f.svc.Authenticate(ctx, res.Token, ""); err != nil {
+			t.Fatal(err)
+		}
 		role := auth.RoleCenter
 		scope := "230602"
 		up, err := f.svc.UpdateUser(ctx, admin, u.ID, auth.UserUpdate{Version: u.Version, Role: &role, Scope: &scope})
