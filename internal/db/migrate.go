@@ -80,7 +80,7 @@ func (d *DB) migrations() (*goose.Provider, error) {
 	// applied rather than refused.
 	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true), goose.WithAllowOutofOrder(true),
 		goose.WithGoMigrations(personsIDNumberIndex(d.Engine), eventDueTimesUTC(d.Engine), eventsOpen(d.Engine),
-			countersClustered(d.Engine), personLinksClustered(d.Engine))}
+			countersClustered(d.Engine), personLinksClustered(d.Engine), eventsOpenDropped(d.Engine))}
 	dialect := goose.DialectSQLite3
 	if d.Engine == Postgres {
 		dialect = goose.DialectPostgres

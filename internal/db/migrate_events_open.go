@@ -19,6 +19,16 @@ func eventsOpen(e Engine) *goose.Migration {
 		exec(`DROP INDEX events_open`))
 }
 
+// eventsOpenDropped (migration 30) drops events_open again: the duplicate
+// search now follows the states of its events in memory, from the actions
+// taken (event_actions), and the index only cost its upkeep at every report
+// and every action.
+func eventsOpenDropped(e Engine) *goose.Migration {
+	return sqliteOnly(e, 30,
+		exec(`DROP INDEX IF EXISTS events_open`),
+		exec(`CREATE INDEX events_open ON events (id, state) WHERE state NOT IN ('closed', 'rejected', 'duplicate', 'voided')`))
+}
+
 // sqliteOnly is migration version, which does up and down on SQLite and
 // nothing on PostgreSQL.
 func sqliteOnly(e Engine, version int64, up, down func(context.Context, *sql.Tx) error) *goose.Migration {

@@ -782,6 +782,13 @@ func TestSimilarReportsSeeEveryWriter(t *testing.T) {
 		if want := []int64{after.ID, first.Event.ID, before.ID}; err != nil || !slices.Equal(ids(out), want) {
 			t.Fatalf("the second server's next report is suggested %v (%v), want %v", ids(out), err, want)
 		}
+		// A suggestion shows the state the other server's actions left.
+		f.act(t, f.township, after, event.ActInput{Action: event.Register})
+		out, err = other.Report(ctx, f.city, in)
+		if err != nil || len(out.Similar) == 0 || out.Similar[1].ID != after.ID || out.Similar[1].State != event.Registered ||
+			out.Similar[2].State != event.Reported {
+			t.Fatalf("the second server's suggestions: %+v (%v), want event %d registered", out.Similar, err, after.ID)
+		}
 	})
 }
 
@@ -814,6 +821,13 @@ func TestSimilarIndexFollowsOtherWriters(t *testing.T) {
 			last = f.report(t, f.city, in).ID
 		}
 		waitFor("following", func(read int64, _ bool) bool { return read == last })
+		// The actions, for the events' states, are followed as far: a
+		// report's own action among them.
+		var lastAction int64
+		if err := d.Read().QueryRowContext(ctx, `SELECT MAX(id) FROM event_actions`).Scan(&lastAction); err != nil {
+			t.Fatal(err)
+		}
+		waitFor("following the actions", func(int64, bool) bool { return other.NearbyActionsRead() == lastAction })
 	})
 }
 

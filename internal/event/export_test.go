@@ -38,6 +38,14 @@ func (s *Service) NearbyRead() (int64, bool) {
 	return s.near.last, s.near.loaded
 }
 
+// NearbyActionsRead is the highest event_actions id the duplicate search's
+// index has read.
+func (s *Service) NearbyActionsRead() int64 {
+	s.near.mu.Lock()
+	defer s.near.mu.Unlock()
+	return s.near.lastAction
+}
+
 // SetFollowChunk sets how many events the index's follower reads at a time.
 func (s *Service) SetFollowChunk(n int) {
 	s.near.mu.Lock()

@@ -19,14 +19,17 @@ import (
 // nearby answers the duplicate search of a report on SQLite from memory:
 // the events reported in the last similarWithin with a point, by category
 // and cell of about 200 m, with the fields of a suggestion that never
-// change after a report (code, title, text, place, reporter, time).
+// change after a report (code, title, text, place, reporter, time) and the
+// state.
 //
-// Before each search it reads the events stored since the last one, by id.
+// Before each search it reads the events stored since the last one, by id,
+// and the actions taken since (event_actions), for the events' states.
 // SQLite hands out ids under its single writer lock, so a transaction that
 // took a lower id has committed before a higher one is given: "above the
-// last id read" misses nothing, whichever process filed the event. Which
-// of the nearest are still open, and in what state, is read from a narrow
-// index of open events (events_open), where the newest sit side by side.
+// last id read" misses nothing, whichever process filed the event or acted
+// on it. An event is read with its state as stored then, and every later
+// action moves it on, in the order taken; an action read before its event
+// is left out, as the event brings the state that action left.
 //
 // A search in SQL reads every open event of the category in a band across
 // the city and sorts them; at a busy spot (a burst pipe reported by a whole
@@ -34,12 +37,14 @@ import (
 // SQLite file it competed with the writer for the machine. PostgreSQL,
 // whose ids from several processes may commit out of order, keeps the SQL.
 type nearby struct {
-	mu     sync.Mutex
-	loaded bool
-	last   int64 // the highest event id read
-	pruned time.Time
-	cats   map[string]map[nearCell][]*nearEvent
-	chunk  int // events follow reads at a time: followChunk, or a test's own
+	mu         sync.Mutex
+	loaded     bool
+	last       int64 // the highest event id read
+	lastAction int64 // the highest event_actions id read
+	pruned     time.Time
+	cats       map[string]map[nearCell][]*nearEvent
+	byID       map[int64]*nearEvent
+	chunk      int // rows follow reads at a time: followChunk, or a test's own
 }
 
 // nearCell is a cell of nearCellDeg degrees of latitude and longitude.
@@ -53,6 +58,8 @@ const nearCellDeg = 0.002
 // than that (near a pole) scans the category's cells instead.
 const nearCells = 256
 
+// nearEvent is an event as a suggestion shows it; its State is the one the
+// last catch-up read, under nearby's lock.
 type nearEvent struct {
 	Similar
 	regionPath string
@@ -64,24 +71,43 @@ func cellOf(p orb.Point) nearCell {
 }
 
 // nearbyColumns are what a suggestion keeps of an event in memory.
-const nearbyColumns = `id, code, category_code, title, description, grid_code, region_path, lng, lat, address, reporter_id, created_at`
+const nearbyColumns = `id, code, category_code, title, description, state, grid_code, region_path, lng, lat, address, reporter_id, created_at`
 
-// candidates returns the events of the category within similarMeters of
+// open returns the open events of the category within similarMeters of
 // the point, reported at or after since and other than id skip, newest
-// first: the events stored up to the moment of the call, open or not.
-// The lock covers the catch-up and the choice of cells; the walk reads the
-// cells' lists as they were then, which later appends and prunes leave
-// alone (an append writes past their end, a prune makes new lists).
-func (n *nearby) candidates(ctx context.Context, d *db.DB, category string, at orb.Point, since time.Time, skip int64) (*nearWalk, error) {
-	dLat := similarMeters / 111_320.0
-	dLng := dLat / math.Cos(at[1]*math.Pi/180)
-	lo, hi := cellOf(orb.Point{at[0] - dLng, at[1] - dLat}), cellOf(orb.Point{at[0] + dLng, at[1] + dLat})
-	w := &nearWalk{at: at, since: since, skip: skip}
+// first, at most limit: as stored and acted on up to the moment of the
+// call.
+func (n *nearby) open(ctx context.Context, d *db.DB, category string, at orb.Point, since time.Time, skip int64, limit int) ([]similarRow, error) {
 	n.mu.Lock()
 	defer n.mu.Unlock()
 	if _, err := n.catchUp(ctx, d, since, -1); err != nil {
 		return nil, err
 	}
+	var out []similarRow
+	walk := n.walk(category, at, since, skip)
+	for c, dist := walk.next(); c != nil && len(out) < limit; c, dist = walk.next() {
+		if !c.State.Open() {
+			continue
+		}
+		// Who may read a suggestion follows from its place and reporter
+		// (and, for a department, its handlers), never from the level
+		// holding it, which is left out.
+		out = append(out, similarRow{Similar: c.Similar})
+		o := &out[len(out)-1]
+		o.DistanceM = int(math.Round(dist))
+		o.e.ID, o.e.CategoryCode, o.e.State, o.e.GridCode = c.ID, c.CategoryCode, c.State, c.GridCode
+		o.e.regionPath, o.e.reporterID = c.regionPath, c.reporterID
+	}
+	return out, nil
+}
+
+// walk returns the events of the category in the cells around the point,
+// newest first; the caller holds the lock.
+func (n *nearby) walk(category string, at orb.Point, since time.Time, skip int64) *nearWalk {
+	dLat := similarMeters / 111_320.0
+	dLng := dLat / math.Cos(at[1]*math.Pi/180)
+	lo, hi := cellOf(orb.Point{at[0] - dLng, at[1] - dLat}), cellOf(orb.Point{at[0] + dLng, at[1] + dLat})
+	w := &nearWalk{at: at, since: since, skip: skip}
 	cells := n.cats[category]
 	if span := (int64(hi.x) - int64(lo.x) + 1) * (int64(hi.y) - int64(lo.y) + 1); span > nearCells || span <= 0 {
 		for _, list := range cells {
@@ -96,7 +122,7 @@ func (n *nearby) candidates(ctx context.Context, d *db.DB, category string, at o
 			}
 		}
 	}
-	return w, nil
+	return w
 }
 
 // nearWalk merges the cells' lists, each in the order of ids, newest first.
@@ -132,17 +158,23 @@ func (w *nearWalk) next() (*nearEvent, float64) {
 	}
 }
 
-// catchUp reads the events stored since the last call, at most limit of
-// them (-1: all), and says whether it stopped at the limit. The first call
-// reads only those reported at or after since; a later one drops what has
-// grown older than the call's since, once a minute.
+// catchUp reads the events stored and the actions taken since the last
+// call, at most limit of each (-1: all), and says whether it stopped at a
+// limit. The first call reads only the events reported at or after since; a
+// later one drops what has grown older than the call's since, once a
+// minute.
 func (n *nearby) catchUp(ctx context.Context, d *db.DB, since time.Time, limit int) (more bool, err error) {
 	if !n.loaded {
-		var last int64
+		// The actions' mark is taken first: one taken after the events
+		// were read could pass over an action they do not show.
+		var last, lastAction int64
+		if err := d.Read().QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM event_actions`).Scan(&lastAction); err != nil {
+			return false, fmt.Errorf("similar events: %w", err)
+		}
 		if err := d.Read().QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&last); err != nil {
 			return false, fmt.Errorf("similar events: %w", err)
 		}
-		n.cats = map[string]map[nearCell][]*nearEvent{}
+		n.cats, n.byID = map[string]map[nearCell][]*nearEvent{}, map[int64]*nearEvent{}
 		rows, err := d.Read().QueryContext(ctx, `SELECT `+nearbyColumns+` FROM events WHERE created_at >= $1 AND id <= $2
 			AND lng IS NOT NULL ORDER BY id`, since, last)
 		if err != nil {
@@ -151,7 +183,7 @@ func (n *nearby) catchUp(ctx context.Context, d *db.DB, since time.Time, limit i
 		if _, err := n.scan(rows, since); err != nil {
 			return false, err
 		}
-		n.last, n.loaded, n.pruned = last, true, since
+		n.last, n.lastAction, n.loaded, n.pruned = last, lastAction, true, since
 		return false, nil
 	}
 	if since.Sub(n.pruned) > time.Minute {
@@ -166,7 +198,38 @@ func (n *nearby) catchUp(ctx context.Context, d *db.DB, since time.Time, limit i
 		return false, fmt.Errorf("similar events: %w", err)
 	}
 	read, err := n.scan(rows, since)
-	return limit >= 0 && read == limit, err
+	if err != nil {
+		return false, err
+	}
+	st, err = d.ReadStmt(ctx, `SELECT id, event_id, to_state FROM event_actions WHERE id > $1 ORDER BY id LIMIT $2`)
+	if err != nil {
+		return false, fmt.Errorf("similar events: %w", err)
+	}
+	if rows, err = st.QueryContext(ctx, n.lastAction, limit); err != nil {
+		return false, fmt.Errorf("similar events: %w", err)
+	}
+	acted, err := n.move(rows)
+	return limit >= 0 && (read == limit || acted == limit), err
+}
+
+// move applies actions to the states of the events in memory, moves the
+// last action read past every row, and counts the rows.
+func (n *nearby) move(rows *sql.Rows) (int, error) {
+	defer rows.Close()
+	read := 0
+	for rows.Next() {
+		read++
+		var id, event int64
+		var state string
+		if err := rows.Scan(&id, &event, &state); err != nil {
+			return read, fmt.Errorf("similar events: %w", err)
+		}
+		n.lastAction = max(n.lastAction, id)
+		if e := n.byID[event]; e != nil {
+			e.State = State(state)
+		}
+	}
+	return read, rows.Err()
 }
 
 // follow keeps the index current between reports, in chunks, once a
@@ -212,7 +275,7 @@ func (n *nearby) scan(rows *sql.Rows, since time.Time) (int, error) {
 		var e nearEvent
 		var lng, lat sql.NullFloat64
 		var reporter sql.NullInt64
-		if err := rows.Scan(&e.ID, &e.Code, &e.CategoryCode, &e.Title, &e.Description, &e.GridCode, &e.regionPath, &lng, &lat,
+		if err := rows.Scan(&e.ID, &e.Code, &e.CategoryCode, &e.Title, &e.Description, &e.State, &e.GridCode, &e.regionPath, &lng, &lat,
 			&e.Address, &reporter, &e.CreatedAt); err != nil {
 			return read, fmt.Errorf("similar events: %w", err)
 		}
@@ -232,6 +295,7 @@ func (n *nearby) scan(rows *sql.Rows, since time.Time) (int, error) {
 		}
 		c := cellOf(e.Location)
 		cells[c] = append(cells[c], &e)
+		n.byID[e.ID] = &e
 	}
 	return read, rows.Err()
 }
@@ -240,8 +304,13 @@ func (n *nearby) scan(rows *sql.Rows, since time.Time) (int, error) {
 func (n *nearby) prune(since time.Time) {
 	for cat, cells := range n.cats {
 		for c, list := range cells {
-			// A copy: a search may still be walking the old list.
-			list = slices.DeleteFunc(slices.Clone(list), func(e *nearEvent) bool { return e.CreatedAt.Before(since) })
+			list = slices.DeleteFunc(list, func(e *nearEvent) bool {
+				if e.CreatedAt.Before(since) {
+					delete(n.byID, e.ID)
+					return true
+				}
+				return false
+			})
 			if len(list) == 0 {
 				delete(cells, c)
 			} else {
@@ -255,94 +324,9 @@ func (n *nearby) prune(since time.Time) {
 	n.pruned = since
 }
 
-// similarChunk is how many candidates one read of their state takes: the
-// suggestions and one more, as the report itself may be among them.
-const similarChunk = similarLimit + 1
-
-// similarNearby is similar on SQLite: the candidates from memory, newest
-// first, and their state from events_open, until similarChunk open ones
-// are found.
+// similarNearby is similar on SQLite: the open candidates from memory,
+// newest first; one more than similarLimit, as the report itself may be
+// among them.
 func (s *Service) similarNearby(ctx context.Context, e Event) ([]similarRow, error) {
-	walk, err := s.near.candidates(ctx, s.db, e.CategoryCode, *e.Location, e.CreatedAt.Add(-similarWithin), e.ID)
-	if err != nil {
-		return nil, err
-	}
-	st, err := s.db.ReadStmt(ctx, openOfQuery)
-	if err != nil {
-		return nil, fmt.Errorf("similar events: %w", err)
-	}
-	type candidate struct {
-		e *nearEvent
-		d float64
-	}
-	var out []similarRow
-	chunk := make([]candidate, 0, similarChunk)
-	args := make([]any, similarChunk)
-	for len(out) < similarChunk {
-		chunk = chunk[:0]
-		for c, d := walk.next(); c != nil; c, d = walk.next() {
-			if chunk = append(chunk, candidate{c, d}); len(chunk) == similarChunk {
-				break
-			}
-		}
-		if len(chunk) == 0 {
-			break
-		}
-		for i := range args {
-			args[i] = int64(0) // no event has id 0
-			if i < len(chunk) {
-				args[i] = chunk[i].e.ID
-			}
-		}
-		open, err := openOf(ctx, st, args)
-		if err != nil {
-			return nil, err
-		}
-		for _, cd := range chunk {
-			c := cd.e
-			state, ok := open[c.ID]
-			if !ok || len(out) == similarChunk {
-				continue
-			}
-			if out == nil {
-				out = make([]similarRow, 0, len(chunk))
-			}
-			// Who may read a suggestion follows from its place and reporter
-			// (and, for a department, its handlers), never from the level
-			// holding it, which is left out.
-			out = append(out, similarRow{Similar: c.Similar})
-			o := &out[len(out)-1]
-			o.State, o.DistanceM = state, int(math.Round(cd.d))
-			o.e.ID, o.e.CategoryCode, o.e.State, o.e.GridCode = c.ID, c.CategoryCode, state, c.GridCode
-			o.e.regionPath, o.e.reporterID = c.regionPath, c.reporterID
-		}
-		if len(chunk) < similarChunk {
-			break
-		}
-	}
-	return out, nil
-}
-
-// openOfQuery reads which of similarChunk events are open, from the
-// narrow index (its condition is the query's, word for word).
-var openOfQuery = `SELECT id, state FROM events INDEXED BY events_open WHERE id IN ` + db.SQLite.Values(1, similarChunk) +
-	` AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided')`
-
-// openOf reads which of a chunk's candidates are open, and their states.
-func openOf(ctx context.Context, st *sql.Stmt, ids []any) (map[int64]State, error) {
-	rows, err := st.QueryContext(ctx, ids...)
-	if err != nil {
-		return nil, fmt.Errorf("similar events: %w", err)
-	}
-	defer rows.Close()
-	out := make(map[int64]State, len(ids))
-	for rows.Next() {
-		var id int64
-		var state string
-		if err := rows.Scan(&id, &state); err != nil {
-			return nil, fmt.Errorf("similar events: %w", err)
-		}
-		out[id] = State(state)
-	}
-	return out, rows.Err()
+	return s.near.open(ctx, s.db, e.CategoryCode, *e.Location, e.CreatedAt.Add(-similarWithin), e.ID, similarLimit+1)
 }
