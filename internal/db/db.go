@@ -54,8 +54,14 @@ type DB struct {
 
 	readStmts sync.Map // query → *sql.Stmt on the read pool
 
-	ckpt  *checkpointer // SQLite's background checkpoints; nil on PostgreSQL
-	turns *turns        // writers' turns between processes (turns.go); nil on PostgreSQL
+	ckpt     *checkpointer // SQLite's background checkpoints; nil on PostgreSQL
+	turns    *turns        // writers' turns between processes (turns.go); nil on PostgreSQL
+	versions *versions     // SQLite's data versions (version.go); nil on PostgreSQL
+	// pgVersions numbers PostgreSQL's Versions, each new.
+	pgVersions struct {
+		sync.Mutex
+		n int64
+	}
 
 	// bulk counts the bulk writers running (BulkWrites).
 	bulk struct {
@@ -155,11 +161,19 @@ func openSQLite(path string) (*DB, error) {
 		read.Close()
 		return nil, err
 	}
-	d := &DB{Engine: SQLite, write: write, read: read, turns: t}
+	v, err := openVersions(dsn("query_only(1)"))
+	if err != nil {
+		write.Close()
+		read.Close()
+		t.close()
+		return nil, err
+	}
+	d := &DB{Engine: SQLite, write: write, read: read, turns: t, versions: v}
 	if err := d.startCheckpoints(dsn()); err != nil {
 		write.Close()
 		read.Close()
 		t.close()
+		v.close()
 		return nil, err
 	}
 	return d, nil
@@ -185,7 +199,7 @@ func (d *DB) Close() error {
 		err = errors.Join(err, st.(*sql.Stmt).Close())
 		return true
 	})
-	err = errors.Join(err, d.stopCheckpoints(), d.write.Close(), d.turns.close())
+	err = errors.Join(err, d.stopCheckpoints(), d.versions.close(), d.write.Close(), d.turns.close())
 	if d.read != d.write {
 		err = errors.Join(err, d.read.Close())
 	}

@@ -23,7 +23,9 @@ import (
 // state.
 //
 // Before each search it reads the events stored since the last one, by id,
-// and the actions taken since (event_actions), for the events' states.
+// and the actions taken since (event_actions), for the events' states;
+// unless nothing at all was committed since it last read (db.DataVersion):
+// of the reports of one group commit, only the first search after it reads.
 // SQLite hands out ids under its single writer lock, so a transaction that
 // took a lower id has committed before a higher one is given: "above the
 // last id read" misses nothing, whichever process filed the event or acted
@@ -45,6 +47,10 @@ type nearby struct {
 	cats       map[string]map[nearCell][]*nearEvent
 	byID       map[int64]*nearEvent
 	chunk      int // rows follow reads at a time: followChunk, or a test's own
+	// read is the database's version when a catch-up last read all there
+	// was, if read is set: while it stays the same, there is nothing new.
+	read    db.Version
+	readSet bool
 }
 
 // nearCell is a cell of nearCellDeg degrees of latitude and longitude.
@@ -189,6 +195,12 @@ func (n *nearby) catchUp(ctx context.Context, d *db.DB, since time.Time, limit i
 	if since.Sub(n.pruned) > time.Minute {
 		n.prune(since)
 	}
+	// Taken before reading: a commit after it shows in the next one.
+	version, verr := d.DataVersion(ctx)
+	if verr == nil && n.readSet && version == n.read {
+		return false, nil
+	}
+	n.readSet = false
 	st, err := d.ReadStmt(ctx, `SELECT `+nearbyColumns+` FROM events WHERE id > $1 ORDER BY id LIMIT $2`)
 	if err != nil {
 		return false, fmt.Errorf("similar events: %w", err)
@@ -209,7 +221,14 @@ func (n *nearby) catchUp(ctx context.Context, d *db.DB, since time.Time, limit i
 		return false, fmt.Errorf("similar events: %w", err)
 	}
 	acted, err := n.move(rows)
-	return limit >= 0 && (read == limit || acted == limit), err
+	if err != nil {
+		return false, err
+	}
+	more = limit >= 0 && (read == limit || acted == limit)
+	if verr == nil && !more {
+		n.read, n.readSet = version, true
+	}
+	return more, nil
 }
 
 // move applies actions to the states of the events in memory, moves the
