@@ -89,7 +89,7 @@ func (n *nearby) open(ctx context.Context, d *db.DB, category string, at orb.Poi
 	if _, err := n.catchUp(ctx, d, since, -1); err != nil {
 		return nil, err
 	}
-	var out []similarRow
+	out := make([]similarRow, 0, limit)
 	walk := n.walk(category, at, since, skip)
 	for c, dist := walk.next(); c != nil && len(out) < limit; c, dist = walk.next() {
 		if !c.State.Open() {
@@ -98,11 +98,8 @@ func (n *nearby) open(ctx context.Context, d *db.DB, category string, at orb.Poi
 		// Who may read a suggestion follows from its place and reporter
 		// (and, for a department, its handlers), never from the level
 		// holding it, which is left out.
-		out = append(out, similarRow{Similar: c.Similar})
-		o := &out[len(out)-1]
-		o.DistanceM = int(math.Round(dist))
-		o.e.ID, o.e.CategoryCode, o.e.State, o.e.GridCode = c.ID, c.CategoryCode, c.State, c.GridCode
-		o.e.regionPath, o.e.reporterID = c.regionPath, c.reporterID
+		out = append(out, similarRow{Similar: c.Similar, regionPath: c.regionPath, reporterID: c.reporterID})
+		out[len(out)-1].DistanceM = int(math.Round(dist))
 	}
 	return out, nil
 }

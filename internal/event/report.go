@@ -82,7 +82,15 @@ type Similar struct {
 // similarRow is a suggestion with what deciding who may read it needs.
 type similarRow struct {
 	Similar
-	e Event
+	level, regionCode, regionPath string
+	reporterID                    *int64
+}
+
+// event is the suggestion as an Event with only what deciding who may read
+// it looks at, into e.
+func (o *similarRow) event(e *Event) {
+	*e = Event{ID: o.ID, CategoryCode: o.CategoryCode, State: o.State, GridCode: o.GridCode, Level: o.level, RegionCode: o.regionCode,
+		regionPath: o.regionPath, reporterID: o.reporterID}
 }
 
 // occurredSkew is how far ahead of the server's clock a reported time of
@@ -226,8 +234,13 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	// the reporter may read is suggested: a resident sees their own
 	// reports, a worker those of their grid, a department those it handles.
 	out.Similar = make([]Similar, 0, min(len(similar), similarLimit))
-	for _, o := range similar {
-		if len(out.Similar) < similarLimit && o.ID != e.ID && len(s.parties(ctx, p, &o.e)) > 0 {
+	var reach Event
+	for i := range similar {
+		o := &similar[i]
+		if len(out.Similar) == similarLimit || o.ID == e.ID {
+			continue
+		}
+		if o.event(&reach); len(s.parties(ctx, p, &reach)) > 0 {
 			out.Similar = append(out.Similar, o.Similar)
 		}
 	}
@@ -463,8 +476,8 @@ func (s *Service) similar(ctx context.Context, e Event) ([]similarRow, error) {
 		var o similarRow
 		var state string
 		var reporter sql.NullInt64
-		if err := rows.Scan(&o.ID, &o.Code, &o.CategoryCode, &o.Title, &o.Description, &state, &o.e.Level, &o.e.RegionCode, &o.GridCode,
-			&o.e.regionPath, &o.Location[0], &o.Location[1], &o.Address, &reporter, &o.CreatedAt); err != nil {
+		if err := rows.Scan(&o.ID, &o.Code, &o.CategoryCode, &o.Title, &o.Description, &state, &o.level, &o.regionCode, &o.GridCode,
+			&o.regionPath, &o.Location[0], &o.Location[1], &o.Address, &reporter, &o.CreatedAt); err != nil {
 			return nil, fmt.Errorf("similar events: %w", err)
 		}
 		d := geo.DistanceM(o.Location, *e.Location)
@@ -472,9 +485,8 @@ func (s *Service) similar(ctx context.Context, e Event) ([]similarRow, error) {
 			continue
 		}
 		o.State, o.DistanceM, o.CreatedAt = State(state), int(math.Round(d)), o.CreatedAt.UTC()
-		o.e.ID, o.e.CategoryCode, o.e.State, o.e.GridCode = o.ID, o.CategoryCode, o.State, o.GridCode
 		if reporter.Valid {
-			o.e.reporterID = &reporter.Int64
+			o.reporterID = &reporter.Int64
 		}
 		out = append(out, o)
 	}
