@@ -5,6 +5,7 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -99,12 +100,25 @@ func writeProblem(w http.ResponseWriter, p Problem) {
 	_ = json.NewEncoder(w).Encode(p)
 }
 
-// writeJSON answers with v as JSON.
+// writeJSON answers with v as JSON. The body is encoded whole first: it
+// goes out with its length in one write, where encoding into the response
+// sent an answer of a few KiB (a report's suggestions) as chunks of the
+// server's 4 KiB buffer; and a value that cannot be encoded is a 500, not
+// a 200 cut short.
 func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		slog.Default().LogAttrs(context.Background(), slog.LevelError, "encode response", slog.Any("err", err))
+		writeProblem(w, Problem{Type: "/api/problems/" + string(apperr.Internal), Title: http.StatusText(http.StatusInternalServerError),
+			Status: http.StatusInternalServerError, Detail: "internal error: the answer could not be encoded", Code: apperr.Internal})
+		return
+	}
+	body = append(body, '\n')
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(body)
 }
 
 // decodeJSON reads exactly one JSON object into dst, refusing unknown fields,

@@ -9,6 +9,7 @@ var adminAPI = []Entry{
 
 	// httpapi: an error that is no refusal, whose detail stays in the log.
 	{"internal error; the request id is %s", "系统内部错误；请求编号为 %s"},
+	{"internal error: the answer could not be encoded", "系统内部错误：应答无法编码"},
 
 	// httpapi: reading a request (problem.go, params.go, server.go).
 	{"must be application/json", "须为 application/json"},
