@@ -114,9 +114,12 @@ func BenchmarkEventIntake(b *testing.B) {
 	}
 }
 
-// highestRate attacks url at rising fixed rates until one is not
-// sustained (a request unanswered, or p99 over 50 ms) and returns the last
-// sustained rate and its p99.
+// highestRate attacks url at rising fixed rates until two in a row are not
+// sustained (a request unanswered, or p99 over 50 ms) and returns the
+// highest sustained rate and its p99. One miss does not end the climb: on
+// two shared cores a stall of the machine's fails a 4-second step now and
+// then below rates that are sustained, and the peer climbs by the same
+// rule.
 func highestRate(b *testing.B, what, url, token string, bodies [][]byte, seconds int) (float64, time.Duration) {
 	best, p99 := 0.0, time.Duration(0)
 	rates := []int{250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 6000, 8000, 10000}
@@ -131,6 +134,7 @@ func highestRate(b *testing.B, what, url, token string, bodies [][]byte, seconds
 			rates = append(rates, r)
 		}
 	}
+	missed := 0
 	for _, rate := range rates {
 		cpu := processCPU()
 		m := attack(url, token, bodies, rate, time.Duration(seconds)*time.Second)
@@ -146,8 +150,12 @@ func highestRate(b *testing.B, what, url, token string, bodies [][]byte, seconds
 			if len(m.Errors) > 0 {
 				b.Logf("first error: %.300s", m.Errors[0])
 			}
-			break
+			if missed++; missed == 2 {
+				break
+			}
+			continue
 		}
+		missed = 0
 		best, p99 = m.Throughput, m.Latencies.P99
 	}
 	return best, p99
