@@ -32,10 +32,7 @@ func (d *DB) startCheckpoints(dsn string) error {
 	if err != nil {
 		return fmt.Errorf("open sqlite checkpointer: %w", err)
 	}
-	conn.SetMaxOpenConns(1)
-	conn.SetMaxIdleConns(1)
-	conn.SetConnMaxIdleTime(0)
-	conn.SetConnMaxLifetime(0)
+	oneConnection(conn)
 	ctx, stop := context.WithCancel(context.Background())
 	d.ckpt = &checkpointer{conn: conn, stop: stop, done: make(chan struct{})}
 	go d.ckpt.run(ctx)

@@ -144,10 +144,7 @@ func openSQLite(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}
-	write.SetMaxOpenConns(1)
-	write.SetMaxIdleConns(1)
-	write.SetConnMaxIdleTime(0)
-	write.SetConnMaxLifetime(0)
+	oneConnection(write)
 	read, err := sql.Open("sqlite", dsn("query_only(1)", "cache_size(-32768)"))
 	if err != nil {
 		write.Close()
@@ -177,6 +174,16 @@ func openSQLite(path string) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// oneConnection makes p a pool of one connection that stays open: the
+// writer, and the connections of their own that SQLite's checkpoints and
+// data versions need.
+func oneConnection(p *sql.DB) {
+	p.SetMaxOpenConns(1)
+	p.SetMaxIdleConns(1)
+	p.SetConnMaxIdleTime(0)
+	p.SetConnMaxLifetime(0)
 }
 
 // Ping checks that the database answers.

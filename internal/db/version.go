@@ -30,10 +30,7 @@ func openVersions(dsn string) (*versions, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite data version: %w", err)
 	}
-	pool.SetMaxOpenConns(1)
-	pool.SetMaxIdleConns(1)
-	pool.SetConnMaxIdleTime(0)
-	pool.SetConnMaxLifetime(0)
+	oneConnection(pool)
 	return &versions{pool: pool}, nil
 }
 
