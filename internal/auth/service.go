@@ -333,7 +333,12 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 		return Principal{}, apperr.New(apperr.Unauthorized, "not logged in")
 	}
 	h := HashToken(token)
-	u, sess, displayID, err := s.session(ctx, h)
+	u, sess, displayID, err := s.session(ctx, h, false)
+	if err == nil && !displayID.Valid && s.ended(u, sess, s.clock()) {
+		// A cached read may predate the session's last touch (by another
+		// request, or another process): it ends only on what is stored.
+		u, sess, displayID, err = s.session(ctx, h, true)
+	}
 	if err != nil {
 		return Principal{}, err
 	}
@@ -341,7 +346,7 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 		return s.authenticateDisplay(ctx, h, sess, displayID.Int64, ip)
 	}
 	now := s.clock()
-	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.idleLimit(u.Role) {
+	if s.ended(u, sess, now) {
 		if _, err := s.exec(ctx, `DELETE FROM sessions WHERE token_hash = $1`, h); err != nil {
 			return Principal{}, fmt.Errorf("end session: %w", err)
 		}
@@ -351,19 +356,28 @@ func (s *Service) Authenticate(ctx context.Context, token, ip string) (Principal
 		return Principal{}, apperr.New(apperr.Unauthorized, "account disabled")
 	}
 	// Refresh the idle clock at most once a minute to keep reads from writing.
+	// Only this session's cached read is stale after the touch: with
+	// thousands of workers signed in, a touch every few milliseconds would
+	// otherwise empty the cache for all.
 	if now.Sub(sess.LastSeenAt) > time.Minute {
-		if _, err := s.exec(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, h); err != nil {
+		if _, err := s.db.Write().ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2`, now, h); err != nil {
 			return Principal{}, fmt.Errorf("touch session: %w", err)
 		}
+		s.sessions.drop(h)
 	}
 	return Principal{User: u, TokenHash: h, CSRFToken: sess.CSRFToken, Restricted: sess.Restricted, IP: ip}, nil
 }
 
+// ended reports whether a session is past its end or idle for too long.
+func (s *Service) ended(u User, sess Session, now time.Time) bool {
+	return now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.idleLimit(u.Role)
+}
+
 // session reads a session and its user by token hash, from the cache when
-// it was read within the last moment. The user comes without the password
-// hash and TOTP secret, which no caller of a principal needs.
-func (s *Service) session(ctx context.Context, h string) (User, Session, sql.NullInt64, error) {
-	if e, ok := s.sessions.get(h); ok {
+// it was read within the last moment, unless fresh. The user comes without
+// the password hash and TOTP secret, which no caller of a principal needs.
+func (s *Service) session(ctx context.Context, h string, fresh bool) (User, Session, sql.NullInt64, error) {
+	if e, ok := s.sessions.get(h); ok && !fresh {
 		return e.user, e.sess, e.displayID, nil
 	}
 	gen := s.sessions.generation()

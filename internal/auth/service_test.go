@@ -191,6 +191,33 @@ func TestSessionExpiry(t *testing.T) {
 	})
 }
 
+// A cached read never ends a session that was used since: here another
+// process used it after the read, and by the read alone it is idle.
+func TestCachedSessionEndsOnlyOnWhatIsStored(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		f := newFixture(t, d, auth.Config{SessionIdle: 30 * time.Minute, SessionMax: 2 * time.Hour})
+		cache := &clock{t: time.Now()}
+		f.svc.SetSessionCacheClock(cache.Now)
+		f.user(t, "zhou.jiu", auth.RoleWorker, "230602001")
+		res, err := f.login(t, "zhou.jiu", pw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Add(30 * time.Second)
+		if _, err := f.svc.Authenticate(ctx, res.Token, ""); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := d.Write().ExecContext(ctx, `UPDATE sessions SET last_seen_at = $1`, f.clock.Now().Add(25*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+		f.clock.Add(31 * time.Minute)
+		if _, err := f.svc.Authenticate(ctx, res.Token, ""); err != nil {
+			t.Fatalf("a session used 6 minutes ago ended: %v", err)
+		}
+	})
+}
+
 func TestResidentSessionsLastLonger(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()

@@ -15,7 +15,8 @@ import (
 // cache as it commits (inTx, exec), so a logout, a disabled account or a
 // narrowed scope applies at once in this process; a change made by another
 // process sharing the database (a command run beside the server) applies
-// within sessionCacheFor.
+// within sessionCacheFor. Only the once-a-minute touch of a session's last
+// use drops that session's entry alone.
 type sessionCache struct {
 	mu  sync.Mutex
 	gen uint64 // bumped by every change; an entry of an older one is void
@@ -85,6 +86,16 @@ func (c *sessionCache) put(h string, e cachedSession) {
 	}
 	e.until = now.Add(c.ttl)
 	c.m[h] = e
+}
+
+// drop voids the entry of one token hash. A read of it taken before may
+// still be put after, with what the caller changed missing: drop is for
+// changes that such a read cannot turn into a wrong answer (a session's
+// last use, which Authenticate reads again before ending a session).
+func (c *sessionCache) drop(h string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, h)
 }
 
 // forget voids every entry.

@@ -34,6 +34,17 @@ func TestSessionCache(t *testing.T) {
 		t.Fatal("a read from before the change was kept")
 	}
 
+	// Dropping one token's entry leaves the others.
+	c.put("a", entry("a"))
+	c.put("b", entry("b"))
+	c.drop("a")
+	if _, ok := c.get("a"); ok {
+		t.Fatal("dropped entry found")
+	}
+	if _, ok := c.get("b"); !ok {
+		t.Fatal("dropping one entry lost another")
+	}
+
 	c.put("a", entry("a"))
 	at = at.Add(sessionCacheFor - time.Nanosecond)
 	if _, ok := c.get("a"); !ok {
