@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" driver
@@ -54,14 +55,10 @@ type DB struct {
 
 	readStmts sync.Map // query → *sql.Stmt on the read pool
 
-	ckpt     *checkpointer // SQLite's background checkpoints; nil on PostgreSQL
-	turns    *turns        // writers' turns between processes (turns.go); nil on PostgreSQL
-	versions *versions     // SQLite's data versions (version.go); nil on PostgreSQL
-	// pgVersions numbers PostgreSQL's Versions, each new.
-	pgVersions struct {
-		sync.Mutex
-		n int64
-	}
+	ckpt       *checkpointer // SQLite's background checkpoints; nil on PostgreSQL
+	turns      *turns        // writers' turns between processes (turns.go); nil on PostgreSQL
+	versions   *versions     // SQLite's data versions (version.go); nil on PostgreSQL
+	pgVersions atomic.Int64  // numbers PostgreSQL's Versions, each new
 
 	// bulk counts the bulk writers running (BulkWrites).
 	bulk struct {

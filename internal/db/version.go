@@ -40,10 +40,7 @@ func openVersions(dsn string) (*versions, error) {
 func (d *DB) DataVersion(ctx context.Context) (Version, error) {
 	v := d.versions
 	if v == nil {
-		d.pgVersions.Lock()
-		defer d.pgVersions.Unlock()
-		d.pgVersions.n++
-		return Version{data: d.pgVersions.n}, nil
+		return Version{data: d.pgVersions.Add(1)}, nil
 	}
 	v.mu.Lock()
 	defer v.mu.Unlock()
