@@ -91,7 +91,11 @@ func (n *nearby) open(ctx context.Context, d *db.DB, category string, at orb.Poi
 	}
 	out := make([]similarRow, 0, limit)
 	walk := n.walk(category, at, since, skip)
-	for c, dist := walk.next(); c != nil && len(out) < limit; c, dist = walk.next() {
+	for len(out) < limit {
+		c, dist := walk.next()
+		if c == nil {
+			break
+		}
 		if !c.State.Open() {
 			continue
 		}
