@@ -5,6 +5,7 @@ package db
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -65,6 +66,10 @@ type DB struct {
 		sync.Mutex
 		n int
 	}
+	// bulkCache is whether the writer has the bulk writers' page cache
+	// (indexbuild.go); read without the lock by an index build, which
+	// holds the writer's connection that BulkWrites may be waiting for.
+	bulkCache atomic.Bool
 }
 
 // Open connects to the configured engine and checks the connection.
@@ -134,8 +139,8 @@ func openSQLite(path string) (*DB, error) {
 		q.Set("_time_format", "sqlite")
 		return "file:" + path + "?" + q.Encode()
 	}
-	// The page cache is per connection; the writer's is large because bulk
-	// imports insert into several indexes of tables of millions of rows.
+	// The page cache is per connection; the writer's is small until a bulk
+	// writer asks for a large one (writerCacheKiB).
 	write, err := sql.Open("sqlite", dsn(fmt.Sprintf("cache_size(%d)", writerCacheKiB), fmt.Sprintf("wal_autocheckpoint(%d)", walCheckpoint),
 		fmt.Sprintf("journal_size_limit(%d)", walKeep), "temp_store(MEMORY)"))
 	if err != nil {
@@ -420,16 +425,17 @@ const (
 	walKeep           = 256 << 20
 )
 
-// BulkWrites widens SQLite's checkpoint interval while a bulk writer (an
-// import of millions of rows) runs: a first load rewrites the pages of its
+// BulkWrites widens SQLite's checkpoint interval, and the writer's page
+// cache (writerCacheKiB), while a bulk writer (an import of millions of
+// rows) runs: a first load rewrites the pages of its
 // random-order indexes at every commit, and a checkpoint copies each page
 // once however often the WAL holds it, so checkpointing a quarter as often
 // copies far less (docs/BENCHMARKS.md). The background checkpointer
 // (checkpoint.go) copies meanwhile, beside the writer; what the wider
 // interval saves is the writer's own. The returned done checkpoints what
 // the bulk writers left, so that the next writer's commit does not pay for
-// it, and restores the usual interval once the last of them is done. A
-// no-op on PostgreSQL.
+// it, and restores the usual interval and cache once the last of them is
+// done. A no-op on PostgreSQL.
 func (d *DB) BulkWrites(ctx context.Context) (done func() error, err error) {
 	if d.Engine != SQLite {
 		return func() error { return nil }, nil
@@ -439,8 +445,11 @@ func (d *DB) BulkWrites(ctx context.Context) (done func() error, err error) {
 	if d.bulk.n == 0 {
 		// No limit meanwhile: cutting the WAL back at each restart would
 		// make every cycle grow the file again.
-		if err := d.pragmas(ctx, fmt.Sprintf("wal_autocheckpoint = %d", walBulkCheckpoint), "journal_size_limit = -1"); err != nil {
-			return nil, fmt.Errorf("bulk writes: %w", err)
+		d.bulkCache.Store(true)
+		if err := d.pragmas(ctx, fmt.Sprintf("wal_autocheckpoint = %d", walBulkCheckpoint), "journal_size_limit = -1",
+			fmt.Sprintf("cache_size = %d", bulkCacheKiB)); err != nil {
+			d.bulkCache.Store(false)
+			return nil, errors.Join(fmt.Errorf("bulk writes: %w", err), d.renewWriter())
 		}
 	}
 	d.bulk.n++
@@ -453,14 +462,33 @@ func (d *DB) BulkWrites(ctx context.Context) (done func() error, err error) {
 			if d.bulk.n--; d.bulk.n > 0 {
 				return
 			}
-			err = d.pragmas(context.Background(), "wal_checkpoint(PASSIVE)", fmt.Sprintf("wal_autocheckpoint = %d", walCheckpoint),
-				fmt.Sprintf("journal_size_limit = %d", walKeep))
+			err = d.pragmas(context.Background(), "wal_checkpoint(PASSIVE)")
 			if err != nil {
 				err = fmt.Errorf("end of bulk writes: %w", err)
 			}
+			// A new connection opens with the usual interval, WAL limit and
+			// cache, and the cache's hash table small again.
+			d.bulkCache.Store(false)
+			err = errors.Join(err, d.renewWriter())
 		})
 		return err
 	}, nil
+}
+
+// renewWriter closes the writer's connection, once it is free, so that the
+// next writer opens a new one with the settings of the DSN.
+func (d *DB) renewWriter() error {
+	conn, err := d.write.Conn(context.Background())
+	if err != nil {
+		return fmt.Errorf("renew the writer's connection: %w", err)
+	}
+	// Raw returning ErrBadConn makes database/sql close the connection
+	// instead of keeping it in the pool; conn is done with after it.
+	_ = conn.Raw(func(any) error { return driver.ErrBadConn })
+	if err := conn.Close(); err != nil && !errors.Is(err, sql.ErrConnDone) {
+		return fmt.Errorf("renew the writer's connection: %w", err)
+	}
+	return nil
 }
 
 // pragmas runs PRAGMA statements on the writer, in order.

@@ -84,23 +84,25 @@ func TestValuesBindRowsInOrder(t *testing.T) {
 	})
 }
 
-// Bulk writers widen SQLite's checkpoint interval while any of them runs,
-// and the last one done restores it.
+// Bulk writers widen SQLite's checkpoint interval and the writer's cache
+// while any of them runs, and the last one done restores both, on a new
+// connection.
 func TestBulkWritesWidenTheCheckpointInterval(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		ctx := context.Background()
-		interval := func() int {
+		pragma := func(name string) int {
 			t.Helper()
 			if d.Engine != db.SQLite {
 				return 0
 			}
 			var n int
-			if err := d.Write().QueryRowContext(ctx, `PRAGMA wal_autocheckpoint`).Scan(&n); err != nil {
+			if err := d.Write().QueryRowContext(ctx, `PRAGMA `+name).Scan(&n); err != nil {
 				t.Fatal(err)
 			}
 			return n
 		}
-		usual := interval()
+		interval := func() int { return pragma("wal_autocheckpoint") }
+		usual, usualCache := interval(), pragma("cache_size")
 		first, err := d.BulkWrites(ctx)
 		if err != nil {
 			t.Fatal(err)
@@ -109,7 +111,11 @@ func TestBulkWritesWidenTheCheckpointInterval(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		wide := interval()
+		wide, bulkCache := interval(), pragma("cache_size")
+		if d.Engine == db.SQLite {
+			// A temporary table lives as long as the writer's connection.
+			dbtest.Exec(t, d.Write(), `CREATE TEMP TABLE connection_probe (x INTEGER)`)
+		}
 		if err := first(); err != nil {
 			t.Fatal(err)
 		}
@@ -120,8 +126,23 @@ func TestBulkWritesWidenTheCheckpointInterval(t *testing.T) {
 		if err := second(); err != nil {
 			t.Fatal(err)
 		}
-		if d.Engine == db.SQLite && (usual != 50_000 || wide != 200_000 || stillWide != wide || interval() != usual) {
+		if d.Engine != db.SQLite {
+			return
+		}
+		if usual != 50_000 || wide != 200_000 || stillWide != wide || interval() != usual {
 			t.Fatalf("checkpoint interval: usual %d, during %d, after the first is done %d, after both %d", usual, wide, stillWide, interval())
+		}
+		if usualCache != -16384 || bulkCache != -1048576 || pragma("cache_size") != usualCache {
+			t.Fatalf("writer's cache: usual %d, during %d, after %d; want 16 MiB, 1 GiB, 16 MiB", usualCache, bulkCache, pragma("cache_size"))
+		}
+		// Shrinking the cache would keep its hash table large: the
+		// connection must be a new one.
+		var probes int
+		if err := d.Write().QueryRowContext(ctx, `SELECT COUNT(*) FROM temp.sqlite_master WHERE name = 'connection_probe'`).Scan(&probes); err != nil {
+			t.Fatal(err)
+		}
+		if probes != 0 {
+			t.Fatal("after the bulk writes the writer still has the connection it had during them")
 		}
 	})
 }

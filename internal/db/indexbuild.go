@@ -8,10 +8,21 @@ import (
 	"fmt"
 )
 
-// writerCacheKiB is the SQLite writer's page cache, in the negative KiB of
-// PRAGMA cache_size: large, because bulk imports insert into several
-// indexes of tables of millions of rows.
-const writerCacheKiB = -1048576
+// The SQLite writer's page cache, in the negative KiB of PRAGMA
+// cache_size. Bulk writers (BulkWrites) get a large one: an import inserts
+// into several indexes of tables of millions of rows. Other writers get a
+// small one, because SQLite walks the whole cache at many commits of a
+// database under 1 GiB: splitting B-tree pages renumbers them through the
+// page of the lock byte at 1 GiB, the cache then holds a page past the
+// database's end, and the commit looks for such pages in every slot of its
+// hash table. A cache of the bulk size made that walk 6% of the CPU of
+// event intake (docs/BENCHMARKS.md). Shrinking cache_size does not shrink
+// the hash table, so the writer's connection is replaced when the bulk
+// writers are done.
+const (
+	writerCacheKiB = -16384
+	bulkCacheKiB   = -1048576
+)
 
 // SQLite sorts the keys of a new index in memory, on one core, while they
 // fit in the page cache, as they always do in the writer's. For a build it
@@ -20,10 +31,16 @@ const writerCacheKiB = -1048576
 // writer reads the next, and the runs are merged at the end. In-memory
 // temporary storage would turn the helper off, so the build stores them in
 // files.
-var (
-	buildPragmas  = []string{"PRAGMA temp_store = FILE", "PRAGMA threads = 1", "PRAGMA cache_size = -16384"}
-	writerPragmas = []string{"PRAGMA temp_store = MEMORY", "PRAGMA threads = 0", fmt.Sprintf("PRAGMA cache_size = %d", writerCacheKiB)}
-)
+var buildPragmas = []string{"PRAGMA temp_store = FILE", "PRAGMA threads = 1", "PRAGMA cache_size = -16384"}
+
+// writerPragmas are the settings the writer gets back after a build.
+func (d *DB) writerPragmas() []string {
+	cache := writerCacheKiB
+	if d.bulkCache.Load() {
+		cache = bulkCacheKiB
+	}
+	return []string{"PRAGMA temp_store = MEMORY", "PRAGMA threads = 0", fmt.Sprintf("PRAGMA cache_size = %d", cache)}
+}
 
 // InIndexBuild is InTx for fn that builds indexes over large tables: on
 // SQLite the builds sort on both cores (see buildPragmas). As a bulk
@@ -43,7 +60,7 @@ func (d *DB) InIndexBuild(ctx context.Context, fn func(tx *sql.Tx) error) (err e
 	defer func() {
 		// The writer's settings come back, or its connection goes: a new one
 		// opens with them.
-		if rerr := pragmas(ctx, conn, writerPragmas); rerr != nil {
+		if rerr := pragmas(ctx, conn, d.writerPragmas()); rerr != nil {
 			_ = conn.Raw(func(any) error { return driver.ErrBadConn })
 		}
 		err = errors.Join(err, conn.Close())

@@ -36,8 +36,8 @@ func TestInIndexBuild(t *testing.T) {
 		var writer settings
 		if d.Engine == db.SQLite {
 			writer = read(d.Write())
-			if writer.tempStore != 2 || writer.threads != 0 || writer.cache != -1048576 {
-				t.Fatalf("the writer starts with %+v, want in-memory temporary storage, no helper and a 1 GiB cache", writer)
+			if writer.tempStore != 2 || writer.threads != 0 || writer.cache != -16384 {
+				t.Fatalf("the writer starts with %+v, want in-memory temporary storage, no helper and a 16 MiB cache", writer)
 			}
 		}
 		err := d.InIndexBuild(ctx, func(tx *sql.Tx) error {
@@ -72,6 +72,25 @@ func TestInIndexBuild(t *testing.T) {
 			if after := read(d.Write()); after != writer {
 				t.Fatalf("after the builds the writer has %+v, want %+v back", after, writer)
 			}
+		}
+		// A build inside bulk writes gives the writer the bulk cache back.
+		done, err := d.BulkWrites(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := d.InIndexBuild(ctx, func(tx *sql.Tx) error {
+			_, err := tx.ExecContext(ctx, `CREATE INDEX build_probe_bulk ON build_probe (v DESC)`)
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if d.Engine == db.SQLite {
+			if after := read(d.Write()); after.cache != -1048576 {
+				t.Errorf("after a build inside bulk writes the writer has %+v, want the 1 GiB cache back", after)
+			}
+		}
+		if err := done(); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

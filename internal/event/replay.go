@@ -4,6 +4,7 @@ import (
 	"container/heap"
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"iter"
 	"time"
@@ -50,8 +51,12 @@ type Replayed struct {
 // fields), in timestamp order across events, so that a merge finds its
 // original still open. It commits every few thousand actions; the similar-
 // event search of Report is skipped, as the script decides duplicates.
-func (s *Service) Replay(ctx context.Context, scripts iter.Seq[Script], progress func(events int)) (Replayed, error) {
-	var out Replayed
+func (s *Service) Replay(ctx context.Context, scripts iter.Seq[Script], progress func(events int)) (out Replayed, err error) {
+	bulkDone, err := s.db.BulkWrites(ctx)
+	if err != nil {
+		return out, fmt.Errorf("replay: %w", err)
+	}
+	defer func() { err = errors.Join(err, bulkDone()) }()
 	q := &stepQueue{}
 	ids := map[int]int64{} // script index → event id
 	var tx *sql.Tx

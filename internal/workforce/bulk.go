@@ -140,11 +140,15 @@ type bulkWorker struct {
 // and are found again by device id; checks, patrols and visits are found
 // by their idempotency keys and stored once. progress, when set, is called
 // with the records done and the total.
-func (s *Service) LoadBulk(ctx context.Context, p auth.Principal, b Bulk, progress func(done, total int)) (BulkResult, error) {
-	var res BulkResult
+func (s *Service) LoadBulk(ctx context.Context, p auth.Principal, b Bulk, progress func(done, total int)) (res BulkResult, err error) {
 	if err := requireManage(p); err != nil {
 		return res, err
 	}
+	bulkDone, err := s.db.BulkWrites(ctx)
+	if err != nil {
+		return res, fmt.Errorf("bulk load: %w", err)
+	}
+	defer func() { err = errors.Join(err, bulkDone()) }()
 	total := len(b.Workers) + len(b.Members) + len(b.Leave) + len(b.Checks) + len(b.Patrols) + len(b.Visits)
 	done := 0
 	step := func(n int) {
