@@ -13,10 +13,14 @@ import (
 // commit that crosses the WAL's limit, and every write waits behind it:
 // an import's writer spent seconds of its run on them while the other core
 // stood idle. A checkpointer on a connection of its own copies what is new
-// once a second in PASSIVE mode, which runs beside the writer and never
-// blocks it; when the writer's own checkpoint comes (walCheckpoint), little
-// is left to copy, and the WAL restarts from its beginning as before.
-const checkpointEvery = time.Second
+// in PASSIVE mode, which runs beside the writer and never blocks it; when
+// the writer's own checkpoint comes (walCheckpoint), little is left to
+// copy, and the WAL restarts from its beginning as before. It runs ten
+// times a second: event intake at 3,500 reports/s grows the WAL by 25,000
+// pages a second, and with a tick of a second the writer's checkpoint
+// still copied up to a second of them, 35–40 ms inside one commit that the
+// reports of the next groups waited for (docs/BENCHMARKS.md).
+const checkpointEvery = 100 * time.Millisecond
 
 // checkpointer is the background checkpoint's connection and lifetime.
 type checkpointer struct {
