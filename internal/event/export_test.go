@@ -33,22 +33,18 @@ func (s *Service) TryAct(ctx context.Context, p auth.Principal, id int64, in Act
 // NearbyRead is the highest event id the duplicate search's index has
 // read, and whether it has loaded.
 func (s *Service) NearbyRead() (int64, bool) {
-	s.near.mu.Lock()
-	defer s.near.mu.Unlock()
+	s.near.own.Lock()
+	defer s.near.own.Unlock()
 	return s.near.last, s.near.loaded
 }
 
 // NearbyActionsRead is the highest event_actions id the duplicate search's
 // index has read.
 func (s *Service) NearbyActionsRead() int64 {
-	s.near.mu.Lock()
-	defer s.near.mu.Unlock()
+	s.near.own.Lock()
+	defer s.near.own.Unlock()
 	return s.near.lastAction
 }
 
 // SetFollowChunk sets how many events the index's follower reads at a time.
-func (s *Service) SetFollowChunk(n int) {
-	s.near.mu.Lock()
-	defer s.near.mu.Unlock()
-	s.near.chunk = n
-}
+func (s *Service) SetFollowChunk(n int) { s.near.chunk.Store(int64(n)) }

@@ -8,6 +8,7 @@ import (
 	"math"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -39,18 +40,44 @@ import (
 // SQLite file it competed with the writer for the machine. PostgreSQL,
 // whose ids from several processes may commit out of order, keeps the SQL.
 type nearby struct {
-	mu         sync.Mutex
+	// mu guards what a search reads: the lists and the states. A search
+	// holds it shared while it walks; a catch-up holds it alone only to
+	// apply what it read.
+	mu   sync.RWMutex
+	cats map[string]map[nearCell][]*nearEvent
+	byID map[int64]*nearEvent
+
+	turns catchUps // one catch-up at a time, for every search waiting
+
+	// own guards what only the catch-up reads and moves on; the catch-up
+	// that runs holds it, so it is never contended but by tests.
+	own        sync.Mutex
 	loaded     bool
 	last       int64 // the highest event id read
 	lastAction int64 // the highest event_actions id read
 	pruned     time.Time
-	cats       map[string]map[nearCell][]*nearEvent
-	byID       map[int64]*nearEvent
-	chunk      int // rows follow reads at a time: followChunk, or a test's own
 	// read is the database's version when a catch-up last read all there
-	// was, if read is set: while it stays the same, there is nothing new.
+	// was, if readSet: while it stays the same, there is nothing new.
 	read    db.Version
 	readSet bool
+
+	chunk atomic.Int64 // rows follow reads at a time: followChunk, or a test's own
+}
+
+// catchUps runs the index's catch-ups one at a time. A search needs the
+// index to hold what was committed before it began, so it needs a
+// catch-up that starts after it: every search that arrives while one
+// runs waits for the next, which one of them then runs for all. Searches
+// used to take turns at a mutex instead, each catching up under it; at
+// 3,000 reports/s the mutex handed itself from waiter to waiter, each
+// handover waiting for the scheduler, and searches queued for 15–25 ms
+// behind catch-ups of microseconds (docs/BENCHMARKS.md).
+type catchUps struct {
+	mu      sync.Mutex
+	running bool
+	begun   uint64        // catch-ups started
+	done    uint64        // the last catch-up that read all there was
+	wake    chan struct{} // closed when the running catch-up ends
 }
 
 // nearCell is a cell of nearCellDeg degrees of latitude and longitude.
@@ -84,11 +111,11 @@ const nearbyColumns = `id, code, category_code, title, description, state, grid_
 // first, at most limit: as stored and acted on up to the moment of the
 // call.
 func (n *nearby) open(ctx context.Context, d *db.DB, category string, at orb.Point, since time.Time, skip int64, limit int) ([]similarRow, error) {
-	n.mu.Lock()
-	defer n.mu.Unlock()
-	if _, err := n.catchUp(ctx, d, since, -1); err != nil {
+	if _, err := n.refresh(ctx, d, since, -1); err != nil {
 		return nil, err
 	}
+	n.mu.RLock()
+	defer n.mu.RUnlock()
 	out := make([]similarRow, 0, limit)
 	walk := n.walk(category, at, since, skip)
 	for len(out) < limit {
@@ -108,8 +135,59 @@ func (n *nearby) open(ctx context.Context, d *db.DB, category string, at orb.Poi
 	return out, nil
 }
 
+// refresh makes the index hold what was committed before the call (see
+// catchUps), and says whether the catch-up it ran stopped at limit.
+func (n *nearby) refresh(ctx context.Context, d *db.DB, since time.Time, limit int) (more bool, err error) {
+	return n.turns.run(ctx, func() (bool, error) { return n.catchUp(ctx, d, since, limit) })
+}
+
+// run returns once a catch-up that started after the call has read all
+// there was: it runs catchUp, or waits for the catch-up of another call.
+// It returns what its own catchUp returned, if it ran one that stopped at
+// a limit or failed; the calls waiting for it then run their own.
+func (t *catchUps) run(ctx context.Context, catchUp func() (more bool, err error)) (bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	need := t.begun + 1
+	for t.done < need {
+		if t.running {
+			wake := t.wake
+			t.mu.Unlock()
+			select {
+			case <-wake:
+			case <-ctx.Done():
+				t.mu.Lock()
+				return false, fmt.Errorf("similar events: %w", ctx.Err())
+			}
+			t.mu.Lock()
+			continue
+		}
+		t.running, t.wake = true, make(chan struct{})
+		t.begun++
+		turn := t.begun
+		more, err := t.unlocked(catchUp)
+		if err != nil || more {
+			return more, err
+		}
+		t.done = turn
+	}
+	return false, nil
+}
+
+// unlocked runs catchUp without t's lock, and takes it back to end the
+// running catch-up, even if catchUp panics.
+func (t *catchUps) unlocked(catchUp func() (bool, error)) (bool, error) {
+	t.mu.Unlock()
+	defer func() {
+		t.mu.Lock()
+		t.running = false
+		close(t.wake)
+	}()
+	return catchUp()
+}
+
 // walk returns the events of the category in the cells around the point,
-// newest first; the caller holds the lock.
+// newest first; the caller holds mu.
 func (n *nearby) walk(category string, at orb.Point, since time.Time, skip int64) *nearWalk {
 	dLat := similarMeters / 111_320.0
 	dLng := dLat / math.Cos(at[1]*math.Pi/180)
@@ -169,8 +247,11 @@ func (w *nearWalk) next() (*nearEvent, float64) {
 // call, at most limit of each (-1: all), and says whether it stopped at a
 // limit. The first call reads only the events reported at or after since; a
 // later one drops what has grown older than the call's since, once a
-// minute.
+// minute. It reads without holding mu, and holds it alone only to apply
+// what it read; refresh runs one at a time.
 func (n *nearby) catchUp(ctx context.Context, d *db.DB, since time.Time, limit int) (more bool, err error) {
+	n.own.Lock()
+	defer n.own.Unlock()
 	if !n.loaded {
 		// The actions' mark is taken first: one taken after the events
 		// were read could pass over an action they do not show.
@@ -181,24 +262,26 @@ func (n *nearby) catchUp(ctx context.Context, d *db.DB, since time.Time, limit i
 		if err := d.Read().QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM events`).Scan(&last); err != nil {
 			return false, fmt.Errorf("similar events: %w", err)
 		}
-		n.cats, n.byID = map[string]map[nearCell][]*nearEvent{}, map[int64]*nearEvent{}
 		rows, err := d.Read().QueryContext(ctx, `SELECT `+nearbyColumns+` FROM events WHERE created_at >= $1 AND id <= $2
 			AND lng IS NOT NULL ORDER BY id`, since, last)
 		if err != nil {
 			return false, fmt.Errorf("similar events: %w", err)
 		}
-		if _, err := n.scan(rows, since); err != nil {
+		events, _, err := scanNear(rows, since)
+		if err != nil {
 			return false, err
 		}
+		n.mu.Lock()
+		n.cats, n.byID = map[string]map[nearCell][]*nearEvent{}, map[int64]*nearEvent{}
+		n.add(events)
+		n.mu.Unlock()
 		n.last, n.lastAction, n.loaded, n.pruned = last, lastAction, true, since
 		return false, nil
 	}
-	if since.Sub(n.pruned) > time.Minute {
-		n.prune(since)
-	}
+	prune := since.Sub(n.pruned) > time.Minute
 	// Taken before reading: a commit after it shows in the next one.
 	version, verr := d.DataVersion(ctx)
-	if verr == nil && n.readSet && version == n.read {
+	if verr == nil && n.readSet && version == n.read && !prune {
 		return false, nil
 	}
 	n.readSet = false
@@ -210,9 +293,12 @@ func (n *nearby) catchUp(ctx context.Context, d *db.DB, since time.Time, limit i
 	if err != nil {
 		return false, fmt.Errorf("similar events: %w", err)
 	}
-	read, err := n.scan(rows, since)
+	events, read, err := scanNear(rows, since)
 	if err != nil {
 		return false, err
+	}
+	if read > 0 {
+		n.last = max(n.last, events.last)
 	}
 	st, err = d.ReadStmt(ctx, `SELECT id, event_id, to_state FROM event_actions WHERE id > $1 ORDER BY id LIMIT $2`)
 	if err != nil {
@@ -221,35 +307,63 @@ func (n *nearby) catchUp(ctx context.Context, d *db.DB, since time.Time, limit i
 	if rows, err = st.QueryContext(ctx, n.lastAction, limit); err != nil {
 		return false, fmt.Errorf("similar events: %w", err)
 	}
-	acted, err := n.move(rows)
+	moves, err := scanMoves(rows)
 	if err != nil {
 		return false, err
 	}
-	more = limit >= 0 && (read == limit || acted == limit)
+	if len(moves) > 0 {
+		n.lastAction = max(n.lastAction, moves[len(moves)-1].id)
+	}
+	if read > 0 || len(moves) > 0 || prune {
+		n.mu.Lock()
+		if prune {
+			n.prune(since)
+		}
+		n.add(events)
+		n.move(moves)
+		n.mu.Unlock()
+		if prune {
+			n.pruned = since
+		}
+	}
+	more = limit >= 0 && (read == limit || len(moves) == limit)
 	if verr == nil && !more {
 		n.read, n.readSet = version, true
 	}
 	return more, nil
 }
 
-// move applies actions to the states of the events in memory, moves the
-// last action read past every row, and counts the rows.
-func (n *nearby) move(rows *sql.Rows) (int, error) {
+// stateMove is an action's new state for an event.
+type stateMove struct {
+	id, event int64
+	state     State
+}
+
+// scanMoves reads actions' ids, events and new states, in order.
+func scanMoves(rows *sql.Rows) ([]stateMove, error) {
 	defer rows.Close()
-	read := 0
+	var moves []stateMove
 	for rows.Next() {
-		read++
-		var id, event int64
-		var state string
-		if err := rows.Scan(&id, &event, &state); err != nil {
-			return read, fmt.Errorf("similar events: %w", err)
+		var m stateMove
+		if err := rows.Scan(&m.id, &m.event, &m.state); err != nil {
+			return nil, fmt.Errorf("similar events: %w", err)
 		}
-		n.lastAction = max(n.lastAction, id)
-		if e := n.byID[event]; e != nil {
-			e.State = State(state)
+		moves = append(moves, m)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("similar events: %w", err)
+	}
+	return moves, nil
+}
+
+// move applies actions to the states of the events in memory, in the
+// order taken; the caller holds mu alone.
+func (n *nearby) move(moves []stateMove) {
+	for _, m := range moves {
+		if e := n.byID[m.event]; e != nil {
+			e.State = m.state
 		}
 	}
-	return read, rows.Err()
 }
 
 // follow keeps the index current between reports, in chunks, once a
@@ -261,14 +375,12 @@ func (n *nearby) follow(ctx context.Context, d *db.DB, now func() time.Time, log
 	defer tick.Stop()
 	for {
 		for more := true; more && ctx.Err() == nil; {
-			var err error
-			n.mu.Lock()
-			chunk := n.chunk
+			chunk := int(n.chunk.Load())
 			if chunk <= 0 {
 				chunk = followChunk
 			}
-			more, err = n.catchUp(ctx, d, now().Add(-similarWithin), chunk)
-			n.mu.Unlock()
+			var err error
+			more, err = n.refresh(ctx, d, now().Add(-similarWithin), chunk)
 			if err != nil && ctx.Err() == nil {
 				log.LogAttrs(ctx, slog.LevelWarn, "similar events: catching up", slog.Any("err", err))
 				break
@@ -282,24 +394,31 @@ func (n *nearby) follow(ctx context.Context, d *db.DB, now func() time.Time, log
 	}
 }
 
-// followChunk is how many events follow reads under the lock at a time.
+// followChunk is how many events follow reads at a time.
 const followChunk = 2000
 
-// scan keeps the rows with a point reported at or after since, moves the
-// last id read past every row, and counts the rows.
-func (n *nearby) scan(rows *sql.Rows, since time.Time) (int, error) {
+// nearEvents are events read for the index, and the highest id read.
+type nearEvents struct {
+	list []*nearEvent
+	last int64
+}
+
+// scanNear reads events and keeps those with a point reported at or after
+// since; it counts the rows read.
+func scanNear(rows *sql.Rows, since time.Time) (nearEvents, int, error) {
 	defer rows.Close()
+	var out nearEvents
 	read := 0
 	for rows.Next() {
 		read++
-		var e nearEvent
+		e := &nearEvent{}
 		var lng, lat sql.NullFloat64
 		var reporter sql.NullInt64
 		if err := rows.Scan(&e.ID, &e.Code, &e.CategoryCode, &e.Title, &e.Description, &e.State, &e.GridCode, &e.regionPath, &lng, &lat,
 			&e.Address, &reporter, &e.CreatedAt); err != nil {
-			return read, fmt.Errorf("similar events: %w", err)
+			return out, read, fmt.Errorf("similar events: %w", err)
 		}
-		n.last = max(n.last, e.ID)
+		out.last = max(out.last, e.ID)
 		if !lng.Valid || !lat.Valid || e.CreatedAt.Before(since) {
 			continue
 		}
@@ -308,19 +427,31 @@ func (n *nearby) scan(rows *sql.Rows, since time.Time) (int, error) {
 			id := reporter.Int64
 			e.reporterID = &id
 		}
+		out.list = append(out.list, e)
+	}
+	if err := rows.Err(); err != nil {
+		return out, read, fmt.Errorf("similar events: %w", err)
+	}
+	return out, read, nil
+}
+
+// add puts events, in the order of ids, into their cells; the caller holds
+// mu alone.
+func (n *nearby) add(events nearEvents) {
+	for _, e := range events.list {
 		cells := n.cats[e.CategoryCode]
 		if cells == nil {
 			cells = map[nearCell][]*nearEvent{}
 			n.cats[e.CategoryCode] = cells
 		}
 		c := cellOf(e.Location)
-		cells[c] = append(cells[c], &e)
-		n.byID[e.ID] = &e
+		cells[c] = append(cells[c], e)
+		n.byID[e.ID] = e
 	}
-	return read, rows.Err()
 }
 
-// prune drops the events reported before since.
+// prune drops the events reported before since; the caller holds mu
+// alone.
 func (n *nearby) prune(since time.Time) {
 	for cat, cells := range n.cats {
 		for c, list := range cells {
@@ -341,7 +472,6 @@ func (n *nearby) prune(since time.Time) {
 			delete(n.cats, cat)
 		}
 	}
-	n.pruned = since
 }
 
 // similarNearby is similar on SQLite: the open candidates from memory,
