@@ -9,26 +9,57 @@ import (
 	"time"
 )
 
+// result is what a call of catchUps.run returned.
+type result struct {
+	more bool
+	err  error
+}
+
+// runBlocked starts a call whose catch-up counts itself in rounds and runs
+// until release is called, then returns more and err; it returns once
+// that catch-up has begun. done gets the call's result.
+func runBlocked(t *testing.T, turns *catchUps, rounds *atomic.Int32, more bool, err error) (release func(), done <-chan result) {
+	t.Helper()
+	in, out, gate := make(chan struct{}), make(chan result, 1), make(chan struct{})
+	go func() {
+		m, e := turns.run(context.Background(), func() (bool, error) {
+			rounds.Add(1)
+			close(in)
+			<-gate
+			return more, err
+		})
+		out <- result{m, e}
+	}()
+	select {
+	case <-in:
+	case r := <-out:
+		t.Fatalf("a call with nothing running returned %+v without running its catch-up", r)
+	}
+	return func() { close(gate) }, out
+}
+
+// runCounted starts a call whose catch-up counts itself in rounds and
+// returns more and err at once.
+func runCounted(turns *catchUps, rounds *atomic.Int32, more bool, err error) <-chan result {
+	out := make(chan result, 1)
+	go func() {
+		m, e := turns.run(context.Background(), func() (bool, error) {
+			rounds.Add(1)
+			return more, err
+		})
+		out <- result{m, e}
+	}()
+	return out
+}
+
 // A call that arrives while a catch-up runs returns only after the next
 // one, which starts after it, has read all there was: the running one may
 // have taken the database's version before the call's report committed.
 // However many calls wait, that next catch-up runs once for all of them.
 func TestCatchUpsWaitForOneThatStartsAfterTheCall(t *testing.T) {
 	var turns catchUps
-	ctx := context.Background()
 	var rounds atomic.Int32
-	firstIn, release := make(chan struct{}), make(chan struct{})
-	first := make(chan error, 1)
-	go func() {
-		_, err := turns.run(ctx, func() (bool, error) {
-			rounds.Add(1)
-			close(firstIn)
-			<-release
-			return false, nil
-		})
-		first <- err
-	}()
-	<-firstIn
+	release, first := runBlocked(t, &turns, &rounds, false, nil)
 	const waiters = 8
 	var wg sync.WaitGroup
 	seen := make(chan int32, waiters)
@@ -36,12 +67,8 @@ func TestCatchUpsWaitForOneThatStartsAfterTheCall(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := turns.run(ctx, func() (bool, error) {
-				rounds.Add(1)
-				return false, nil
-			})
-			if err != nil {
-				t.Error(err)
+			if r := <-runCounted(&turns, &rounds, false, nil); r.err != nil {
+				t.Error(r.err)
 			}
 			seen <- rounds.Load()
 		}()
@@ -49,9 +76,9 @@ func TestCatchUpsWaitForOneThatStartsAfterTheCall(t *testing.T) {
 	// Let the waiters arrive (those that have not yet are as good: they
 	// too arrive after the first catch-up started).
 	time.Sleep(20 * time.Millisecond)
-	close(release)
-	if err := <-first; err != nil {
-		t.Fatal(err)
+	release()
+	if r := <-first; r.err != nil {
+		t.Fatal(r.err)
 	}
 	wg.Wait()
 	close(seen)
@@ -77,34 +104,11 @@ func TestCatchUpsAfterAFailureOrALimit(t *testing.T) {
 	}{{"failure", false, errors.New("disk gone")}, {"limit", true, nil}} {
 		t.Run(tc.name, func(t *testing.T) {
 			var turns catchUps
-			ctx := context.Background()
 			var rounds atomic.Int32
-			firstIn, release := make(chan struct{}), make(chan struct{})
-			type result struct {
-				more bool
-				err  error
-			}
-			first := make(chan result, 1)
-			go func() {
-				more, err := turns.run(ctx, func() (bool, error) {
-					rounds.Add(1)
-					close(firstIn)
-					<-release
-					return tc.more, tc.err
-				})
-				first <- result{more, err}
-			}()
-			<-firstIn
-			waiter := make(chan result, 1)
-			go func() {
-				more, err := turns.run(ctx, func() (bool, error) {
-					rounds.Add(1)
-					return false, nil
-				})
-				waiter <- result{more, err}
-			}()
+			release, first := runBlocked(t, &turns, &rounds, tc.more, tc.err)
+			waiter := runCounted(&turns, &rounds, false, nil)
 			time.Sleep(20 * time.Millisecond)
-			close(release)
+			release()
 			if got := <-first; got.more != tc.more || !errors.Is(got.err, tc.err) {
 				t.Fatalf("the first call returned %+v, want its own catch-up's %v, %v", got, tc.more, tc.err)
 			}
@@ -118,69 +122,38 @@ func TestCatchUpsAfterAFailureOrALimit(t *testing.T) {
 	}
 }
 
-// A call whose context ends while it waits returns the context's error.
-func TestCatchUpsWaitEndsWithTheContext(t *testing.T) {
-	var turns catchUps
-	firstIn, release := make(chan struct{}), make(chan struct{})
-	defer close(release)
-	go func() {
-		_, _ = turns.run(context.Background(), func() (bool, error) {
-			close(firstIn)
-			<-release
-			return false, nil
-		})
-	}()
-	<-firstIn
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
-	defer cancel()
-	if _, err := turns.run(ctx, func() (bool, error) { return false, nil }); !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("err = %v, want the context's deadline", err)
-	}
-}
-
 // Two calls arrive during one catch-up; whichever leads the next may fail.
 // One that failed covers nobody: the other then runs its own. Which of
 // the two leads is up to the scheduler, so the scene is played often.
 func TestCatchUpsAFailedTurnCoversNobody(t *testing.T) {
-	ctx := context.Background()
 	for range 40 {
 		var turns catchUps
-		firstIn, release := make(chan struct{}), make(chan struct{})
-		firstDone := make(chan struct{})
-		go func() {
-			defer close(firstDone)
-			_, _ = turns.run(ctx, func() (bool, error) {
-				close(firstIn)
-				<-release
-				return false, nil
-			})
-		}()
-		<-firstIn
-		var failedRan, okRan atomic.Bool
-		failing, succeeding := make(chan error, 1), make(chan error, 1)
-		go func() {
-			_, err := turns.run(ctx, func() (bool, error) {
-				failedRan.Store(true)
-				return false, errors.New("disk gone")
-			})
-			failing <- err
-		}()
-		go func() {
-			_, err := turns.run(ctx, func() (bool, error) {
-				okRan.Store(true)
-				return false, nil
-			})
-			succeeding <- err
-		}()
+		var rounds, failedRan, okRan atomic.Int32
+		release, first := runBlocked(t, &turns, &rounds, false, nil)
+		failing := runCounted(&turns, &failedRan, false, errors.New("disk gone"))
+		succeeding := runCounted(&turns, &okRan, false, nil)
 		time.Sleep(2 * time.Millisecond)
-		close(release)
-		<-firstDone
-		if err := <-succeeding; err != nil {
-			t.Fatalf("the call whose catch-up succeeds returned %v", err)
+		release()
+		<-first
+		if r := <-succeeding; r.err != nil {
+			t.Fatalf("the call whose catch-up succeeds returned %v", r.err)
 		}
 		<-failing
-		if failedRan.Load() && !okRan.Load() {
+		if failedRan.Load() > 0 && okRan.Load() == 0 {
 			t.Fatal("a failed catch-up counted for the call that waited for it")
 		}
+	}
+}
+
+// A call whose context ends while it waits returns the context's error.
+func TestCatchUpsWaitEndsWithTheContext(t *testing.T) {
+	var turns catchUps
+	var rounds atomic.Int32
+	release, _ := runBlocked(t, &turns, &rounds, false, nil)
+	defer release()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if _, err := turns.run(ctx, func() (bool, error) { return false, nil }); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("err = %v, want the context's deadline", err)
 	}
 }
