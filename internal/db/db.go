@@ -427,10 +427,10 @@ const (
 
 // BulkWrites widens SQLite's checkpoint interval, and the writer's page
 // cache (writerCacheKiB), while a bulk writer (an import of millions of
-// rows) runs: a first load rewrites the pages of its
-// random-order indexes at every commit, and a checkpoint copies each page
-// once however often the WAL holds it, so checkpointing a quarter as often
-// copies far less (docs/BENCHMARKS.md). The background checkpointer
+// rows) runs: a first load rewrites the pages of its random-order indexes
+// at every commit, and a checkpoint copies each page once however often
+// the WAL holds it, so checkpointing a quarter as often copies far less
+// (docs/BENCHMARKS.md). The background checkpointer
 // (checkpoint.go) copies meanwhile, beside the writer; what the wider
 // interval saves is the writer's own. The returned done checkpoints what
 // the bulk writers left, so that the next writer's commit does not pay for
