@@ -297,9 +297,6 @@ func (n *nearby) catchUp(ctx context.Context, d *db.DB, since time.Time, limit i
 	if err != nil {
 		return false, err
 	}
-	if read > 0 {
-		n.last = max(n.last, events.last)
-	}
 	st, err = d.ReadStmt(ctx, `SELECT id, event_id, to_state FROM event_actions WHERE id > $1 ORDER BY id LIMIT $2`)
 	if err != nil {
 		return false, fmt.Errorf("similar events: %w", err)
@@ -311,6 +308,9 @@ func (n *nearby) catchUp(ctx context.Context, d *db.DB, since time.Time, limit i
 	if err != nil {
 		return false, err
 	}
+	// The marks move only with what is applied: a failed read of the
+	// actions leaves the events to the next catch-up.
+	n.last = max(n.last, events.last)
 	if len(moves) > 0 {
 		n.lastAction = max(n.lastAction, moves[len(moves)-1].id)
 	}
