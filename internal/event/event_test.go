@@ -749,6 +749,34 @@ func TestSimilarReportsOnlyWhatTheReporterMayRead(t *testing.T) {
 			// Out of the way of the next reporter.
 			f.act(t, f.township, out.Event, event.ActInput{Action: event.Void, Note: "测试"})
 		}
+		// Behind more of others' than a report suggests, the reporter's own
+		// is still found; a center is suggested the newest few.
+		var newer []int64
+		for range 6 {
+			newer = append(newer, f.report(t, f.city, in).ID)
+		}
+		slices.Reverse(newer)
+		for _, c := range []struct {
+			who  string
+			p    auth.Principal
+			want []int64
+		}{
+			{"the same resident", f.resident, []int64{mine.ID}},
+			{"the city's center", f.city, newer[:5]},
+		} {
+			out, err := f.svc.Report(context.Background(), c.p, event.ReportInput{CategoryCode: cat, Title: "又满了", Lng: ptr(125.1), Lat: ptr(46.0)})
+			if err != nil {
+				t.Fatalf("%s: %v", c.who, err)
+			}
+			var got []int64
+			for _, e := range out.Similar {
+				got = append(got, e.ID)
+			}
+			if !slices.Equal(got, c.want) {
+				t.Errorf("behind six newer, %s is suggested %v, want %v", c.who, got, c.want)
+			}
+			f.act(t, f.township, out.Event, event.ActInput{Action: event.Void, Note: "测试"})
+		}
 	})
 }
 
@@ -869,12 +897,12 @@ func TestSimilarReports(t *testing.T) {
 		if got, want := similar(), []int64{south.ID, north.ID, near.ID}; !slices.Equal(got, want) {
 			t.Fatalf("similar = %v, want %v", got, want)
 		}
-		// Twenty-one more nearby: the newest twenty, newest first.
+		// Twenty-one more nearby: the newest five, newest first.
 		var recent []int64
 		for i := range 21 {
 			recent = append(recent, report(cat, -0.0001*float64(i%5), 0.0001).ID)
 		}
-		want := slices.Clone(recent[1:])
+		want := slices.Clone(recent[16:])
 		slices.Reverse(want)
 		if got := similar(); !slices.Equal(got, want) {
 			t.Fatalf("similar = %v, want %v", got, want)

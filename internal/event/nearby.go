@@ -475,8 +475,8 @@ func (n *nearby) prune(since time.Time) {
 }
 
 // similarNearby is similar on SQLite: the open candidates from memory,
-// newest first; one more than similarLimit, as the report itself may be
-// among them.
+// newest first; one more than similarCandidates, as the report itself may
+// be among them.
 func (s *Service) similarNearby(ctx context.Context, e Event) ([]similarRow, error) {
-	return s.near.open(ctx, s.db, e.CategoryCode, *e.Location, e.CreatedAt.Add(-similarWithin), e.ID, similarLimit+1)
+	return s.near.open(ctx, s.db, e.CategoryCode, *e.Location, e.CreatedAt.Add(-similarWithin), e.ID, similarCandidates+1)
 }

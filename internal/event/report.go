@@ -101,7 +101,15 @@ const occurredSkew = 5 * time.Minute
 const (
 	similarMeters = 200
 	similarWithin = 72 * time.Hour
-	similarLimit  = 20 // suggestions at most
+	// similarLimit is how many suggestions a report answers with: the
+	// newest few are what a reporter or a dispatcher reads before merging.
+	// A burst of reports of one matter (a burst main, a flood) finds dozens
+	// of open duplicates, and sending each reporter twenty of them made
+	// encoding and sending the answer a tenth of a report's CPU.
+	similarLimit = 5
+	// similarCandidates is how many of the newest open ones are looked at
+	// for those the reporter may read: a resident reads only their own.
+	similarCandidates = 20
 )
 
 // Report files a new event. An emergency takes the fast path: it is
@@ -237,7 +245,10 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	var reach Event
 	for i := range similar {
 		o := &similar[i]
-		if len(out.Similar) == similarLimit || o.ID == e.ID {
+		if len(out.Similar) == similarLimit {
+			break
+		}
+		if o.ID == e.ID {
 			continue
 		}
 		if o.event(&reach); len(s.parties(ctx, p, &reach)) > 0 {
@@ -462,7 +473,8 @@ func (s *Service) similar(ctx context.Context, e Event) ([]similarRow, error) {
 		return nil, err
 	}
 	// A box of ±similarMeters around the point, then the exact distance;
-	// one more than similarLimit, as the report itself may be among them.
+	// one more than similarCandidates, as the report itself may be among
+	// them.
 	dLat := similarMeters / 111_320.0
 	dLng := dLat / math.Cos(e.Location[1]*math.Pi/180)
 	rows, err := q.QueryContext(ctx, e.CategoryCode, e.ID, e.CreatedAt.Add(-similarWithin), e.Location[0]-dLng, e.Location[0]+dLng,
@@ -499,7 +511,7 @@ func (s *Service) similarStmt(ctx context.Context) (*sql.Stmt, error) {
 	st, err := s.db.ReadStmt(ctx, `SELECT id, code, category_code, title, description, state, level, region_code, grid_code, region_path,
 		lng, lat, address, reporter_id, created_at FROM events WHERE category_code = $1
 		AND id <> $2 AND created_at >= $3 AND state NOT IN ('closed', 'rejected', 'duplicate', 'voided') AND lng BETWEEN $4 AND $5
-		AND lat BETWEEN $6 AND $7 ORDER BY id DESC LIMIT `+strconv.Itoa(similarLimit+1))
+		AND lat BETWEEN $6 AND $7 ORDER BY id DESC LIMIT `+strconv.Itoa(similarCandidates+1))
 	if err != nil {
 		return nil, fmt.Errorf("similar events: %w", err)
 	}
