@@ -167,7 +167,10 @@ func (s *Service) may(ctx context.Context, q querier, e *Event, p auth.Principal
 // other.
 func (s *Service) actions(ctx context.Context, q querier, e *Event, p auth.Principal, parties []Party) []Action {
 	out := []Action{}
-	for _, a := range Actions() {
+	for _, a := range actionOrder {
+		if !permits(a, e.State, parties) {
+			continue
+		}
 		if _, err := s.may(ctx, q, e, p, parties, a); err == nil {
 			out = append(out, a)
 		}

@@ -119,13 +119,19 @@ var machine = map[Action]transition{
 
 // Actions lists every action in a stable order.
 func Actions() []Action {
+	return slices.Clone(actionOrder)
+}
+
+// actionOrder is every action in a stable order, made once: the actions
+// offered on an event are worked out for every answer that shows one.
+var actionOrder = func() []Action {
 	out := make([]Action, 0, len(machine))
 	for a := range machine {
 		out = append(out, a)
 	}
 	slices.Sort(out)
 	return out
-}
+}()
 
 // next checks an action against the machine: the state it leads to, or why
 // it is refused.
@@ -137,11 +143,7 @@ func next(a Action, from State, parties []Party) (State, error) {
 	if !slices.Contains(t.from, from) {
 		return "", fmt.Errorf("%s is not possible while the event is %s", a, from)
 	}
-	allowed := false
-	for _, p := range parties {
-		allowed = allowed || slices.Contains(t.by, p)
-	}
-	if !allowed {
+	if !t.takenBy(parties) {
 		return "", errNotYours
 	}
 	if t.to == "" {
@@ -150,14 +152,32 @@ func next(a Action, from State, parties []Party) (State, error) {
 	return t.to, nil
 }
 
+// permits is whether next allows a, without working out why not: most
+// actions are refused on any one event, and the actions offered on it are
+// worked out for every answer that shows it.
+func permits(a Action, from State, parties []Party) bool {
+	t, ok := machine[a]
+	return ok && slices.Contains(t.from, from) && t.takenBy(parties)
+}
+
+// takenBy is whether one of the parties may take the transition.
+func (t transition) takenBy(parties []Party) bool {
+	for _, p := range parties {
+		if slices.Contains(t.by, p) {
+			return true
+		}
+	}
+	return false
+}
+
 // Allowed lists the actions the machine lets the parties take in a state.
 // What is offered on an event is narrower: the event's own rules (who leads
 // it, whether it was rated, an extension waiting) decide too, see
 // Service.may.
 func Allowed(from State, parties []Party) []Action {
 	out := []Action{}
-	for _, a := range Actions() {
-		if _, err := next(a, from, parties); err == nil {
+	for _, a := range actionOrder {
+		if permits(a, from, parties) {
 			out = append(out, a)
 		}
 	}
