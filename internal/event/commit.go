@@ -68,6 +68,7 @@ func (s *Service) Run(ctx context.Context) {
 		}
 	}()
 	batch := make([]*job, 0, maxBatch)
+	var bufs groupBufs
 	gapped := s.db.Engine == db.SQLite // see commitGap
 	var last time.Time                 // when the last group began to commit
 	busy := false                      // whether it held more than one write
@@ -84,7 +85,7 @@ func (s *Service) Run(ctx context.Context) {
 		}
 		batch = gather(batch, jobs, wait)
 		last, busy = time.Now(), len(batch) > 1
-		s.commitBatch(ctx, batch)
+		s.commitGroup(ctx, batch, &bufs)
 	}
 }
 
@@ -166,7 +167,14 @@ func (s *Service) inBuffer(ctx context.Context, tx *sql.Tx, fn func(ctx context.
 	return s.flushCounters(ctx, tx, buf)
 }
 
-func (s *Service) commitBatch(ctx context.Context, batch []*job) {
+// groupBufs are the counter buffers of a group's writes, kept from group
+// to group by the committer: made anew, they were a twentieth of what
+// intake allocated.
+type groupBufs struct{ total, write counterBuf }
+
+// commitGroup commits batch in one transaction, each write in a savepoint
+// of its own; bufs are cleared and used for its counters.
+func (s *Service) commitGroup(ctx context.Context, batch []*job, bufs *groupBufs) {
 	errs := make([]error, len(batch))
 	fail := func(err error) {
 		for i := range batch {
@@ -189,7 +197,11 @@ func (s *Service) commitBatch(ctx context.Context, batch []*job) {
 	defer tx.Rollback()
 	// A report moves some thirty counters; its buffer is cleared and used
 	// again by the next write rather than grown anew for each.
-	total, buf := make(counterBuf, 16*len(batch)), make(counterBuf, 64)
+	if bufs.total == nil {
+		bufs.total, bufs.write = make(counterBuf, 256), make(counterBuf, 64)
+	}
+	total, buf := bufs.total, bufs.write
+	clear(total)
 	s.counters.Store(tx, buf)
 	defer s.counters.Delete(tx)
 	ok := 0

@@ -36,7 +36,7 @@ func TestGroupRollsBackARefusedWriteAlone(t *testing.T) {
 					return nil
 				}}
 			}
-			s.commitBatch(ctx, batch)
+			s.commitGroup(ctx, batch, &groupBufs{})
 			for i, j := range batch {
 				err := <-j.done
 				var n int
@@ -65,7 +65,7 @@ func TestGroupRollsBackARefusedWriteAlone(t *testing.T) {
 				}
 				return nil
 			}}
-			s.commitBatch(ctx, []*job{j})
+			s.commitGroup(ctx, []*job{j}, &groupBufs{})
 			err := <-j.done
 			var n int
 			if qerr := d.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM event_serials WHERE day = 'alone'`).Scan(&n); qerr != nil {
@@ -98,7 +98,7 @@ func TestGroupRollsBackARefusedWritesAuditEntry(t *testing.T) {
 				return nil
 			}}
 		}
-		s.commitBatch(ctx, batch)
+		s.commitGroup(ctx, batch, &groupBufs{})
 		for i, j := range batch {
 			if err := <-j.done; (i == 1) != errors.Is(err, refused) || (i != 1 && err != nil) {
 				t.Fatalf("write %d answered %v", i, err)
