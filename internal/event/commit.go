@@ -133,6 +133,13 @@ func gather(batch []*job, jobs <-chan *job, wait time.Duration) []*job {
 // write runs fn in a transaction: the group's when Run is running, its
 // own otherwise.
 func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return s.submit(ctx, fn)()
+}
+
+// submit is write in two halves: it hands fn to the committer and returns
+// the wait for its answer, so that the caller may work meanwhile. Without
+// Run, fn has run in a transaction of its own when submit returns.
+func (s *Service) submit(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) (wait func() error) {
 	j := &job{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	// The send happens under the lock and never blocks, so once Run has
 	// stopped (and drained the queue) no job can be left in it; a full queue
@@ -149,11 +156,12 @@ func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *sq
 	s.commits.mu.Unlock()
 	if !queued {
 		s.warm(ctx)
-		return s.db.InTx(ctx, func(tx *sql.Tx) error { return s.inBuffer(ctx, tx, fn) })
+		err := s.db.InTx(ctx, func(tx *sql.Tx) error { return s.inBuffer(ctx, tx, fn) })
+		return func() error { return err }
 	}
 	// Once queued, the answer waits for the commit: the caller must learn
 	// whether its write is durable even if it stops waiting.
-	return <-j.done
+	return func() error { return <-j.done }
 }
 
 // inBuffer runs fn with the counters buffered and applies them after.

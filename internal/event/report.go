@@ -218,20 +218,16 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	}
 	e.Level, e.RegionCode = holder(path, region.Township)
 	// The open events like it are looked up on a read connection while the
-	// report waits for its group commit: the single writer only files.
+	// report waits for its group commit: the single writer only files. The
+	// search runs here rather than on a goroutine of its own, which on a
+	// busy machine waited for a core before it began.
 	var out Filed
-	var similar []similarRow
-	var similarErr error
-	looked := make(chan struct{})
 	probe := e // a copy: filing fills e in meanwhile
-	go func() {
-		defer close(looked)
-		similar, similarErr = s.similar(ctx, probe)
-	}()
-	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	filed := s.submit(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		return s.file(ctx, tx, p, &e, cat, phone, now)
 	})
-	<-looked
+	similar, similarErr := s.similar(ctx, probe)
+	err = filed()
 	if err == nil {
 		err = similarErr
 	}
