@@ -724,31 +724,36 @@ func TestSimilarReportsOnlyWhatTheReporterMayRead(t *testing.T) {
 		in.ReporterName, in.ReporterPhone = "张三", "13812345678"
 		byHotline := f.report(t, f.city, in)
 		neighbour := principal(8, auth.RoleResident, "", "")
-		for _, c := range []struct {
+		type reporter struct {
 			who  string
 			p    auth.Principal
 			want []int64
-		}{
-			{"the city's center", f.city, []int64{byHotline.ID, mine.ID}},
-			{"the grid's worker", f.worker, []int64{byHotline.ID, mine.ID}},
-			{"the same resident", f.resident, []int64{mine.ID}},
-			{"another resident", neighbour, nil},
-			{"a department not handling them", f.water, nil},
-		} {
-			out, err := f.svc.Report(context.Background(), c.p, event.ReportInput{CategoryCode: cat, Title: "又满了", Lng: ptr(125.1), Lat: ptr(46.0)})
-			if err != nil {
-				t.Fatalf("%s: %v", c.who, err)
-			}
-			var got []int64
-			for _, e := range out.Similar {
-				got = append(got, e.ID)
-			}
-			if !slices.Equal(got, c.want) {
-				t.Errorf("%s is suggested %v, want %v", c.who, got, c.want)
-			}
-			// Out of the way of the next reporter.
-			f.act(t, f.township, out.Event, event.ActInput{Action: event.Void, Note: "测试"})
 		}
+		// check has each reporter file one more nearby and compares what
+		// it is suggested, then voids it, out of the way of the next.
+		check := func(when string, reporters ...reporter) {
+			t.Helper()
+			for _, c := range reporters {
+				out, err := f.svc.Report(context.Background(), c.p, event.ReportInput{CategoryCode: cat, Title: "又满了", Lng: ptr(125.1), Lat: ptr(46.0)})
+				if err != nil {
+					t.Fatalf("%s: %v", c.who, err)
+				}
+				var got []int64
+				for _, e := range out.Similar {
+					got = append(got, e.ID)
+				}
+				if !slices.Equal(got, c.want) {
+					t.Errorf("%s, %s is suggested %v, want %v", when, c.who, got, c.want)
+				}
+				f.act(t, f.township, out.Event, event.ActInput{Action: event.Void, Note: "测试"})
+			}
+		}
+		check("with two nearby",
+			reporter{"the city's center", f.city, []int64{byHotline.ID, mine.ID}},
+			reporter{"the grid's worker", f.worker, []int64{byHotline.ID, mine.ID}},
+			reporter{"the same resident", f.resident, []int64{mine.ID}},
+			reporter{"another resident", neighbour, nil},
+			reporter{"a department not handling them", f.water, nil})
 		// Behind more of others' than a report suggests, the reporter's own
 		// is still found; a center is suggested the newest few.
 		var newer []int64
@@ -756,27 +761,9 @@ func TestSimilarReportsOnlyWhatTheReporterMayRead(t *testing.T) {
 			newer = append(newer, f.report(t, f.city, in).ID)
 		}
 		slices.Reverse(newer)
-		for _, c := range []struct {
-			who  string
-			p    auth.Principal
-			want []int64
-		}{
-			{"the same resident", f.resident, []int64{mine.ID}},
-			{"the city's center", f.city, newer[:5]},
-		} {
-			out, err := f.svc.Report(context.Background(), c.p, event.ReportInput{CategoryCode: cat, Title: "又满了", Lng: ptr(125.1), Lat: ptr(46.0)})
-			if err != nil {
-				t.Fatalf("%s: %v", c.who, err)
-			}
-			var got []int64
-			for _, e := range out.Similar {
-				got = append(got, e.ID)
-			}
-			if !slices.Equal(got, c.want) {
-				t.Errorf("behind six newer, %s is suggested %v, want %v", c.who, got, c.want)
-			}
-			f.act(t, f.township, out.Event, event.ActInput{Action: event.Void, Note: "测试"})
-		}
+		check("behind six newer",
+			reporter{"the same resident", f.resident, []int64{mine.ID}},
+			reporter{"the city's center", f.city, newer[:5]})
 	})
 }
 
