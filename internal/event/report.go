@@ -103,7 +103,7 @@ const (
 	similarWithin = 72 * time.Hour
 	// similarLimit is how many suggestions a report answers with: the
 	// newest few are what a reporter or a dispatcher reads before merging.
-	// A burst of reports of one matter (a burst main, a flood) finds dozens
+	// A burst of reports of one matter (a burst water main, a flood) finds dozens
 	// of open duplicates, and sending each reporter twenty of them made
 	// encoding and sending the answer a tenth of a report's CPU.
 	similarLimit = 5
