@@ -197,7 +197,15 @@ func (s *Service) commitGroup(ctx context.Context, batch []*job, bufs *groupBufs
 		}
 	}()
 	s.warm(ctx)
-	tx, err := s.db.BeginWrite(context.WithoutCancel(ctx))
+	// The group's statements run on contexts that cannot be cancelled. An
+	// interrupted write rolls back the whole transaction on SQLite and
+	// breaks the connection on PostgreSQL, so one reporter hanging up in
+	// mid-statement would fail every write of the group. A write whose
+	// caller is gone before its turn is skipped (below); once begun, it
+	// finishes. The drivers then also skip watching a context for each
+	// statement, a goroutine apiece on SQLite.
+	ctx = context.WithoutCancel(ctx)
+	tx, err := s.db.BeginWrite(ctx)
 	if err != nil {
 		fail(err)
 		return
@@ -229,7 +237,7 @@ func (s *Service) commitGroup(ctx context.Context, batch []*job, bufs *groupBufs
 			}
 		}
 		clear(buf)
-		err := j.fn(j.ctx, tx)
+		err := j.fn(context.WithoutCancel(j.ctx), tx)
 		if err != nil {
 			errs[i] = err
 			if alone {

@@ -114,6 +114,53 @@ func TestGroupRollsBackARefusedWritesAuditEntry(t *testing.T) {
 	})
 }
 
+// A caller who hangs up while its write runs does not take its group down
+// with it: the write finishes, and those before and after it commit.
+func TestGroupOutlivesACallerWhoHangsUp(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		ctx := context.Background()
+		s := &Service{db: d}
+		// A statement that runs long enough for the caller to hang up in
+		// the middle of it.
+		slow := `INSERT INTO event_serials (day, county, last)
+			SELECT $1, 'c', COUNT(*) FROM (WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 400000) SELECT i FROM n) AS t`
+		if d.Engine == db.Postgres {
+			slow = `INSERT INTO event_serials (day, county, last) SELECT $1, 'c', 1 FROM pg_sleep(0.3)`
+		}
+		hangUp, cancel := context.WithCancel(ctx)
+		defer cancel()
+		day := func(i int) string { return fmt.Sprintf("hang-up-%d", i) }
+		batch := make([]*job, 3)
+		for i := range batch {
+			jctx, query := ctx, `INSERT INTO event_serials (day, county, last) VALUES ($1, 'c', 1)`
+			if i == 1 {
+				jctx, query = hangUp, slow
+			}
+			batch[i] = &job{ctx: jctx, done: make(chan error, 1), fn: func(ctx context.Context, tx *sql.Tx) error {
+				if i == 1 {
+					defer time.AfterFunc(5*time.Millisecond, cancel).Stop()
+				}
+				_, err := s.txExec(ctx, tx, query, day(i))
+				return err
+			}}
+		}
+		s.commitGroup(ctx, batch, &groupBufs{})
+		if hangUp.Err() == nil {
+			t.Fatal("the caller did not hang up while its write ran")
+		}
+		for i, j := range batch {
+			err := <-j.done
+			var n int
+			if qerr := d.Read().QueryRowContext(ctx, `SELECT COUNT(*) FROM event_serials WHERE day = $1`, day(i)).Scan(&n); qerr != nil {
+				t.Fatal(qerr)
+			}
+			if err != nil || n != 1 {
+				t.Errorf("write %d answered %v and left %d rows; want it stored", i, err, n)
+			}
+		}
+	})
+}
+
 // gather takes what is queued at once when no wait is due, waits for more
 // until the window ends, and stops waiting as soon as the group is full.
 func TestGatherWaitsOnlyWithinTheGap(t *testing.T) {

@@ -207,7 +207,7 @@ func (s *Service) Check(ctx context.Context, c DeviceCaller, kind Kind, in Check
 		rec.Late = kind == CheckIn && clock > start
 		rec.Early = kind == CheckOut && clock < end
 	}
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := stillBound(ctx, tx, c); err != nil {
 			return err
 		}

@@ -27,7 +27,7 @@ const maxGroup = 256
 
 type writeJob struct {
 	ctx  context.Context
-	fn   func(tx *sql.Tx) error
+	fn   func(ctx context.Context, tx *sql.Tx) error
 	done chan error
 }
 
@@ -40,9 +40,10 @@ type committer struct {
 // write runs fn in the next group transaction on SQLite. PostgreSQL takes
 // concurrent writers and batches their WAL flushes itself, so there each
 // write is a transaction of its own, on its own connection.
-func (s *Service) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	alone := func(tx *sql.Tx) error { return fn(ctx, tx) }
 	if s.db.Engine != db.SQLite {
-		return s.db.InTx(ctx, fn)
+		return s.db.InTx(ctx, alone)
 	}
 	j := &writeJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	c := &s.commits
@@ -63,7 +64,7 @@ func (s *Service) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	c.mu.Unlock()
 	if !queued {
 		// A full queue: a transaction of its own, slower but as safe.
-		return s.db.InTx(ctx, fn)
+		return s.db.InTx(ctx, alone)
 	}
 	// Once queued, the answer waits for the commit: the caller must learn
 	// whether its write is durable even if it stops waiting.
@@ -113,6 +114,11 @@ func (s *Service) commitGroup(group []*writeJob) {
 			j.done <- errs[i]
 		}
 	}()
+	// The group's statements run on contexts that cannot be cancelled: an
+	// interrupted write rolls back the whole transaction, so one caller
+	// hanging up in mid-statement would fail every write of the group. A
+	// write whose caller is gone before its turn is skipped; once begun,
+	// it finishes.
 	ctx := context.Background()
 	tx, err := s.db.BeginWrite(ctx)
 	if err != nil {
@@ -127,13 +133,13 @@ func (s *Service) commitGroup(group []*writeJob) {
 			continue
 		}
 		if len(group) == 1 {
-			errs[i] = j.fn(tx)
+			errs[i] = j.fn(context.WithoutCancel(j.ctx), tx)
 		} else {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
 				fail(fmt.Errorf("savepoint: %w", err))
 				return
 			}
-			errs[i] = j.fn(tx)
+			errs[i] = j.fn(context.WithoutCancel(j.ctx), tx)
 			if errs[i] != nil {
 				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT w`); err != nil {
 					fail(fmt.Errorf("rollback to savepoint: %w", err))

@@ -415,7 +415,7 @@ func (s *Service) AddPoints(ctx context.Context, c DeviceCaller, patrolID int64,
 	content := hex.EncodeToString(sum[:])
 	ack := BatchAck{PatrolID: patrolID, Seq: in.Seq}
 	var path string
-	err = s.write(ctx, func(tx *sql.Tx) error {
+	err = s.write(ctx, func(ctx context.Context, tx *sql.Tx) error {
 		if err := stillBound(ctx, tx, c); err != nil {
 			return err
 		}
