@@ -30,8 +30,9 @@ import (
 )
 
 // BenchmarkEventIntake drives POST /api/v1/events over loopback HTTP at
-// fixed rates (vegeta, open loop: latency counts from the moment a request
-// was due, so a stalled server is not hidden) on the small demo city
+// fixed rates (vegeta in a process of its own, loadgen_test.go; open loop:
+// latency counts from the moment a request was due, so a stalled server is
+// not hidden) on the small demo city
 // (GRIDGOV_BENCH_INTAKE_PRESET: another preset), at houses spread over
 // it. Each report is validated, located in its grid, given a code, routed,
 // stored with its history and measure counters, checked for open
@@ -72,6 +73,7 @@ func BenchmarkEventIntake(b *testing.B) {
 		b.ReportMetric(rate, "fsync/s")
 	})
 	bodies := intakeBodies(b, city, preset, intakeReports)
+	lg := newLoadgen(b, bodies)
 	b.Run("http-floor", func(b *testing.B) {
 		mux := http.NewServeMux()
 		mux.HandleFunc("POST /bench/decode-only", func(w http.ResponseWriter, r *http.Request) {
@@ -86,7 +88,7 @@ func BenchmarkEventIntake(b *testing.B) {
 		})
 		srv := httptest.NewServer(mux)
 		defer srv.Close()
-		best, p99 := highestRate(b, "http-floor", srv.URL+"/bench/decode-only", "", bodies, seconds)
+		best, p99 := highestRate(b, "http-floor", lg, srv.URL+"/bench/decode-only", "", seconds)
 		b.ReportMetric(0, "ns/op")
 		b.ReportMetric(best, "requests/s")
 		b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
@@ -100,7 +102,7 @@ func BenchmarkEventIntake(b *testing.B) {
 				if route == "minimal" {
 					path = "/bench/minimal-insert"
 				}
-				best, p99 := highestRate(b, fmt.Sprintf("%s %s", engine, route), srv.URL+path, token, bodies, seconds)
+				best, p99 := highestRate(b, fmt.Sprintf("%s %s", engine, route), lg, srv.URL+path, token, seconds)
 				b.ReportMetric(0, "ns/op")
 				b.ReportMetric(best, "events/s")
 				b.ReportMetric(float64(p99.Microseconds())/1000, "p99-ms")
@@ -120,7 +122,7 @@ func BenchmarkEventIntake(b *testing.B) {
 // two shared cores a stall of the machine's fails a 4-second step now and
 // then below rates that are sustained, and the peer climbs by the same
 // rule.
-func highestRate(b *testing.B, what, url, token string, bodies [][]byte, seconds int) (float64, time.Duration) {
+func highestRate(b *testing.B, what string, lg *loadgen, url, token string, seconds int) (float64, time.Duration) {
 	best, p99 := 0.0, time.Duration(0)
 	rates := []int{250, 500, 1000, 1500, 2000, 2500, 3000, 3500, 4000, 4500, 5000, 6000, 8000, 10000}
 	if v := os.Getenv("GRIDGOV_BENCH_INTAKE_RATES"); v != "" {
@@ -137,15 +139,23 @@ func highestRate(b *testing.B, what, url, token string, bodies [][]byte, seconds
 	missed := 0
 	for _, rate := range rates {
 		cpu := processCPU()
-		m := attack(url, token, bodies, rate, time.Duration(seconds)*time.Second)
+		m, loadCPU, err := lg.attack(url, token, rate, time.Duration(seconds)*time.Second)
+		if err != nil {
+			b.Fatal(err)
+		}
 		cpu = processCPU() - cpu
 		ok := m.Success == 1 && m.Latencies.P99 <= 50*time.Millisecond
 		// The CPU of server and load generator together, per request: what
 		// a change saves shows here at a rate both sustain, where the
 		// highest rate moves with the machine's other load.
-		b.Logf("%s at %d/s: %.0f/s done, success %.3f, p50 %s, p99 %s, cpu %.0fµs/request", what, rate, m.Throughput, m.Success,
-			m.Latencies.P50.Round(time.Microsecond), m.Latencies.P99.Round(time.Microsecond),
-			float64(cpu.Microseconds())/max(1, float64(m.Requests)))
+		perRequest := func(d time.Duration) float64 { return float64(d.Microseconds()) / max(1, float64(m.Requests)) }
+		gen := "in this process"
+		if !lg.inProcess {
+			gen = fmt.Sprintf("%.0f of them", perRequest(loadCPU))
+		}
+		b.Logf("%s at %d/s: %.0f/s done, success %.3f, p50 %s, p99 %s, cpu %.0fµs/request (load generator %s)", what, rate,
+			m.Throughput, m.Success, m.Latencies.P50.Round(time.Microsecond), m.Latencies.P99.Round(time.Microsecond),
+			perRequest(cpu+loadCPU), gen)
 		if !ok {
 			if len(m.Errors) > 0 {
 				b.Logf("first error: %.300s", m.Errors[0])
