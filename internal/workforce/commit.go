@@ -41,9 +41,8 @@ type committer struct {
 // concurrent writers and batches their WAL flushes itself, so there each
 // write is a transaction of its own, on its own connection.
 func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
-	alone := func(tx *sql.Tx) error { return fn(ctx, tx) }
 	if s.db.Engine != db.SQLite {
-		return s.db.InTx(ctx, alone)
+		return s.writeAlone(ctx, fn)
 	}
 	j := &writeJob{ctx: ctx, fn: fn, done: make(chan error, 1)}
 	c := &s.commits
@@ -64,11 +63,16 @@ func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *sq
 	c.mu.Unlock()
 	if !queued {
 		// A full queue: a transaction of its own, slower but as safe.
-		return s.db.InTx(ctx, alone)
+		return s.writeAlone(ctx, fn)
 	}
 	// Once queued, the answer waits for the commit: the caller must learn
 	// whether its write is durable even if it stops waiting.
 	return <-j.done
+}
+
+// writeAlone runs fn in a transaction of its own.
+func (s *Service) writeAlone(ctx context.Context, fn func(ctx context.Context, tx *sql.Tx) error) error {
+	return s.db.InTx(ctx, func(tx *sql.Tx) error { return fn(ctx, tx) })
 }
 
 func (s *Service) commitLoop() {
@@ -132,14 +136,15 @@ func (s *Service) commitGroup(group []*writeJob) {
 			errs[i] = err
 			continue
 		}
+		jctx := context.WithoutCancel(j.ctx)
 		if len(group) == 1 {
-			errs[i] = j.fn(context.WithoutCancel(j.ctx), tx)
+			errs[i] = j.fn(jctx, tx)
 		} else {
 			if _, err := tx.ExecContext(ctx, `SAVEPOINT w`); err != nil {
 				fail(fmt.Errorf("savepoint: %w", err))
 				return
 			}
-			errs[i] = j.fn(context.WithoutCancel(j.ctx), tx)
+			errs[i] = j.fn(jctx, tx)
 			if errs[i] != nil {
 				if _, err := tx.ExecContext(ctx, `ROLLBACK TO SAVEPOINT w`); err != nil {
 					fail(fmt.Errorf("rollback to savepoint: %w", err))
