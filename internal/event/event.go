@@ -196,6 +196,7 @@ func NewService(c Config) *Service {
 	s := &Service{db: c.DB, keys: c.Keys, loc: c.Locator, cats: c.Catalog, router: c.Router, cals: c.Calendars, now: c.Now, log: c.Log, homes: c.HomeGrids}
 	s.changes = c.Changes
 	s.fullCounters = upsertCounters(c.DB.Engine, counterChunk)
+	s.near.turns.gap = catchUpGap
 	if s.cals == nil {
 		cal := c.Calendar
 		if cal == nil {

@@ -157,3 +157,75 @@ func TestCatchUpsWaitEndsWithTheContext(t *testing.T) {
 		t.Fatalf("err = %v, want the context's deadline", err)
 	}
 }
+
+// Calls that arrive within the gap after a catch-up began share the next
+// one, which waits for the gap's end; none of them returns before it.
+func TestCatchUpsWithinTheGapShareOne(t *testing.T) {
+	const gap = 50 * time.Millisecond
+	turns := catchUps{gap: gap}
+	var rounds atomic.Int32
+	if r := <-runCounted(&turns, &rounds, false, nil); r.err != nil {
+		t.Fatal(r.err)
+	}
+	start := time.Now()
+	const calls = 6
+	results := make([]<-chan result, calls)
+	for i := range results {
+		results[i] = runCounted(&turns, &rounds, false, nil)
+	}
+	for _, done := range results {
+		if r := <-done; r.err != nil {
+			t.Fatal(r.err)
+		}
+	}
+	if n := rounds.Load(); n != 2 {
+		t.Fatalf("%d catch-ups for %d calls within the gap after the first; want the first and one more", n, calls)
+	}
+	if waited := time.Since(start); waited < gap/2 {
+		t.Fatalf("the calls returned after %s; want them to wait for the gap's end", waited)
+	}
+}
+
+// A call whose context ends while its catch-up waits for the gap returns
+// the context's error, and a call that waited for that catch-up runs one
+// of its own.
+func TestCatchUpsPauseEndsWithTheContext(t *testing.T) {
+	turns := catchUps{gap: time.Hour}
+	var rounds atomic.Int32
+	if r := <-runCounted(&turns, &rounds, false, nil); r.err != nil {
+		t.Fatal(r.err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	paused := make(chan error, 1)
+	go func() {
+		_, err := turns.run(ctx, func() (bool, error) { return false, nil })
+		paused <- err
+	}()
+	// Wait until the call above pauses, then queue one behind it with a
+	// gap that has passed.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		turns.mu.Lock()
+		running := turns.running
+		turns.mu.Unlock()
+		if running {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the second call never paused for the gap")
+		}
+	}
+	turns.mu.Lock()
+	turns.gap = 0
+	turns.mu.Unlock()
+	waiter := runCounted(&turns, &rounds, false, nil)
+	if err := <-paused; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("the paused call returned %v, want the context's deadline", err)
+	}
+	if r := <-waiter; r.err != nil {
+		t.Fatal(r.err)
+	}
+	if n := rounds.Load(); n != 2 {
+		t.Fatalf("%d catch-ups, want the first and the waiter's own", n)
+	}
+}
