@@ -5,6 +5,9 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -157,6 +160,111 @@ func TestGroupOutlivesACallerWhoHangsUp(t *testing.T) {
 			if err != nil || n != 1 {
 				t.Errorf("write %d answered %v and left %d rows; want it stored", i, err, n)
 			}
+		}
+	})
+}
+
+// A write that finds the queue full waits for room and goes in a group:
+// in a transaction of its own it would queue for the writer beside the
+// committer, with an fsync of its own. A caller who hangs up while waiting
+// is answered at once and its write never runs; writes waiting when Run
+// stops go alone and are stored.
+func TestAFullQueueWaitsForRoom(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		for _, stopping := range []bool{false, true} {
+			s := &Service{db: d, now: time.Now, log: slog.New(slog.DiscardHandler)}
+			runCtx, stop := context.WithCancel(context.Background())
+			ran := make(chan struct{})
+			go func() { s.Run(runCtx); close(ran) }()
+			defer func() { stop(); <-ran }()
+			for {
+				s.commits.mu.RLock()
+				running := s.commits.running
+				s.commits.mu.RUnlock()
+				if running {
+					break
+				}
+				time.Sleep(time.Millisecond)
+			}
+			ctx := context.Background()
+			// The committer holds a group open while the queue fills.
+			hold, held := make(chan struct{}), make(chan struct{})
+			var released atomic.Bool
+			release := sync.OnceFunc(func() { released.Store(true); close(hold) })
+			defer release() // before Run's end, should the test fail first
+			first := s.submit(ctx, func(context.Context, *sql.Tx) error { close(held); <-hold; return nil })
+			<-held
+			var mu sync.Mutex
+			txs := map[*sql.Tx]int{}
+			record := func(_ context.Context, tx *sql.Tx) error {
+				mu.Lock()
+				defer mu.Unlock()
+				txs[tx]++
+				return nil
+			}
+			var waits []func() error
+			for range cap(s.commits.jobs) {
+				waits = append(waits, s.submit(ctx, record))
+			}
+			// Two writes more, and one whose caller hangs up while it waits.
+			lateTx := make(chan *sql.Tx, 2)
+			late := make(chan error, 2)
+			for range 2 {
+				go func() {
+					late <- s.submit(ctx, func(ctx context.Context, tx *sql.Tx) error {
+						if !released.Load() {
+							return errors.New("ran while the queue was full")
+						}
+						lateTx <- tx
+						return record(ctx, tx)
+					})()
+				}()
+			}
+			hangUp, cancel := context.WithCancel(ctx)
+			gone := make(chan error, 1)
+			var goneRan atomic.Bool
+			go func() {
+				gone <- s.submit(hangUp, func(context.Context, *sql.Tx) error { goneRan.Store(true); return nil })()
+			}()
+			// Time for the three to find the queue full; a slower machine
+			// only makes the test weaker, never wrong.
+			time.Sleep(100 * time.Millisecond)
+			cancel()
+			select {
+			case err := <-gone:
+				if !errors.Is(err, context.Canceled) {
+					t.Fatalf("a caller who hung up while waiting: answered %v", err)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("a caller who hung up while waiting was not answered")
+			}
+			if stopping {
+				stop()
+			}
+			release()
+			for i, wait := range append([]func() error{first}, waits...) {
+				if err := wait(); err != nil {
+					t.Fatalf("queued write %d: %v", i, err)
+				}
+			}
+			for range 2 {
+				if err := <-late; err != nil {
+					t.Fatalf("a write that waited for room: %v", err)
+				}
+			}
+			close(lateTx)
+			mu.Lock()
+			for tx := range lateTx {
+				if !stopping && txs[tx] < 2 {
+					t.Fatal("a write that found the queue full ran in a transaction of its own")
+				}
+			}
+			mu.Unlock()
+			if goneRan.Load() {
+				t.Fatal("the write of a caller who hung up while waiting ran")
+			}
+			stop()
+			<-ran
 		}
 	})
 }

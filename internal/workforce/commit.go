@@ -62,8 +62,24 @@ func (s *Service) write(ctx context.Context, fn func(ctx context.Context, tx *sq
 	}
 	c.mu.Unlock()
 	if !queued {
-		// A full queue: a transaction of its own, slower but as safe.
-		return s.writeAlone(ctx, fn)
+		// A full queue means a running committer: wait for room. A
+		// transaction of its own would queue for the single writer beside
+		// the committer, with an fsync of its own, and past a moment's
+		// backlog the wave would fall to the disk's fsync rate and stay
+		// there (the event intake's committer, internal/event/commit.go).
+		select {
+		case c.jobs <- j:
+		case <-ctx.Done():
+			return fmt.Errorf("workforce write: waiting for the committer: %w", ctx.Err())
+		}
+		// The committer stops, under the lock, only on an empty queue: if
+		// it did so before the send, start another.
+		c.mu.Lock()
+		if !c.running {
+			c.running = true
+			go s.commitLoop()
+		}
+		c.mu.Unlock()
 	}
 	// Once queued, the answer waits for the commit: the caller must learn
 	// whether its write is durable even if it stops waiting.
