@@ -132,8 +132,8 @@ func TestBulkWritesWidenTheCheckpointInterval(t *testing.T) {
 		if usual != 50_000 || wide != 200_000 || stillWide != wide || interval() != usual {
 			t.Fatalf("checkpoint interval: usual %d, during %d, after the first is done %d, after both %d", usual, wide, stillWide, interval())
 		}
-		if usualCache != -16384 || bulkCache != -1048576 || pragma("cache_size") != usualCache {
-			t.Fatalf("writer's cache: usual %d, during %d, after %d; want 16 MiB, 1 GiB, 16 MiB", usualCache, bulkCache, pragma("cache_size"))
+		if usualCache != -16384 || bulkCache != -65536 || pragma("cache_size") != usualCache {
+			t.Fatalf("writer's cache: usual %d, during %d, after %d; want 16 MiB, 64 MiB, 16 MiB", usualCache, bulkCache, pragma("cache_size"))
 		}
 		// Shrinking the cache would keep its hash table large: the
 		// connection must be a new one.

@@ -9,19 +9,24 @@ import (
 )
 
 // The SQLite writer's page cache, in the negative KiB of PRAGMA
-// cache_size. Bulk writers (BulkWrites) get a large one: an import inserts
-// into several indexes of tables of millions of rows. Other writers get a
-// small one, because SQLite walks the whole cache at many commits of a
-// database under 1 GiB: splitting B-tree pages renumbers them through the
-// page of the lock byte at 1 GiB, the cache then holds a page past the
-// database's end, and the commit looks for such pages in every slot of its
-// hash table. A cache of the bulk size made that walk 6% of the CPU of
-// event intake (docs/BENCHMARKS.md). Shrinking cache_size does not shrink
-// the hash table, so the writer's connection is replaced when the bulk
-// writers are done.
+// cache_size. Bulk writers (BulkWrites) get a larger one: an import inserts
+// into several indexes of tables of millions of rows. No larger than
+// 64 MiB: an import's random-order indexes are built at its end
+// (registry/indexes.go), so what its inserts touch again is the tables'
+// and ordered indexes' last pages, and a larger cache only holds pages it
+// is done with, at the cost of allocating them one by one and looking them
+// up in a hash table far larger than the CPU's caches (1 GiB took an
+// import a third longer than 32–128 MiB, docs/BENCHMARKS.md). Other
+// writers get a small one, because SQLite walks the whole cache at many
+// commits of a database under 1 GiB: splitting B-tree pages renumbers them
+// through the page of the lock byte at 1 GiB, the cache then holds a page
+// past the database's end, and the commit looks for such pages in every
+// slot of its hash table. A cache of 1 GiB made that walk 6% of the CPU of
+// event intake. Shrinking cache_size does not shrink the hash table, so
+// the writer's connection is replaced when the bulk writers are done.
 const (
 	writerCacheKiB = -16384
-	bulkCacheKiB   = -1048576
+	bulkCacheKiB   = -65536
 )
 
 // SQLite sorts the keys of a new index in memory, on one core, while they

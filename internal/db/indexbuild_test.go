@@ -85,8 +85,8 @@ func TestInIndexBuild(t *testing.T) {
 			t.Fatal(err)
 		}
 		if d.Engine == db.SQLite {
-			if after := read(d.Write()); after.cache != -1048576 {
-				t.Errorf("after a build inside bulk writes the writer has %+v, want the 1 GiB cache back", after)
+			if after := read(d.Write()); after.cache != -65536 {
+				t.Errorf("after a build inside bulk writes the writer has %+v, want the 64 MiB cache back", after)
 			}
 		}
 		if err := done(); err != nil {
