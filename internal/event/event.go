@@ -24,6 +24,7 @@ import (
 	"github.com/gridgov/gridgov/internal/category"
 	"github.com/gridgov/gridgov/internal/db"
 	"github.com/gridgov/gridgov/internal/department"
+	"github.com/gridgov/gridgov/internal/groupcommit"
 	"github.com/gridgov/gridgov/internal/secret"
 	"github.com/gridgov/gridgov/internal/workcal"
 )
@@ -145,7 +146,8 @@ type Service struct {
 	now  func() time.Time
 	log  *slog.Logger
 
-	commits  committer
+	commits  *groupcommit.Committer
+	batches  sync.Pool // of *counterBatch
 	prepared stmts
 	near     nearby // the duplicate search on SQLite
 	// counters holds the counter moves of each open write, by transaction.
@@ -195,6 +197,7 @@ func (s *Service) published(ctx context.Context, paths ...string) {
 func NewService(c Config) *Service {
 	s := &Service{db: c.DB, keys: c.Keys, loc: c.Locator, cats: c.Catalog, router: c.Router, cals: c.Calendars, now: c.Now, log: c.Log, homes: c.HomeGrids}
 	s.changes = c.Changes
+	s.commits = s.newCommitter()
 	s.fullCounters = upsertCounters(c.DB.Engine, counterChunk)
 	s.near.turns.gap = catchUpGap
 	if s.cals == nil {

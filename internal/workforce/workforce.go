@@ -16,6 +16,7 @@ import (
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/groupcommit"
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/secret"
 	"github.com/gridgov/gridgov/internal/workcal"
@@ -91,7 +92,7 @@ type Service struct {
 	now func() time.Time
 	// commits groups the phones' writes (commit.go); devices caches the
 	// device lookup of signed requests.
-	commits committer
+	commits *groupcommit.Committer
 	devices deviceCache
 }
 
@@ -115,7 +116,7 @@ func NewService(cfg Config) *Service {
 	if cfg.MaxDelay == 0 {
 		cfg.MaxDelay = 12 * time.Hour
 	}
-	return &Service{cfg: cfg, db: cfg.DB, now: cfg.Now}
+	return &Service{cfg: cfg, db: cfg.DB, now: cfg.Now, commits: newCommitter(cfg.DB)}
 }
 
 // chinaTime is UTC+8 without summer time, which China has kept since 1991;
