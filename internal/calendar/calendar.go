@@ -21,11 +21,10 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/memcopy"
 	"github.com/gridgov/gridgov/internal/workcal"
 )
 
@@ -152,14 +151,16 @@ type Service struct {
 	db       *db.DB
 	log      *slog.Logger
 	now      func() time.Time
-	snap     atomic.Pointer[snapshot]
-	mu       sync.Mutex // one reload at a time
+	held     *memcopy.Copy[snapshot]
 	fallback *workcal.Calendar
 }
 
 // NewService returns the calendar service; now is the clock.
 func NewService(d *db.DB, log *slog.Logger, now func() time.Time) *Service {
-	return &Service{db: d, log: log, now: now, fallback: workcal.Default()}
+	s := &Service{db: d, log: log, now: now, fallback: workcal.Default()}
+	s.held = memcopy.New("work calendar", log, func(ctx context.Context) (int64, error) { return readVersion(ctx, d.Read()) },
+		func(ctx context.Context, _ int64) (*snapshot, error) { return s.load(ctx) })
+	return s
 }
 
 // stored is the calendar as kept in the database at one version.
@@ -199,7 +200,7 @@ type snapshot struct {
 // the last Refresh, or the compiled-in workcal.Default before the first. It
 // never fails and never waits, so it can be asked at every computation.
 func (s *Service) Current() *workcal.Calendar {
-	if snap := s.snap.Load(); snap != nil {
+	if snap := s.held.Loaded(); snap != nil {
 		return snap.cal
 	}
 	return s.fallback
@@ -207,27 +208,7 @@ func (s *Service) Current() *workcal.Calendar {
 
 // Refresh reloads the calendar when the stored version differs from the one
 // in memory.
-func (s *Service) Refresh(ctx context.Context) error {
-	v, err := readVersion(ctx, s.db.Read())
-	if err != nil {
-		return err
-	}
-	if cur := s.snap.Load(); cur != nil && cur.version == v {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cur := s.snap.Load(); cur != nil && cur.version == v {
-		return nil
-	}
-	snap, err := s.load(ctx)
-	if err != nil {
-		return err
-	}
-	s.snap.Store(snap)
-	s.log.LogAttrs(ctx, slog.LevelDebug, "work calendar loaded", slog.Int64("version", snap.version), slog.Int("days", len(snap.days)))
-	return nil
-}
+func (s *Service) Refresh(ctx context.Context) error { return s.held.Refresh(ctx) }
 
 // load reads a consistent copy outside a transaction: the rows are read by
 // several statements, so the version is read again after them and the read
@@ -258,42 +239,11 @@ func (s *Service) load(ctx context.Context) (*snapshot, error) {
 
 // Watch refreshes every interval until ctx ends, so that changes made
 // through other server processes reach this one.
-func (s *Service) Watch(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("refresh work calendar", "err", err)
-			}
-		}
-	}
-}
-
-// afterWrite reloads the copy once a change has committed. A failure only
-// delays the change here until the next Watch tick; the write itself stands.
-func (s *Service) afterWrite(ctx context.Context) {
-	if err := s.Refresh(ctx); err != nil {
-		s.log.LogAttrs(ctx, slog.LevelWarn, "reload work calendar after a change", slog.Any("err", err))
-	}
-}
-
-func (s *Service) current(ctx context.Context) (*snapshot, error) {
-	if snap := s.snap.Load(); snap != nil {
-		return snap, nil
-	}
-	if err := s.Refresh(ctx); err != nil {
-		return nil, err
-	}
-	return s.snap.Load(), nil
-}
+func (s *Service) Watch(ctx context.Context, interval time.Duration) { s.held.Watch(ctx, interval) }
 
 // Get returns the settings and the stored years.
 func (s *Service) Get(ctx context.Context) (State, error) {
-	snap, err := s.current(ctx)
+	snap, err := s.held.Get(ctx)
 	if err != nil {
 		return State{}, err
 	}
@@ -302,7 +252,7 @@ func (s *Service) Get(ctx context.Context) (State, error) {
 
 // Years returns the stored arrangements, oldest first.
 func (s *Service) Years(ctx context.Context) ([]YearSummary, error) {
-	snap, err := s.current(ctx)
+	snap, err := s.held.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -315,7 +265,7 @@ func (s *Service) Year(ctx context.Context, year int) (YearView, error) {
 	if err := checkYear("year", year); err != nil {
 		return YearView{}, err
 	}
-	snap, err := s.current(ctx)
+	snap, err := s.held.Get(ctx)
 	if err != nil {
 		return YearView{}, err
 	}

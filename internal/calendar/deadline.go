@@ -55,7 +55,7 @@ func (s *Service) Deadline(ctx context.Context, from time.Time, amount float64, 
 	if err := fs.Err(); err != nil {
 		return Deadline{}, err
 	}
-	snap, err := s.current(ctx)
+	snap, err := s.held.Get(ctx)
 	if err != nil {
 		return Deadline{}, err
 	}

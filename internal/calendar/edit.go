@@ -81,7 +81,7 @@ func (s *Service) Seed(ctx context.Context) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	s.afterWrite(ctx)
+	s.held.AfterWrite(ctx)
 	return true, nil
 }
 
@@ -166,7 +166,7 @@ func (s *Service) edit(ctx context.Context, p auth.Principal, version int64, now
 	if err != nil {
 		return 0, err
 	}
-	s.afterWrite(ctx)
+	s.held.AfterWrite(ctx)
 	return next, nil
 }
 

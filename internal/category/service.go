@@ -10,14 +10,13 @@ import (
 	"log/slog"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/gridgov/gridgov/internal/apperr"
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/memcopy"
 )
 
 // Service keeps the category tree. Reads are answered from an immutable
@@ -28,13 +27,16 @@ type Service struct {
 	db   *db.DB
 	log  *slog.Logger
 	now  func() time.Time
-	snap atomic.Pointer[snapshot]
-	mu   sync.Mutex // one reload at a time
+	held *memcopy.Copy[snapshot]
 }
 
 // NewService returns the category service; now is the clock.
 func NewService(d *db.DB, log *slog.Logger, now func() time.Time) *Service {
-	return &Service{db: d, log: log, now: now}
+	s := &Service{db: d, log: log, now: now}
+	s.held = memcopy.New("categories", log, s.version, func(ctx context.Context, v int64) (*snapshot, error) {
+		return load(ctx, d.Read(), v)
+	})
+	return s
 }
 
 // Node is a category with its children, for the tree view.
@@ -54,61 +56,19 @@ type snapshot struct {
 const stateName = "categories"
 
 // Refresh reloads the tree when the stored version differs from the one in memory.
-func (s *Service) Refresh(ctx context.Context) error {
-	var v int64
-	if err := s.db.Read().QueryRowContext(ctx, `SELECT version FROM catalog_state WHERE name = $1`, stateName).Scan(&v); err != nil {
-		return fmt.Errorf("category version: %w", err)
-	}
-	if cur := s.snap.Load(); cur != nil && cur.version == v {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cur := s.snap.Load(); cur != nil && cur.version == v {
-		return nil
-	}
-	snap, err := load(ctx, s.db.Read(), v)
-	if err != nil {
-		return err
-	}
-	s.snap.Store(snap)
-	s.log.LogAttrs(ctx, slog.LevelDebug, "categories loaded", slog.Int64("version", v), slog.Int("categories", len(snap.byCode)))
-	return nil
-}
+func (s *Service) Refresh(ctx context.Context) error { return s.held.Refresh(ctx) }
 
 // Watch refreshes every interval until ctx ends, so that changes made by
 // other server processes reach this one.
-func (s *Service) Watch(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("refresh categories", "err", err)
-			}
-		}
-	}
-}
+func (s *Service) Watch(ctx context.Context, interval time.Duration) { s.held.Watch(ctx, interval) }
 
-// afterWrite reloads the copy once a change has committed. A failure only
-// delays the change here until the next Watch tick; the write itself stands.
-func (s *Service) afterWrite(ctx context.Context) {
-	if err := s.Refresh(ctx); err != nil {
-		s.log.LogAttrs(ctx, slog.LevelWarn, "reload categories after a change", slog.Any("err", err))
+// version reads the tree's stored version.
+func (s *Service) version(ctx context.Context) (int64, error) {
+	var v int64
+	if err := s.db.Read().QueryRowContext(ctx, `SELECT version FROM catalog_state WHERE name = $1`, stateName).Scan(&v); err != nil {
+		return 0, fmt.Errorf("category version: %w", err)
 	}
-}
-
-func (s *Service) current(ctx context.Context) (*snapshot, error) {
-	if snap := s.snap.Load(); snap != nil {
-		return snap, nil
-	}
-	if err := s.Refresh(ctx); err != nil {
-		return nil, err
-	}
-	return s.snap.Load(), nil
+	return v, nil
 }
 
 func load(ctx context.Context, q db.Querier, version int64) (*snapshot, error) {
@@ -149,7 +109,7 @@ func load(ctx context.Context, q db.Querier, version int64) (*snapshot, error) {
 // Tree returns the whole tree, inactive categories included, top level first
 // and children in display order (sort, then code).
 func (s *Service) Tree(ctx context.Context) ([]*Node, error) {
-	snap, err := s.current(ctx)
+	snap, err := s.held.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -159,7 +119,7 @@ func (s *Service) Tree(ctx context.Context) ([]*Node, error) {
 // Visible returns the tree a caller sees: everything for those who keep the
 // catalog, only active categories (under active groups) for everyone else.
 func (s *Service) Visible(ctx context.Context, p auth.Principal) ([]*Node, error) {
-	snap, err := s.current(ctx)
+	snap, err := s.held.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -185,7 +145,7 @@ func (snap *snapshot) tree(parent string, inactive bool) []*Node {
 // Leaves returns the categories events can be filed under: active leaves
 // whose groups are all active, in tree order.
 func (s *Service) Leaves(ctx context.Context) ([]Category, error) {
-	snap, err := s.current(ctx)
+	snap, err := s.held.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -209,7 +169,7 @@ func (s *Service) Leaves(ctx context.Context) ([]Category, error) {
 
 // Get returns one category, active or not.
 func (s *Service) Get(ctx context.Context, code string) (Category, error) {
-	snap, err := s.current(ctx)
+	snap, err := s.held.Get(ctx)
 	if err != nil {
 		return Category{}, err
 	}
@@ -224,7 +184,7 @@ func (s *Service) Get(ctx context.Context, code string) (Category, error) {
 // without copying the rest of it (dashboards name their top categories on
 // every panel).
 func (s *Service) Names(ctx context.Context, code string) (name, nameEn string, err error) {
-	snap, err := s.current(ctx)
+	snap, err := s.held.Get(ctx)
 	if err != nil {
 		return "", "", err
 	}
@@ -240,7 +200,7 @@ func (s *Service) Names(ctx context.Context, code string) (name, nameEn string, 
 // unknown code is withheld, so that a public view errs on the side of the
 // person.
 func (s *Service) Withheld(ctx context.Context, code string) (bool, error) {
-	snap, err := s.current(ctx)
+	snap, err := s.held.Get(ctx)
 	if err != nil {
 		return true, err
 	}
@@ -252,7 +212,7 @@ func (s *Service) Withheld(ctx context.Context, code string) (bool, error) {
 
 // WithheldCodes lists the codes of every withheld category, sorted.
 func (s *Service) WithheldCodes(ctx context.Context) ([]string, error) {
-	snap, err := s.current(ctx)
+	snap, err := s.held.Get(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -266,7 +226,7 @@ func (s *Service) WithheldCodes(ctx context.Context) ([]string, error) {
 
 // Known reports whether a category with this code exists, active or not.
 func (s *Service) Known(ctx context.Context, code string) (bool, error) {
-	snap, err := s.current(ctx)
+	snap, err := s.held.Get(ctx)
 	if err != nil {
 		return false, err
 	}
@@ -421,7 +381,7 @@ func (s *Service) Create(ctx context.Context, p auth.Principal, c Category) (Cat
 	if err != nil {
 		return Category{}, err
 	}
-	s.afterWrite(ctx)
+	s.held.AfterWrite(ctx)
 	return c, nil
 }
 
@@ -522,7 +482,7 @@ func (s *Service) Update(ctx context.Context, p auth.Principal, code string, pat
 		return Category{}, err
 	}
 	if changedAny {
-		s.afterWrite(ctx)
+		s.held.AfterWrite(ctx)
 	}
 	return out, nil
 }
@@ -681,7 +641,7 @@ func (s *Service) Seed(ctx context.Context) (int, error) {
 		return 0, err
 	}
 	if n > 0 {
-		s.afterWrite(ctx)
+		s.held.AfterWrite(ctx)
 	}
 	return n, nil
 }

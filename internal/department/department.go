@@ -13,8 +13,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -22,6 +20,7 @@ import (
 	"github.com/gridgov/gridgov/internal/audit"
 	"github.com/gridgov/gridgov/internal/auth"
 	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/memcopy"
 	"github.com/gridgov/gridgov/internal/region"
 )
 
@@ -50,17 +49,18 @@ type Categories interface {
 
 // Service keeps departments and routing rules.
 type Service struct {
-	db   *db.DB
-	cats Categories
-	log  *slog.Logger
-	now  func() time.Time
-	snap atomic.Pointer[routes]
-	mu   sync.Mutex // one reload of the routes at a time
+	db    *db.DB
+	cats  Categories
+	log   *slog.Logger
+	now   func() time.Time
+	rules *memcopy.Copy[routes]
 }
 
 // NewService returns the department service; now is the clock.
 func NewService(d *db.DB, cats Categories, log *slog.Logger, now func() time.Time) *Service {
-	return &Service{db: d, cats: cats, log: log, now: now}
+	s := &Service{db: d, cats: cats, log: log, now: now}
+	s.rules = memcopy.New("routing rules", log, s.routingVersion, s.loadRoutes)
+	return s
 }
 
 // codePattern is the one auth accepts for accounts scoped to a department.

@@ -3,7 +3,6 @@ package department
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -47,12 +46,9 @@ const routingState = "routing"
 // store ever hold two, the one with the lower id wins. It reads only memory,
 // loading the rules on first use.
 func (s *Service) Route(ctx context.Context, categoryCode, regionPath string) (Route, bool, error) {
-	snap := s.snap.Load()
-	if snap == nil {
-		if err := s.Refresh(ctx); err != nil {
-			return Route{}, false, err
-		}
-		snap = s.snap.Load()
+	snap, err := s.rules.Get(ctx)
+	if err != nil {
+		return Route{}, false, err
 	}
 	e, ok := snap.find(categoryCode, regionPath)
 	if !ok {
@@ -88,28 +84,15 @@ func (r *routes) find(category, path string) (routeEntry, bool) {
 
 // Refresh reloads the rules when the stored routing version differs from
 // the one in memory.
-func (s *Service) Refresh(ctx context.Context) error {
+func (s *Service) Refresh(ctx context.Context) error { return s.rules.Refresh(ctx) }
+
+// routingVersion reads the rules' stored version.
+func (s *Service) routingVersion(ctx context.Context) (int64, error) {
 	var v int64
 	if err := s.db.Read().QueryRowContext(ctx, `SELECT version FROM catalog_state WHERE name = $1`, routingState).Scan(&v); err != nil {
-		return fmt.Errorf("routing version: %w", err)
+		return 0, fmt.Errorf("routing version: %w", err)
 	}
-	if cur := s.snap.Load(); cur != nil && cur.version == v {
-		return nil
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if cur := s.snap.Load(); cur != nil && cur.version == v {
-		return nil
-	}
-	start := time.Now()
-	snap, err := s.loadRoutes(ctx, v)
-	if err != nil {
-		return err
-	}
-	s.snap.Store(snap)
-	s.log.LogAttrs(ctx, slog.LevelDebug, "routing rules loaded", slog.Int64("version", v), slog.Int("rules", len(snap.rules)),
-		slog.Duration("took", time.Since(start)))
-	return nil
+	return v, nil
 }
 
 func (s *Service) loadRoutes(ctx context.Context, version int64) (*routes, error) {
@@ -157,28 +140,7 @@ func (s *Service) loadRoutes(ctx context.Context, version int64) (*routes, error
 
 // Watch refreshes every interval until ctx ends, so that rules changed by
 // other server processes reach this one.
-func (s *Service) Watch(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := s.Refresh(ctx); err != nil && ctx.Err() == nil {
-				s.log.Warn("refresh routing rules", "err", err)
-			}
-		}
-	}
-}
-
-// afterWrite reloads the rules once a change has committed. A failure only
-// delays the change here until the next Watch tick; the write itself stands.
-func (s *Service) afterWrite(ctx context.Context) {
-	if err := s.Refresh(ctx); err != nil {
-		s.log.LogAttrs(ctx, slog.LevelWarn, "reload routing rules after a change", slog.Any("err", err))
-	}
-}
+func (s *Service) Watch(ctx context.Context, interval time.Duration) { s.rules.Watch(ctx, interval) }
 
 // Resolution explains Route for a person trying rules out: the rule that
 // applies and its departments, or Matched false.

@@ -302,7 +302,7 @@ func (s *Service) CreateRule(ctx context.Context, p auth.Principal, r Rule) (Rul
 	if err != nil {
 		return Rule{}, err
 	}
-	s.afterWrite(ctx)
+	s.rules.AfterWrite(ctx)
 	return r, nil
 }
 
@@ -400,7 +400,7 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, depts []Departme
 		return Imported{}, err
 	}
 	if out.Rules > 0 {
-		s.afterWrite(ctx)
+		s.rules.AfterWrite(ctx)
 	}
 	return out, nil
 }
@@ -521,7 +521,7 @@ func (s *Service) UpdateRule(ctx context.Context, p auth.Principal, id int64, pa
 		return Rule{}, err
 	}
 	if changedAny {
-		s.afterWrite(ctx)
+		s.rules.AfterWrite(ctx)
 	}
 	return out, nil
 }
@@ -567,6 +567,6 @@ func (s *Service) DeleteRule(ctx context.Context, p auth.Principal, id int64, ve
 	if err != nil {
 		return err
 	}
-	s.afterWrite(ctx)
+	s.rules.AfterWrite(ctx)
 	return nil
 }

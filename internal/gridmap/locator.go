@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -14,6 +12,7 @@ import (
 	"github.com/tidwall/rtree"
 
 	"github.com/gridgov/gridgov/internal/db"
+	"github.com/gridgov/gridgov/internal/memcopy"
 	"github.com/gridgov/gridgov/internal/region"
 	"github.com/gridgov/gridgov/internal/spatial"
 )
@@ -69,17 +68,36 @@ type snapshot struct {
 // Locator keeps the current snapshot and swaps in a new one when the map
 // changes. Reads never wait for a rebuild.
 type Locator struct {
-	db   *db.DB
-	log  *slog.Logger
-	snap atomic.Pointer[snapshot]
-	mu   sync.Mutex // one rebuild at a time
+	held *memcopy.Copy[snapshot]
 }
 
 // NewLocator returns a Locator; call Refresh before use.
-func NewLocator(d *db.DB, log *slog.Logger) *Locator { return &Locator{db: d, log: log} }
+func NewLocator(d *db.DB, log *slog.Logger) *Locator {
+	if log == nil {
+		log = slog.Default()
+	}
+	version := func(ctx context.Context) (int64, error) {
+		var v int64
+		if err := d.Read().QueryRowContext(ctx, `SELECT version FROM map_state WHERE id = 1`).Scan(&v); err != nil {
+			return 0, fmt.Errorf("map version: %w", err)
+		}
+		return v, nil
+	}
+	build := func(ctx context.Context, v int64) (*snapshot, error) {
+		start := time.Now()
+		s, err := load(ctx, d, v)
+		if err != nil {
+			return nil, err
+		}
+		log.LogAttrs(ctx, slog.LevelInfo, "map index built", slog.Int64("version", v),
+			slog.Int("regions", len(s.byCode)), slog.Int("stations", len(s.stations)), slog.Duration("took", time.Since(start)))
+		return s, nil
+	}
+	return &Locator{held: memcopy.New("map index", log, version, build)}
+}
 
 func (l *Locator) current() *snapshot {
-	if s := l.snap.Load(); s != nil {
+	if s := l.held.Loaded(); s != nil {
 		return s
 	}
 	return &snapshot{version: -1, overlays: map[string]*layerIndex{}, byCode: map[string]*feature{}}
@@ -87,46 +105,11 @@ func (l *Locator) current() *snapshot {
 
 // Refresh rebuilds the index when the stored map version differs from the
 // one in memory.
-func (l *Locator) Refresh(ctx context.Context) error {
-	var v int64
-	if err := l.db.Read().QueryRowContext(ctx, `SELECT version FROM map_state WHERE id = 1`).Scan(&v); err != nil {
-		return fmt.Errorf("map version: %w", err)
-	}
-	if l.current().version == v {
-		return nil
-	}
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.current().version == v {
-		return nil
-	}
-	start := time.Now()
-	s, err := load(ctx, l.db, v)
-	if err != nil {
-		return err
-	}
-	l.snap.Store(s)
-	l.log.LogAttrs(ctx, slog.LevelInfo, "map index built", slog.Int64("version", v),
-		slog.Int("regions", len(s.byCode)), slog.Int("stations", len(s.stations)), slog.Duration("took", time.Since(start)))
-	return nil
-}
+func (l *Locator) Refresh(ctx context.Context) error { return l.held.Refresh(ctx) }
 
 // Watch refreshes every interval until ctx ends, so that changes made by
 // other server processes reach this one.
-func (l *Locator) Watch(ctx context.Context, interval time.Duration) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := l.Refresh(ctx); err != nil && ctx.Err() == nil {
-				l.log.Warn("refresh map index", "err", err)
-			}
-		}
-	}
-}
+func (l *Locator) Watch(ctx context.Context, interval time.Duration) { l.held.Watch(ctx, interval) }
 
 func load(ctx context.Context, d *db.DB, version int64) (*snapshot, error) {
 	s := &snapshot{version: version, builtAt: time.Now(), overlays: map[string]*layerIndex{}, byCode: map[string]*feature{}}
