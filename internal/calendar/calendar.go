@@ -149,7 +149,6 @@ type ImportResult struct {
 // Service keeps the stored calendar and an immutable in-memory copy of it.
 type Service struct {
 	db       *db.DB
-	log      *slog.Logger
 	now      func() time.Time
 	held     *memcopy.Copy[snapshot]
 	fallback *workcal.Calendar
@@ -157,7 +156,7 @@ type Service struct {
 
 // NewService returns the calendar service; now is the clock.
 func NewService(d *db.DB, log *slog.Logger, now func() time.Time) *Service {
-	s := &Service{db: d, log: log, now: now, fallback: workcal.Default()}
+	s := &Service{db: d, now: now, fallback: workcal.Default()}
 	s.held = memcopy.New("work calendar", log, func(ctx context.Context) (int64, error) { return readVersion(ctx, d.Read()) },
 		func(ctx context.Context, _ int64) (*snapshot, error) { return s.load(ctx) })
 	return s

@@ -25,14 +25,13 @@ import (
 // copy is reloaded when catalog_state's version for categories changes.
 type Service struct {
 	db   *db.DB
-	log  *slog.Logger
 	now  func() time.Time
 	held *memcopy.Copy[snapshot]
 }
 
 // NewService returns the category service; now is the clock.
 func NewService(d *db.DB, log *slog.Logger, now func() time.Time) *Service {
-	s := &Service{db: d, log: log, now: now}
+	s := &Service{db: d, now: now}
 	s.held = memcopy.New("categories", log, s.version, func(ctx context.Context, v int64) (*snapshot, error) {
 		return load(ctx, d.Read(), v)
 	})

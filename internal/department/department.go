@@ -51,14 +51,13 @@ type Categories interface {
 type Service struct {
 	db    *db.DB
 	cats  Categories
-	log   *slog.Logger
 	now   func() time.Time
 	rules *memcopy.Copy[routes]
 }
 
 // NewService returns the department service; now is the clock.
 func NewService(d *db.DB, cats Categories, log *slog.Logger, now func() time.Time) *Service {
-	s := &Service{db: d, cats: cats, log: log, now: now}
+	s := &Service{db: d, cats: cats, now: now}
 	s.rules = memcopy.New("routing rules", log, s.routingVersion, s.loadRoutes)
 	return s
 }
