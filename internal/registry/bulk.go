@@ -99,6 +99,13 @@ type importer struct {
 	// rows are inserted without looking for stored ones, and duplicates
 	// inside the file are refused by seen.
 	firstLoad bool
+	// freshHouses is set while houses are loaded into a table that held
+	// none when the import began: a chunk's houses are inserted without
+	// asking which are stored (no ON CONFLICT, no RETURNING). A house that
+	// another writer stores meanwhile fails the chunk's transaction with a
+	// unique violation, which clears it, and the chunk is stored again as
+	// in any import.
+	freshHouses bool
 
 	rep  ImportReport
 	done int // rows stored or refused so far
@@ -338,6 +345,9 @@ func (im *importer) storeSome(ctx context.Context, chunks []*chunk) (int, error)
 		if !(db.IsUniqueViolation(err) || errors.Is(err, errChanged)) || attempt == 3 {
 			return 0, err
 		}
+		if db.IsUniqueViolation(err) {
+			im.freshHouses = false
+		}
 	}
 }
 
@@ -519,6 +529,13 @@ func (im *importer) storeHouses(ctx context.Context, tx *sql.Tx, rows []*prepare
 			continue
 		}
 		live = append(live, r)
+	}
+	if im.freshHouses {
+		if err := insertRows(ctx, tx, im.binds, &im.stmts, "houses", houseInsert, len(live), func(i int) []any { return live[i].args }); err != nil {
+			return err
+		}
+		t.created += len(live)
+		return im.auditCreated(ctx, tx, "house.import", "house", len(live), rows)
 	}
 	// New houses go in; only the stored ones are looked up, to compare.
 	ids, err := insertNew(ctx, tx, im.binds, &im.stmts, newRows{table: "houses", cols: houseInsert, key: "code", n: len(live),

@@ -195,3 +195,45 @@ func TestFirstLoadAndAPersonSavedMeanwhile(t *testing.T) {
 		}
 	})
 }
+
+// A first load of houses inserts them without asking which are stored. A
+// house saved meanwhile under a code of the file fails that chunk's
+// transaction; the chunk is stored again as in any import, and the file's
+// row updates the house saved meanwhile.
+func TestFirstLoadOfHousesAndAHouseSavedMeanwhile(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		const n = 10
+		var text strings.Builder
+		text.WriteString("house_code,address,grid_code,usage\n")
+		for i := range n {
+			fmt.Fprintf(&text, "E-%02d,路%d号,990101001001001,rented\n", i, i)
+		}
+		late := fmt.Sprintf("E-%02d", n-1) // the file's last row
+		commits := 0
+		rep, err := f.svc.Import(ctx, f.admin, registry.Houses, openText(t, "f.csv", text.String(), tabular.Auto),
+			registry.ImportOptions{BatchRows: 2, CommitRows: 2, Progress: func(int) {
+				if commits++; commits == 1 {
+					f.house(t, late, "990101002001001")
+				}
+			}})
+		if err != nil {
+			t.Fatalf("import: %v", err)
+		}
+		if rep.Rows != n || rep.Created != n-1 || rep.Updated != 1 || len(rep.Rejected) != 0 {
+			t.Fatalf("report = %+v, want %d created and 1 updated", rep, n-1)
+		}
+		var stored, grids int
+		if err := d.Read().QueryRowContext(ctx, `SELECT COUNT(*), COUNT(DISTINCT grid_code) FROM houses`).Scan(&stored, &grids); err != nil {
+			t.Fatal(err)
+		}
+		if stored != n || grids != 1 {
+			t.Fatalf("%d houses in %d grids stored, want %d in the file's one grid", stored, grids, n)
+		}
+		again := f.importCSV(t, registry.Houses, text.String(), false)
+		if again.Unchanged != n || again.Created+again.Updated != 0 {
+			t.Fatalf("second import = %+v, want %d unchanged", again, n)
+		}
+	})
+}

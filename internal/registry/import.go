@@ -253,6 +253,11 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 			return ImportReport{}, err
 		}
 	}
+	if kind == Houses && !opts.AllOrNothing {
+		if im.freshHouses, err = isEmpty(ctx, s.db.Read(), "houses"); err != nil {
+			return ImportReport{}, err
+		}
+	}
 	rep, err := im.run(ctx, r)
 	if err != nil {
 		return ImportReport{}, err

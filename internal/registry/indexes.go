@@ -72,6 +72,15 @@ func (s *Service) buildIndex(ctx context.Context, tx *sql.Tx, ix deferredIndex) 
 
 var errNotFirst = errors.New("not a first load")
 
+// isEmpty reports whether table holds no rows.
+func isEmpty(ctx context.Context, q db.Querier, table string) (bool, error) {
+	var n int
+	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM `+table+` LIMIT 1) AS t`).Scan(&n); err != nil {
+		return false, fmt.Errorf("is %s empty: %w", table, err)
+	}
+	return n == 0, nil
+}
+
 // dropDeferredIndexes drops the deferred indexes when the persons table is
 // empty and has them, and reports whether it did: the import is then a
 // first load. The checks and the drops are one transaction, so no other
@@ -80,13 +89,8 @@ var errNotFirst = errors.New("not a first load")
 // load, which finds its own duplicates, adds persons (see
 // ensureIDNumberIndex).
 func (s *Service) dropDeferredIndexes(ctx context.Context) (bool, error) {
-	empty := func(q db.Querier) (bool, error) {
-		var any int
-		err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM persons LIMIT 1) AS p`).Scan(&any)
-		return any == 0, err
-	}
 	// Most imports are not first loads; they take no lock to learn so.
-	if ok, err := empty(s.db.Read()); err != nil || !ok {
+	if ok, err := isEmpty(ctx, s.db.Read(), "persons"); err != nil || !ok {
 		return false, err
 	}
 	err := s.db.InTx(ctx, func(tx *sql.Tx) error {
@@ -105,7 +109,7 @@ func (s *Service) dropDeferredIndexes(ctx context.Context) (bool, error) {
 				return fmt.Errorf("drop index %s: %w", ix.name, err)
 			}
 		}
-		ok, err := empty(tx)
+		ok, err := isEmpty(ctx, tx, "persons")
 		if err == nil && !ok {
 			err = errNotFirst
 		}
