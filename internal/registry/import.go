@@ -253,6 +253,8 @@ func (s *Service) Import(ctx context.Context, p auth.Principal, kind Kind, r tab
 			return ImportReport{}, err
 		}
 	}
+	// Not for an all-or-nothing import: its one transaction cannot be
+	// stored again after a unique violation.
 	if kind == Houses && !opts.AllOrNothing {
 		if im.freshHouses, err = isEmpty(ctx, s.db.Read(), "houses"); err != nil {
 			return ImportReport{}, err
