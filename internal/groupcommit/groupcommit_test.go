@@ -100,6 +100,39 @@ func TestARefusedWriteRollsBackAlone(t *testing.T) {
 	})
 }
 
+// Refusals anywhere in a group roll back only their own writes, whatever
+// came before them: on PostgreSQL a write's savepoint stays open until
+// the next write begins, and the last one until the commit.
+func TestRefusalsAnywhereInAGroup(t *testing.T) {
+	patterns := []string{"r...", "...r", ".rr.", "rr..", "..rr", "r.r.", ".r.r", "rrr.", ".rrr", "rrrr", "...."}
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		setUp(t, d)
+		ctx := context.Background()
+		c := New(d, Options{})
+		for _, p := range patterns {
+			key := func(i int) string { return p + fmt.Sprint(i) }
+			group := make([]*job, len(p))
+			for i := range group {
+				group[i] = newJob(ctx, refusedIf(p[i] == 'r', insert(key(i))))
+			}
+			c.commitGroup(ctx, group)
+			for i, j := range group {
+				err, n := <-j.done, stored(t, d, key(i))
+				refused := p[i] == 'r'
+				if refused != errors.Is(err, errRefused) || (!refused && err != nil) || n != map[bool]int{true: 0, false: 1}[refused] {
+					t.Fatalf("%s: write %d answered %v and left %d rows", p, i, err, n)
+				}
+			}
+		}
+		// A group after all those starts clean: its writes commit.
+		j := newJob(ctx, insert("after"))
+		c.commitGroup(ctx, []*job{j, newJob(ctx, insert("after2"))})
+		if err := <-j.done; err != nil || stored(t, d, "after") != 1 || stored(t, d, "after2") != 1 {
+			t.Fatalf("the next group: %v", err)
+		}
+	})
+}
+
 // An audit entry appended by a write refused inside a group goes with it,
 // to its savepoint: the others' entries commit and still form one chain.
 func TestARefusedWritesAuditEntryRollsBackWithIt(t *testing.T) {
