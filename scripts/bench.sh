@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every benchmark and prints what docs/BENCHMARKS.md records, in order:
-#   1. the machine and its anchors (memory bandwidth and latency, fsync
-#      latency), so that results compare across machines;
+#   1. the machine and its anchors (memory bandwidth and latency, the price
+#      of a 4 KiB pwrite, fsync latency), so that results compare across
+#      machines;
 #   2. every Go benchmark on one core (-cpu 1: the goals are per core),
 #      against a throwaway PostgreSQL with PostGIS (scripts/with-postgres.sh),
 #      so BenchmarkLocatePostGIS runs beside the index;
