@@ -116,7 +116,7 @@ func NewFsyncFile(dir string, block int) (*FsyncFile, error) {
 }
 
 // Write writes the next block in place without fsync: one system call that
-// hands 4 KiB to the kernel's page cache, as SQLite's pwrite of every WAL
+// hands a block to the kernel's page cache, as SQLite's pwrite of every WAL
 // frame and of every page a checkpoint copies. Its cost follows the
 // machine's price of a system call, which differs between machines far
 // more than their CPUs do.
@@ -140,13 +140,6 @@ func (w *FsyncFile) WriteSync() (time.Duration, error) {
 		return 0, err
 	}
 	return time.Since(t0), nil
-}
-
-// Block returns block k of the file as it is stored.
-func (w *FsyncFile) Block(k int) ([]byte, error) {
-	b := make([]byte, len(w.block))
-	_, err := w.f.ReadAt(b, int64(k%fsyncWindow)*int64(len(w.block)))
-	return b, err
 }
 
 // Close removes the file.
