@@ -563,11 +563,29 @@ func allStepsOnTime(ctx context.Context, tx *sql.Tx, id int64) (bool, error) {
 // record appends one line to the history.
 func (s *Service) record(ctx context.Context, tx *sql.Tx, e *Event, p auth.Principal, parties []Party, action, dept string, from State,
 	note string, detail map[string]any, step category.Step, onTime *bool, now time.Time) error {
+	row, err := historyRow(e, p, parties, action, dept, from, note, detail, step, onTime, now)
+	if err != nil {
+		return err
+	}
+	if _, err := s.txExec(ctx, tx, insertHistory, append([]any{e.ID}, row...)...); err != nil {
+		return fmt.Errorf("history: %w", err)
+	}
+	return nil
+}
+
+// historyColumns are the columns of a history line after its event_id.
+const historyColumns = `action, actor_id, actor_name, role, department, from_state, to_state, note, detail, step, step_on_time, at`
+
+const insertHistory = `INSERT INTO event_actions (event_id, ` + historyColumns + `) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`
+
+// historyRow is a history line's values in historyColumns' order.
+func historyRow(e *Event, p auth.Principal, parties []Party, action, dept string, from State, note string, detail map[string]any,
+	step category.Step, onTime *bool, now time.Time) ([]any, error) {
 	b := []byte("{}")
 	if len(detail) > 0 {
 		var err error
 		if b, err = json.Marshal(detail); err != nil {
-			return fmt.Errorf("history: %w", err)
+			return nil, fmt.Errorf("history: %w", err)
 		}
 	}
 	var actor any
@@ -589,13 +607,7 @@ func (s *Service) record(ctx context.Context, tx *sql.Tx, e *Event, p auth.Princ
 	if name == "" {
 		name = p.User.Username
 	}
-	_, err := s.txExec(ctx, tx, `INSERT INTO event_actions (event_id, action, actor_id, actor_name, role, department, from_state, to_state,
-		note, detail, step, step_on_time, at) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13)`,
-		e.ID, action, actor, name, role, dept, string(from), string(e.State), note, string(b), string(step), ot, now)
-	if err != nil {
-		return fmt.Errorf("history: %w", err)
-	}
-	return nil
+	return []any{action, actor, name, role, dept, string(from), string(e.State), note, string(b), string(step), ot, now}, nil
 }
 
 // parties are the capacities in which p may act on e.

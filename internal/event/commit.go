@@ -14,10 +14,11 @@ import (
 
 // Group commit (internal/groupcommit): the writes of reports and actions
 // wait in a queue while Run runs, and go in groups, one transaction and
-// one fsync each. The measure counters a group's writes move are applied
-// at once, in key order, before it commits (fewer statements, and no
-// deadlocks between concurrent groups on PostgreSQL). Without Run, each
-// write is a transaction of its own.
+// one fsync each. The serials of its reports' codes are taken first, and
+// the measure counters its writes move are applied last, before it
+// commits, each at once and in key order (fewer statements, and no
+// deadlocks between concurrent groups on PostgreSQL, of several processes
+// on one database). Without Run, each write is a transaction of its own.
 
 // commitGap is the least time from the start of one busy group's commit
 // to the next (groupcommit.Options.Gap). At 3,000 reports/s a committer
@@ -54,40 +55,105 @@ func (s *Service) write(ctx context.Context, fn groupcommit.Func) error {
 	return s.commits.Write(ctx, fn)
 }
 
-// submit is write in two halves: it hands fn to the committer and returns
-// the wait for its answer, so that the caller may work meanwhile. Without
-// Run, fn has run in a transaction of its own when submit returns.
-func (s *Service) submit(ctx context.Context, fn groupcommit.Func) (wait func() error) {
-	return s.commits.Submit(ctx, fn)
+// submitReport is write in two halves for a new report numbered under
+// key (serialKey): it hands fn to the committer and returns the wait for
+// its answer, so that the caller may work meanwhile. Without Run, fn has
+// run in a transaction of its own when submitReport returns.
+func (s *Service) submitReport(ctx context.Context, key string, fn groupcommit.Func) (wait func() error) {
+	return s.commits.SubmitKeyed(ctx, key, fn)
 }
 
-// counterBatch gathers the counter moves of a transaction's writes: each
-// write's in a buffer of its own, kept only if the write is stored, and
-// the transaction's total, flushed before it commits. Batches are pooled:
-// made anew for each group, their maps were a twentieth of what intake
-// allocated.
+// counterBatch gathers what a transaction's writes share: the counter
+// moves of each write in a buffer of its own, kept only if the write is
+// stored, and the transaction's total, flushed before it commits; and the
+// serials of the reports' codes, taken for all its reports at once.
+// Batches are pooled: made anew for each group, their maps were a
+// twentieth of what intake allocated.
 type counterBatch struct {
 	s            *Service
 	tx           *sql.Tx
 	total, write counterBuf
+	serials      map[string]*serialRange // by serialKey
+	taken        []string                // the keys of the serials the open write took
 }
+
+// serialRange is a county's serials of a day that a transaction holds:
+// it took them, up to last, in one statement, holds their row until it
+// ends, and gives them out from next on.
+type serialRange struct{ next, last int }
 
 // counterBatch starts the batch of tx (groupcommit.Options.Batch).
 func (s *Service) counterBatch(tx *sql.Tx) groupcommit.Batch {
 	b, _ := s.batches.Get().(*counterBatch)
 	if b == nil {
 		// A report moves some thirty counters.
-		b = &counterBatch{total: make(counterBuf, 256), write: make(counterBuf, 64)}
+		b = &counterBatch{total: make(counterBuf, 256), write: make(counterBuf, 64), serials: map[string]*serialRange{}}
 	}
 	b.s, b.tx = s, tx
 	clear(b.total)
-	s.counters.Store(tx, b.write)
+	clear(b.serials)
+	s.counters.Store(tx, b)
 	return b
+}
+
+// Begin takes the serials of the group's reports, each county's of a day
+// in one statement, in key order: a report updating its county's row in a
+// savepoint of its own cost PostgreSQL a multixact for each row version,
+// with as many members as the group had reports before it, and every
+// concurrent group takes the rows in the same order.
+func (b *counterBatch) Begin(ctx context.Context, tx *sql.Tx, keys []string) error {
+	n := map[string]int{}
+	for _, k := range keys {
+		if k != "" {
+			n[k]++
+		}
+	}
+	if len(n) == 0 {
+		return nil
+	}
+	sorted := make([]string, 0, len(n))
+	for k := range n {
+		sorted = append(sorted, k)
+	}
+	slices.Sort(sorted)
+	for _, k := range sorted {
+		last, err := b.s.reserveSerials(ctx, tx, k, n[k])
+		if err != nil {
+			return err
+		}
+		b.serials[k] = &serialRange{next: last - n[k] + 1, last: last}
+	}
+	return nil
+}
+
+// serial gives out the next serial under key that the batch holds, taking
+// one more if it holds no more; ok is false for a key it was not begun with.
+func (b *counterBatch) serial(ctx context.Context, tx *sql.Tx, key string) (n int, ok bool, err error) {
+	r := b.serials[key]
+	if r == nil {
+		return 0, false, nil
+	}
+	if r.next > r.last {
+		// More reports than keys: the row is this transaction's, so the
+		// next serial follows the last.
+		if r.last, err = b.s.reserveSerials(ctx, tx, key, 1); err != nil {
+			return 0, true, err
+		}
+		r.next = r.last
+	}
+	b.taken = append(b.taken, key)
+	r.next++
+	return r.next - 1, true, nil
 }
 
 func (b *counterBatch) Write(ctx context.Context, tx *sql.Tx, fn groupcommit.Func) error {
 	clear(b.write)
+	b.taken = b.taken[:0]
 	if err := fn(ctx, tx); err != nil {
+		// Its serials go to the next report, so that codes leave no gaps.
+		for _, k := range b.taken {
+			b.serials[k].next--
+		}
 		return err
 	}
 	b.total.add(b.write)
@@ -95,6 +161,9 @@ func (b *counterBatch) Write(ctx context.Context, tx *sql.Tx, fn groupcommit.Fun
 }
 
 func (b *counterBatch) Flush(ctx context.Context, tx *sql.Tx) error {
+	if err := b.s.returnSerials(ctx, tx, b.serials); err != nil {
+		return err
+	}
 	return b.s.flushCounters(ctx, tx, b.total)
 }
 

@@ -155,6 +155,47 @@ func wantCode(t *testing.T, err error, code apperr.Code, field string) {
 	}
 }
 
+// A report's code is the day, the county and the county's serial of the
+// day, five digits at least; its first history line is the report, as the
+// reporter filed it. PostgreSQL makes both in one statement, SQLite in
+// three.
+func TestReportCodeAndFirstLine(t *testing.T) {
+	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
+		f := newFixture(t, d)
+		ctx := context.Background()
+		in := event.ReportInput{CategoryCode: "city_appearance.exposed_garbage", Title: "路边垃圾堆积", Lng: ptr(125.05), Lat: ptr(46.0)}
+		var codes []string
+		for range 2 {
+			codes = append(codes, f.report(t, f.worker, in).Code)
+		}
+		if _, err := d.Write().ExecContext(ctx, `UPDATE event_serials SET last = 99998 WHERE day = '20260601' AND county = '990101'`); err != nil {
+			t.Fatal(err)
+		}
+		for range 2 {
+			codes = append(codes, f.report(t, f.worker, in).Code)
+		}
+		// Another day starts again at 1.
+		f.clock.Add(24 * time.Hour)
+		e := f.report(t, f.worker, in)
+		codes = append(codes, e.Code)
+		want := []string{"2026060199010100001", "2026060199010100002", "2026060199010199999", "20260601990101100000", "2026060299010100001"}
+		if !slices.Equal(codes, want) {
+			t.Fatalf("codes = %q, want %q", codes, want)
+		}
+		got, err := f.svc.Get(ctx, f.worker, e.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Code != e.Code || len(got.History) != 1 {
+			t.Fatalf("stored = %s with %d lines of history", got.Code, len(got.History))
+		}
+		if h := got.History[0]; h.Action != "report" || h.ActorName != "用户4" || h.Role != "worker" || h.From != event.Reported ||
+			h.To != event.Reported || !h.At.Equal(f.clock.Now()) || h.StepOnTime != nil {
+			t.Fatalf("first line = %+v", h)
+		}
+	})
+}
+
 // A resident's report goes all the way round: registered, dispatched by the
 // routing rules, signed for, handled, verified, rated; each step's deadline
 // runs in working time and the measures follow.

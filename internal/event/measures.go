@@ -99,8 +99,12 @@ func counterKeys(regionPath, lead, categoryCode string, reported time.Time, loc 
 // buffer is where a transaction's counter moves gather: the open write's
 // buffer, or one to flush at once.
 func (s *Service) buffer(tx *sql.Tx) (counterBuf, bool) {
-	if b, ok := s.counters.Load(tx); ok {
-		return b.(counterBuf), true
+	v, _ := s.counters.Load(tx)
+	switch b := v.(type) {
+	case *counterBatch:
+		return b.write, true
+	case counterBuf:
+		return b, true
 	}
 	return counterBuf{}, false
 }

@@ -223,7 +223,7 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 	// busy machine waited for a core before it began.
 	var out Filed
 	probe := e // a copy: filing fills e in meanwhile
-	filed := s.submit(ctx, func(ctx context.Context, tx *sql.Tx) error {
+	filed := s.submitReport(ctx, s.serialKey(path, now), func(ctx context.Context, tx *sql.Tx) error {
 		return s.file(ctx, tx, p, &e, cat, phone, now)
 	})
 	similar, similarErr := s.similar(ctx, probe)
@@ -260,10 +260,6 @@ func (s *Service) Report(ctx context.Context, p auth.Principal, in ReportInput) 
 // file stores a new event and its first history line inside tx; an
 // emergency is registered and dispatched at once (急要件).
 func (s *Service) file(ctx context.Context, tx *sql.Tx, p auth.Principal, e *Event, cat category.Category, phone string, now time.Time) error {
-	var err error
-	if e.Code, err = s.nextCode(ctx, tx, e.regionPath, now); err != nil {
-		return err
-	}
 	s.startStep(e, cat, now)
 	var phoneEnc []byte
 	if phone != "" {
@@ -275,18 +271,33 @@ func (s *Service) file(ctx context.Context, tx *sql.Tx, p auth.Principal, e *Eve
 		lng, lat = e.Location[0], e.Location[1]
 	}
 	e.measures = derive(fReported)
-	err = s.txQueryRow(ctx, tx, `INSERT INTO events (code, source, category_code, title, description, urgency, state, level, region_code,
-		grid_code, region_path, lng, lat, address, reporter_id, reporter_name, reporter_phone_enc, reporter_phone_mask, step,
-		step_started_at, step_due, token, measures, created_at, updated_at, occurred_at)
-		VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18,$19,$20,$21,$22,$23,$24,$24,$25) RETURNING id`,
-		e.Code, string(e.Source), e.CategoryCode, e.Title, e.Description, string(e.Urgency), string(e.State), e.Level, e.RegionCode,
+	row := []any{string(e.Source), e.CategoryCode, e.Title, e.Description, string(e.Urgency), string(e.State), e.Level, e.RegionCode,
 		e.GridCode, e.regionPath, lng, lat, e.Address, e.reporterID, e.ReporterName, phoneEnc, e.ReporterPhone, string(e.Step),
-		e.StepStartedAt, e.StepDue, e.token, int(e.measures), now, e.OccurredAt).Scan(&e.ID)
+		e.StepStartedAt, e.StepDue, e.token, int(e.measures), now, now, e.OccurredAt}
+	history, err := historyRow(e, p, partyOf(p, *e), "report", "", Reported, "", nil, "", nil, now)
 	if err != nil {
-		return fmt.Errorf("insert event: %w", err)
-	}
-	if err := s.record(ctx, tx, e, p, partyOf(p, *e), "report", "", Reported, "", nil, "", nil, now); err != nil {
 		return err
+	}
+	key := s.serialKey(e.regionPath, now)
+	serial, err := s.serial(ctx, tx, key)
+	if err != nil {
+		return err
+	}
+	e.Code = fmt.Sprintf("%s%05d", key, serial)
+	if s.db.Engine == db.Postgres {
+		// The row and its history in one round trip: the committer's
+		// connection waits on each.
+		args := append(append([]any{e.Code}, row...), history...)
+		if err := s.txQueryRow(ctx, tx, fileQuery, args...).Scan(&e.ID); err != nil {
+			return fmt.Errorf("insert event: %w", err)
+		}
+	} else {
+		if err := s.txQueryRow(ctx, tx, insertEvent, append([]any{e.Code}, row...)...).Scan(&e.ID); err != nil {
+			return fmt.Errorf("insert event: %w", err)
+		}
+		if _, err := s.txExec(ctx, tx, insertHistory, append([]any{e.ID}, history...)...); err != nil {
+			return fmt.Errorf("history: %w", err)
+		}
 	}
 	if err := s.moveCounters(ctx, tx, e, 0, e.measures); err != nil {
 		return err
@@ -302,6 +313,32 @@ func (s *Service) file(ctx context.Context, tx *sql.Tx, p auth.Principal, e *Eve
 		}
 	}
 	return nil
+}
+
+// newEventColumns are the columns of a new event's row after its code.
+const newEventColumns = `source, category_code, title, description, urgency, state, level, region_code, grid_code, region_path, lng, lat,
+	address, reporter_id, reporter_name, reporter_phone_enc, reporter_phone_mask, step, step_started_at, step_due, token, measures,
+	created_at, updated_at, occurred_at`
+
+var insertEvent = `INSERT INTO events (code, ` + newEventColumns + `) VALUES (` + params(1, 26) + `) RETURNING id`
+
+// fileQuery is file on PostgreSQL: the event's row ($1 the code, then
+// newEventColumns' order) and its first history line (the 12 values after
+// the row, in historyColumns' order) in one statement, answering the id.
+var fileQuery = `WITH ev AS (INSERT INTO events (code, ` + newEventColumns + `) VALUES (` + params(1, 26) + `) RETURNING id),
+	history AS (INSERT INTO event_actions (event_id, ` + historyColumns + `) SELECT ev.id, ` + params(27, 12) + ` FROM ev)
+	SELECT id FROM ev`
+
+// params is "$from, …" for n parameters.
+func params(from, n int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteString(",")
+		}
+		b.WriteString("$" + strconv.Itoa(from+i))
+	}
+	return b.String()
 }
 
 // sourcesOf is the channel a principal's report comes through, the default
@@ -431,17 +468,50 @@ func pathOf(gridPath, code string) string {
 	return gridPath[:i+len(code)+2]
 }
 
-// nextCode gives a readable code: the day, the county and a serial.
-func (s *Service) nextCode(ctx context.Context, tx *sql.Tx, path string, now time.Time) (string, error) {
-	day := now.In(s.cal().Location()).Format("20060102")
+// serialKey names the row of event_serials that numbers an event's code,
+// and begins the code: the day and the county.
+func (s *Service) serialKey(path string, now time.Time) string {
 	_, county := holder(path, region.County)
-	var n int
-	err := s.txQueryRow(ctx, tx, `INSERT INTO event_serials (day, county, last) VALUES ($1, $2, 1)
-		ON CONFLICT (day, county) DO UPDATE SET last = event_serials.last + 1 RETURNING last`, day, county).Scan(&n)
-	if err != nil {
-		return "", fmt.Errorf("event code: %w", err)
+	return now.In(s.cal().Location()).Format("20060102") + county
+}
+
+// serial is the next serial under key: from those the transaction's
+// batch took for its reports, or else taken alone.
+func (s *Service) serial(ctx context.Context, tx *sql.Tx, key string) (int, error) {
+	if v, ok := s.counters.Load(tx); ok {
+		if b, ok := v.(*counterBatch); ok {
+			if n, ok, err := b.serial(ctx, tx, key); ok {
+				return n, err
+			}
+		}
 	}
-	return fmt.Sprintf("%s%s%05d", day, county, n), nil
+	return s.reserveSerials(ctx, tx, key, 1)
+}
+
+// reserveSerials takes n serials under key and answers the last; the row
+// stays locked until the transaction ends.
+func (s *Service) reserveSerials(ctx context.Context, tx *sql.Tx, key string, n int) (int, error) {
+	var last int
+	err := s.txQueryRow(ctx, tx, `INSERT INTO event_serials (day, county, last) VALUES ($1, $2, $3)
+		ON CONFLICT (day, county) DO UPDATE SET last = event_serials.last + excluded.last RETURNING last`, key[:8], key[8:], n).Scan(&last)
+	if err != nil {
+		return 0, fmt.Errorf("event code: %w", err)
+	}
+	return last, nil
+}
+
+// returnSerials gives back the serials a transaction took and did not
+// give out (reports refused, or whose callers left), so that codes leave
+// no gaps. Nobody took any since: the rows are the transaction's.
+func (s *Service) returnSerials(ctx context.Context, tx *sql.Tx, held map[string]*serialRange) error {
+	for k, r := range held {
+		if unused := r.last - r.next + 1; unused > 0 {
+			if _, err := s.txExec(ctx, tx, `UPDATE event_serials SET last = last - $3 WHERE day = $1 AND county = $2`, k[:8], k[8:], unused); err != nil {
+				return fmt.Errorf("event code: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // newToken is an event's public token: the report's time in milliseconds,

@@ -29,6 +29,10 @@ type Func func(ctx context.Context, tx *sql.Tx) error
 // counter moves: a group of reports moves hundreds of counters, and a
 // statement per write cost more than the writes.
 type Batch interface {
+	// Begin runs before the writes, with the keys they were submitted
+	// with ("" for none), in the order they run. A write whose caller is
+	// gone by its turn is skipped, so its key may go unused.
+	Begin(ctx context.Context, tx *sql.Tx, keys []string) error
 	// Write runs fn, one write of the transaction. A write that fails is
 	// rolled back, so what it gathered must be dropped.
 	Write(ctx context.Context, tx *sql.Tx, fn Func) error
@@ -69,6 +73,7 @@ const defaultMaxGroup = 256
 
 type job struct {
 	ctx  context.Context
+	key  string
 	fn   Func
 	done chan error
 }
@@ -122,7 +127,7 @@ func (c *Committer) Run(ctx context.Context) {
 		for {
 			select {
 			case j := <-c.jobs:
-				j.done <- c.alone(j.ctx, j.fn)
+				j.done <- c.alone(j.ctx, j.key, j.fn)
 			default:
 				return
 			}
@@ -154,7 +159,15 @@ func (c *Committer) Write(ctx context.Context, fn Func) error {
 // committer running, fn has run in a transaction of its own when Submit
 // returns.
 func (c *Committer) Submit(ctx context.Context, fn Func) (wait func() error) {
-	j := &job{ctx: ctx, fn: fn, done: make(chan error, 1)}
+	return c.SubmitKeyed(ctx, "", fn)
+}
+
+// SubmitKeyed is Submit for a write that shares something named by key
+// with other writes, such as a row each of them updates: the batch of its
+// transaction learns the keys of all its writes before they run
+// (Batch.Begin), to take what they share once, in an order of its choosing.
+func (c *Committer) SubmitKeyed(ctx context.Context, key string, fn Func) (wait func() error) {
+	j := &job{ctx: ctx, key: key, fn: fn, done: make(chan error, 1)}
 	for {
 		// The send happens under the read lock, which the committer takes
 		// for writing before it stops, so no job can be left in the queue.
@@ -179,7 +192,7 @@ func (c *Committer) Submit(ctx context.Context, fn Func) (wait func() error) {
 		}
 		c.mu.RUnlock()
 		if !c.opts.OnDemand {
-			err := c.alone(ctx, fn)
+			err := c.alone(ctx, key, fn)
 			return func() error { return err }
 		}
 		c.mu.Lock()
@@ -196,7 +209,7 @@ func (c *Committer) Submit(ctx context.Context, fn Func) (wait func() error) {
 }
 
 // alone runs fn in a transaction of its own.
-func (c *Committer) alone(ctx context.Context, fn Func) error {
+func (c *Committer) alone(ctx context.Context, key string, fn Func) error {
 	c.warm(ctx)
 	return c.db.InTx(ctx, func(tx *sql.Tx) error {
 		if c.opts.Batch == nil {
@@ -204,6 +217,9 @@ func (c *Committer) alone(ctx context.Context, fn Func) error {
 		}
 		b := c.opts.Batch(tx)
 		defer b.Close()
+		if err := b.Begin(ctx, tx, []string{key}); err != nil {
+			return err
+		}
 		if err := b.Write(ctx, tx, fn); err != nil {
 			return err
 		}
@@ -334,6 +350,14 @@ func (c *Committer) commitGroup(ctx context.Context, group []*job) {
 	if c.opts.Batch != nil {
 		b = c.opts.Batch(tx)
 		defer b.Close()
+		keys := make([]string, len(group))
+		for i, j := range group {
+			keys[i] = j.key
+		}
+		if err := b.Begin(ctx, tx, keys); err != nil {
+			fail(err)
+			return
+		}
 	}
 	// A write alone in its group needs no savepoint: refused, it takes the
 	// transaction down with it, and nothing else was in it. At low rates

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -397,6 +398,12 @@ type countBatch struct {
 	pending, total int
 	closed         *atomic.Int64
 	flushes        *atomic.Int64
+	begun          *[][]string // the keys each Begin was given
+}
+
+func (b *countBatch) Begin(_ context.Context, _ *sql.Tx, keys []string) error {
+	*b.begun = append(*b.begun, slices.Clone(keys))
+	return nil
 }
 
 func (b *countBatch) Write(ctx context.Context, tx *sql.Tx, fn Func) error {
@@ -420,16 +427,18 @@ func (b *countBatch) Close() { b.closed.Add(1) }
 // A batch gathers what its transaction's stored writes add, not what a
 // refused one did, and flushes it once before the commit, in a group and
 // in a write's own transaction alike; a transaction with nothing stored
-// flushes nothing. Every batch is closed.
+// flushes nothing. Every batch is closed. Before the writes run, it learns
+// their keys, in their order.
 func TestABatchFlushesOnlyStoredWrites(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		setUp(t, d)
 		ctx := context.Background()
 		var made, closed, flushes atomic.Int64
+		var begun [][]string
 		batches := sync.Map{} // tx → *countBatch
 		c := New(d, Options{Batch: func(tx *sql.Tx) Batch {
 			made.Add(1)
-			b := &countBatch{closed: &closed, flushes: &flushes}
+			b := &countBatch{closed: &closed, flushes: &flushes, begun: &begun}
 			batches.Store(tx, b)
 			return b
 		}})
@@ -451,6 +460,7 @@ func TestABatchFlushesOnlyStoredWrites(t *testing.T) {
 			return n
 		}
 		group := []*job{newJob(ctx, add(1, false)), newJob(ctx, add(10, true)), newJob(ctx, add(100, false))}
+		group[0].key, group[2].key = "b", "a"
 		c.commitGroup(ctx, group)
 		for _, j := range group {
 			<-j.done
@@ -466,7 +476,7 @@ func TestABatchFlushesOnlyStoredWrites(t *testing.T) {
 		}
 		// Without a committer running, a write goes alone, with a batch
 		// of its own.
-		if err := c.Write(ctx, add(5, false)); err != nil {
+		if err := c.SubmitKeyed(ctx, "k", add(5, false))(); err != nil {
 			t.Fatal(err)
 		}
 		if err := c.Write(ctx, add(7, true)); err == nil {
@@ -480,6 +490,9 @@ func TestABatchFlushesOnlyStoredWrites(t *testing.T) {
 		}
 		if made.Load() != 4 || closed.Load() != 4 {
 			t.Fatalf("%d batches made, %d closed; want 4 and 4", made.Load(), closed.Load())
+		}
+		if want := [][]string{{"b", "", "a"}, {"", ""}, {"k"}, {""}}; !slices.EqualFunc(begun, want, slices.Equal) {
+			t.Fatalf("keys begun with = %q, want %q", begun, want)
 		}
 	})
 }
