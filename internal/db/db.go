@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"time"
 	"strconv"
 	"strings"
 	"sync"
@@ -103,6 +104,10 @@ func ValidateURL(raw string) error {
 	return nil
 }
 
+// pgIdleTime is how long a PostgreSQL connection stays unused before the
+// pool closes it.
+const pgIdleTime = 5 * time.Minute
+
 func openPostgres(raw string) (*DB, error) {
 	if err := ValidateURL(raw); err != nil {
 		return nil, fmt.Errorf("database url: %w", err)
@@ -111,8 +116,16 @@ func openPostgres(raw string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	pool.SetMaxOpenConns(max(8, 4*runtime.NumCPU()))
-	pool.SetMaxIdleConns(max(4, runtime.NumCPU()))
+	// Every connection the pool opens stays while it is used: one closed
+	// for being above an idle limit was opened again at the next burst,
+	// a server process forked, its caches filled and its statements
+	// prepared again each time, which under a steady intake cost
+	// PostgreSQL more than the reports (docs/BENCHMARKS.md). Idle ones go
+	// after a while.
+	n := max(8, 4*runtime.NumCPU())
+	pool.SetMaxOpenConns(n)
+	pool.SetMaxIdleConns(n)
+	pool.SetConnMaxIdleTime(pgIdleTime)
 	return &DB{Engine: Postgres, write: pool, read: pool}, nil
 }
 
