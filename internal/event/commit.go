@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"fmt"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/gridgov/gridgov/internal/db"
@@ -29,13 +30,25 @@ import (
 // SQLite's only.
 const commitGap = 2 * time.Millisecond
 
-// newCommitter makes the service's group committer.
-func (s *Service) newCommitter() *groupcommit.Committer {
+// reportCommitters is how many group committers run on PostgreSQL, each
+// with a connection of its own. A committer waits on every statement's
+// round trip and on its commit's flush, and the server, which runs
+// transactions side by side, sat idle meanwhile (docs/BENCHMARKS.md).
+// SQLite has one writer, so one committer there.
+const reportCommitters = 4
+
+// newCommitters makes the service's group committers.
+func (s *Service) newCommitters() []*groupcommit.Committer {
 	o := groupcommit.Options{Name: "event write", Warm: s.warm, Batch: s.counterBatch}
+	n := reportCommitters
 	if s.db.Engine == db.SQLite {
-		o.Gap = commitGap
+		o.Gap, n = commitGap, 1
 	}
-	return groupcommit.New(s.db, o)
+	out := make([]*groupcommit.Committer, n)
+	for i := range out {
+		out[i] = groupcommit.New(s.db, o)
+	}
+	return out
 }
 
 // Run commits the event writes of this process in groups until ctx ends;
@@ -46,21 +59,57 @@ func (s *Service) Run(ctx context.Context) {
 		defer stop()
 		go s.near.follow(ctx, s.db, s.now, s.log)
 	}
-	s.commits.Run(ctx)
+	var wg sync.WaitGroup
+	for _, c := range s.commits {
+		wg.Go(func() { c.Run(ctx) })
+	}
+	wg.Wait()
 }
 
-// write runs fn in a transaction: the group's when Run is running, its
-// own otherwise.
+// write runs fn in a transaction: a group's of the first committer when
+// Run is running, its own otherwise. Actions all go to the first, so that
+// no two groups of this process take one event's row, or two in turn.
 func (s *Service) write(ctx context.Context, fn groupcommit.Func) error {
-	return s.commits.Write(ctx, fn)
+	return s.commits[0].Write(ctx, fn)
 }
 
 // submitReport is write in two halves for a new report numbered under
-// key (serialKey): it hands fn to the committer and returns the wait for
-// its answer, so that the caller may work meanwhile. Without Run, fn has
-// run in a transaction of its own when submitReport returns.
+// key (serialKey): it hands fn to the committer of the key's county and
+// returns the wait for its answer, so that the caller may work meanwhile.
+// Without Run, fn has run in a transaction of its own when submitReport
+// returns. A group holds its counties' serial rows until it commits, so
+// each county's reports go to one committer, and the committers' groups
+// wait for one another only at the counters, the last rows they take.
 func (s *Service) submitReport(ctx context.Context, key string, fn groupcommit.Func) (wait func() error) {
-	return s.commits.SubmitKeyed(ctx, key, fn)
+	return s.commits[s.shards.of(key[8:], len(s.commits))].SubmitKeyed(ctx, key, fn)
+}
+
+// shards gives each county's reports a committer: the counties take the
+// committers in turn as they first report, so that a city's few counties
+// spread over all of them.
+type shards struct {
+	mu   sync.Mutex
+	next int
+	of_  map[string]int
+}
+
+// of is county's committer, of n.
+func (sh *shards) of(county string, n int) int {
+	if n == 1 {
+		return 0
+	}
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	i, ok := sh.of_[county]
+	if !ok {
+		if sh.of_ == nil {
+			sh.of_ = map[string]int{}
+		}
+		i = sh.next % n
+		sh.next++
+		sh.of_[county] = i
+	}
+	return i
 }
 
 // counterBatch gathers what a transaction's writes share: the counter

@@ -146,7 +146,8 @@ type Service struct {
 	now  func() time.Time
 	log  *slog.Logger
 
-	commits  *groupcommit.Committer
+	commits  []*groupcommit.Committer // one on SQLite; on PostgreSQL reports are shared out by county
+	shards   shards
 	batches  sync.Pool // of *counterBatch
 	prepared stmts
 	near     nearby // the duplicate search on SQLite
@@ -197,7 +198,7 @@ func (s *Service) published(ctx context.Context, paths ...string) {
 func NewService(c Config) *Service {
 	s := &Service{db: c.DB, keys: c.Keys, loc: c.Locator, cats: c.Catalog, router: c.Router, cals: c.Calendars, now: c.Now, log: c.Log, homes: c.HomeGrids}
 	s.changes = c.Changes
-	s.commits = s.newCommitter()
+	s.commits = s.newCommitters()
 	s.fullCounters = upsertCounters(c.DB.Engine, counterChunk)
 	s.near.turns.gap = catchUpGap
 	if s.cals == nil {
