@@ -486,14 +486,30 @@ func TestEmergencyFastPath(t *testing.T) {
 
 // Under group commit, many concurrent reports and actions are all stored,
 // each exactly once, a refused one changes nothing, and the counters match
-// a recount of the events' stored facts.
+// a recount of the events' stored facts. Two servers share the database,
+// as several processes share one PostgreSQL, and the reports of two
+// counties are numbered without a gap or a repeat.
 func TestGroupCommitAndRecount(t *testing.T) {
 	dbtest.Engines(t, func(t *testing.T, d *db.DB) {
 		f := newFixture(t, d)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		done := make(chan struct{})
-		go func() { f.svc.Run(ctx); close(done) }()
+		store := region.NewStore(d, f.clock.Now)
+		const grid3 = "990102001001001"
+		for _, r := range []region.Region{
+			{Code: "990102", Name: "西区", Level: region.County, ParentCode: "990100"},
+			{Code: "990102001", Name: "西风街道", Level: region.Township, ParentCode: "990102"},
+			{Code: "990102001001", Name: "西风社区", Level: region.Village, ParentCode: "990102001"},
+			{Code: grid3, Name: "西风一网格", Level: region.Grid, ParentCode: "990102001001"},
+		} {
+			if _, err := store.Create(ctx, audit.System("test"), region.All(), r); err != nil {
+				t.Fatal(err)
+			}
+		}
+		other := event.NewService(f.cfg)
+		done := make(chan struct{}, 2)
+		go func() { f.svc.Run(ctx); done <- struct{}{} }()
+		go func() { other.Run(ctx); done <- struct{}{} }()
 		time.Sleep(10 * time.Millisecond)
 		const n = 120
 		var wg sync.WaitGroup
@@ -508,12 +524,19 @@ func TestGroupCommitAndRecount(t *testing.T) {
 				if i%40 == 7 {
 					in.Title = "<b>坏</b>"
 				}
-				out, err := f.svc.Report(context.Background(), f.resident, in)
+				if i%4 >= 2 {
+					in.GridCode = grid3
+				}
+				svc := f.svc
+				if i%2 == 1 {
+					svc = other
+				}
+				out, err := svc.Report(context.Background(), f.resident, in)
 				errs[i], ids[i] = err, out.Event.ID
 				if err == nil && i%3 == 0 && i%10 != 0 {
 					e := out.Event
-					if e, err = f.svc.Act(context.Background(), f.township, e.ID, event.ActInput{Action: event.Register, Version: e.Version}); err == nil {
-						_, err = f.svc.Act(context.Background(), f.township, e.ID, event.ActInput{Action: event.Dispatch, Version: e.Version})
+					if e, err = svc.Act(context.Background(), f.city, e.ID, event.ActInput{Action: event.Register, Version: e.Version}); err == nil {
+						_, err = svc.Act(context.Background(), f.city, e.ID, event.ActInput{Action: event.Dispatch, Version: e.Version})
 					}
 					errs[i] = err
 				}
@@ -538,8 +561,20 @@ func TestGroupCommitAndRecount(t *testing.T) {
 		if events != stored || codes != stored {
 			t.Fatalf("%d events with %d codes stored, want %d", events, codes, stored)
 		}
+		for _, county := range []string{"990101", "990102"} {
+			var n int
+			var first, last string
+			if err := d.Read().QueryRowContext(ctx, `SELECT COUNT(*), MIN(code), MAX(code) FROM events WHERE region_path LIKE $1`,
+				"/990100/"+county+"/%").Scan(&n, &first, &last); err != nil {
+				t.Fatal(err)
+			}
+			if prefix := "20260601" + county; n == 0 || first != prefix+"00001" || last != fmt.Sprintf("%s%05d", prefix, n) {
+				t.Fatalf("county %s: %d events numbered %s to %s, want 1 to %d", county, n, first, last, n)
+			}
+		}
 		assertCountersMatchRecount(t, d)
 		cancel()
+		<-done
 		<-done
 	})
 }
