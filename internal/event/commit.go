@@ -88,9 +88,9 @@ func (s *Service) submitReport(ctx context.Context, key string, fn groupcommit.F
 // committers in turn as they first report, so that a city's few counties
 // spread over all of them.
 type shards struct {
-	mu   sync.Mutex
-	next int
-	of_  map[string]int
+	mu       sync.Mutex
+	next     int
+	byCounty map[string]int
 }
 
 // of is county's committer, of n.
@@ -100,14 +100,14 @@ func (sh *shards) of(county string, n int) int {
 	}
 	sh.mu.Lock()
 	defer sh.mu.Unlock()
-	i, ok := sh.of_[county]
+	i, ok := sh.byCounty[county]
 	if !ok {
-		if sh.of_ == nil {
-			sh.of_ = map[string]int{}
+		if sh.byCounty == nil {
+			sh.byCounty = map[string]int{}
 		}
 		i = sh.next % n
 		sh.next++
-		sh.of_[county] = i
+		sh.byCounty[county] = i
 	}
 	return i
 }
@@ -151,13 +151,16 @@ func (s *Service) counterBatch(tx *sql.Tx) groupcommit.Batch {
 // with as many members as the group had reports before it, and every
 // concurrent group takes the rows in the same order.
 func (b *counterBatch) Begin(ctx context.Context, tx *sql.Tx, keys []string) error {
-	n := map[string]int{}
+	var n map[string]int // made only for a group with reports: most of an action's
 	for _, k := range keys {
 		if k != "" {
+			if n == nil {
+				n = map[string]int{}
+			}
 			n[k]++
 		}
 	}
-	if len(n) == 0 {
+	if n == nil {
 		return nil
 	}
 	sorted := make([]string, 0, len(n))

@@ -80,19 +80,14 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 	ctx := context.Background()
 	// Monday 2026-06-01 09:00 in Beijing.
 	c := &clock{t: time.Date(2026, 6, 1, 1, 0, 0, 0, time.UTC)}
-	store := region.NewStore(d, c.Now)
-	for _, r := range []region.Region{
-		{Code: "990100", Name: "示范市", Level: region.City},
-		{Code: "990101", Name: "东区", Level: region.County, ParentCode: "990100"},
-		{Code: "990101001", Name: "东风街道", Level: region.Township, ParentCode: "990101"},
-		{Code: "990101002", Name: "红旗街道", Level: region.Township, ParentCode: "990101"},
-		{Code: "990101001001", Name: "友谊社区", Level: region.Village, ParentCode: "990101001"},
-		{Code: grid1, Name: "友谊一网格", Level: region.Grid, ParentCode: "990101001001"},
-	} {
-		if _, err := store.Create(ctx, audit.System("test"), region.All(), r); err != nil {
-			t.Fatal(err)
-		}
-	}
+	addRegions(t, d, c.Now,
+		region.Region{Code: "990100", Name: "示范市", Level: region.City},
+		region.Region{Code: "990101", Name: "东区", Level: region.County, ParentCode: "990100"},
+		region.Region{Code: "990101001", Name: "东风街道", Level: region.Township, ParentCode: "990101"},
+		region.Region{Code: "990101002", Name: "红旗街道", Level: region.Township, ParentCode: "990101"},
+		region.Region{Code: "990101001001", Name: "友谊社区", Level: region.Village, ParentCode: "990101001"},
+		region.Region{Code: grid1, Name: "友谊一网格", Level: region.Grid, ParentCode: "990101001001"},
+	)
 	log := slog.New(slog.DiscardHandler)
 	cats := category.NewService(d, log, c.Now)
 	if _, err := cats.Seed(ctx); err != nil {
@@ -120,6 +115,17 @@ func newFixture(t *testing.T, d *db.DB) *fixture {
 		police:        principal(5, auth.RoleDepartment, "", "D-POLICE"),
 		water:         principal(6, auth.RoleDepartment, "", "D-WATER"),
 		resident:      principal(7, auth.RoleResident, "", ""),
+	}
+}
+
+// addRegions creates regions, parents first.
+func addRegions(t *testing.T, d *db.DB, now func() time.Time, list ...region.Region) {
+	t.Helper()
+	store := region.NewStore(d, now)
+	for _, r := range list {
+		if _, err := store.Create(context.Background(), audit.System("test"), region.All(), r); err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
@@ -494,18 +500,13 @@ func TestGroupCommitAndRecount(t *testing.T) {
 		f := newFixture(t, d)
 		ctx, cancel := context.WithCancel(context.Background())
 		defer cancel()
-		store := region.NewStore(d, f.clock.Now)
 		const grid3 = "990102001001001"
-		for _, r := range []region.Region{
-			{Code: "990102", Name: "西区", Level: region.County, ParentCode: "990100"},
-			{Code: "990102001", Name: "西风街道", Level: region.Township, ParentCode: "990102"},
-			{Code: "990102001001", Name: "西风社区", Level: region.Village, ParentCode: "990102001"},
-			{Code: grid3, Name: "西风一网格", Level: region.Grid, ParentCode: "990102001001"},
-		} {
-			if _, err := store.Create(ctx, audit.System("test"), region.All(), r); err != nil {
-				t.Fatal(err)
-			}
-		}
+		addRegions(t, d, f.clock.Now,
+			region.Region{Code: "990102", Name: "西区", Level: region.County, ParentCode: "990100"},
+			region.Region{Code: "990102001", Name: "西风街道", Level: region.Township, ParentCode: "990102"},
+			region.Region{Code: "990102001001", Name: "西风社区", Level: region.Village, ParentCode: "990102001"},
+			region.Region{Code: grid3, Name: "西风一网格", Level: region.Grid, ParentCode: "990102001001"},
+		)
 		other := event.NewService(f.cfg)
 		done := make(chan struct{}, 2)
 		go func() { f.svc.Run(ctx); done <- struct{}{} }()

@@ -320,6 +320,8 @@ const newEventColumns = `source, category_code, title, description, urgency, sta
 	address, reporter_id, reporter_name, reporter_phone_enc, reporter_phone_mask, step, step_started_at, step_due, token, measures,
 	created_at, updated_at, occurred_at`
 
+// insertEvent stores a new event's row on SQLite: its code, then
+// newEventColumns.
 var insertEvent = `INSERT INTO events (code, ` + newEventColumns + `) VALUES (` + params(1, 26) + `) RETURNING id`
 
 // fileQuery is file on PostgreSQL: the event's row ($1 the code, then
